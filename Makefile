@@ -1,0 +1,44 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   -- the default validation suite under mpirun -n 2
+#   make test   -- every test, serial and on 2 ranks, under a timeout
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NP    ?= 2
+TEST_TIMEOUT ?= 1200
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+
+.PHONY: demo test test-serial test-mpi bench clean
+
+# Find a Python >= 3.12: on PATH first, else among pyenv's installed versions.
+define find_python
+for c in python3.13 python3.12 python3 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+  if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$c; exit 0; fi; \
+done; exit 1
+endef
+
+$(STAMP): pyproject.toml
+	@py=$$($(find_python)) || { echo "advmcf needs Python >= 3.12 (DOLFINx 0.11): install python3.12 or newer (e.g. 'pyenv install 3.12') and run make again." >&2; exit 1; }; \
+	echo "creating $(VENV) with $$py"; \
+	test -x $(PY) || $$py -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[fenicsx,test]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	mpirun -n $(NP) advmcf run quick --out results/quick
+
+test: test-serial test-mpi
+
+test-serial: $(STAMP)
+	timeout $(TEST_TIMEOUT) $(PY) -m pytest -m "not parallel or parallel[1]" tests
+
+test-mpi: $(STAMP)
+	timeout $(TEST_TIMEOUT) mpiexec -n 2 $(PY) -m pytest -m "parallel[2]" -p no:cacheprovider tests
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

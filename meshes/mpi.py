@@ -1,0 +1,55 @@
+"""MPI habits shared by every entry point.
+
+- :func:`install_abort_hook`: an uncaught exception on any rank prints its
+  traceback and aborts the whole job, so that one failing rank never leaves
+  the others waiting in a collective.
+- :func:`on_root`: work that only rank 0 does (gmsh, a gathered band, a file
+  read) runs there; its result or its error is broadcast, and every rank
+  returns it or raises the same error together.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+from mpi4py import MPI
+
+__all__ = ["install_abort_hook", "on_root"]
+
+
+def install_abort_hook(comm: MPI.Comm = MPI.COMM_WORLD) -> None:
+    """Make an uncaught exception on any rank abort every rank of ``comm``.
+
+    The traceback is printed (with the rank) before ``comm.Abort(1)``.
+    On a single rank the default hook is kept: there is nobody to wait.
+    """
+    if comm.size == 1:
+        return
+
+    def _hook(exc_type, exc, tb):
+        sys.stderr.write(f"[rank {comm.rank}] uncaught exception, aborting all ranks\n")
+        traceback.print_exception(exc_type, exc, tb, file=sys.stderr)
+        sys.stderr.flush()
+        comm.Abort(1)
+
+    sys.excepthook = _hook
+
+
+def on_root(comm: MPI.Comm, fn, *args, **kwargs):
+    """Call ``fn(*args, **kwargs)`` on rank 0 and broadcast the outcome.
+
+    Returns the (pickled and broadcast) result on every rank.  If ``fn`` raised
+    on rank 0, every rank raises an exception of the same type with the same
+    message, so that no rank is left in a collective.
+    """
+    outcome = None
+    if comm.rank == 0:
+        try:
+            outcome = (True, fn(*args, **kwargs))
+        except Exception as err:  # broadcast, then re-raise everywhere
+            outcome = (False, err)
+    ok, value = comm.bcast(outcome, root=0)
+    if not ok:
+        raise value
+    return value

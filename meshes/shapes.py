@@ -1,0 +1,219 @@
+r"""Signed distance functions of the standard initial shapes.
+
+A *shape* is a callable ``sdf(x)`` taking coordinates ``x`` of shape
+``(3, num_points)`` (the DOLFINx interpolation convention; in 2D the third row
+is zero and ignored) and returning ``(num_points,)`` values, negative inside
+the set, positive outside, zero on its boundary.  Where a closed form exists it
+is the exact signed distance; otherwise the docstring says what it is.
+
+Pass a shape to :func:`meshes.sets.level_set` to make a P1 set on a mesh.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["disc", "ball", "ellipse", "rectangle", "half_space", "flower",
+           "dumbbell", "union", "polygons"]
+
+
+def _coords(x, gdim):
+    x = np.asarray(x, dtype=float)
+    return x[:gdim]
+
+
+def disc(centre, radius):
+    r"""Exact signed distance :math:`|x - c| - R` of the disc (ball) B_R(c).
+
+    The dimension is ``len(centre)``: a disc in 2D, a ball in 3D.
+    """
+    c = np.asarray(centre, dtype=float)
+    if radius <= 0:
+        raise ValueError(f"disc: radius must be positive, got {radius}")
+
+    def sdf(x):
+        return np.linalg.norm(_coords(x, c.size) - c[:, None], axis=0) - radius
+
+    return sdf
+
+
+ball = disc
+
+
+def rectangle(lower, upper):
+    """Exact signed distance of the box ``[lower, upper]`` (2D or 3D)."""
+    lo, hi = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+    if lo.shape != hi.shape or np.any(hi <= lo):
+        raise ValueError(f"rectangle: need lower < upper componentwise, got {lower}, {upper}")
+    c, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
+
+    def sdf(x):
+        q = np.abs(_coords(x, c.size) - c[:, None]) - half[:, None]
+        outside = np.linalg.norm(np.maximum(q, 0.0), axis=0)
+        inside = np.minimum(q.max(axis=0), 0.0)
+        return outside + inside
+
+    return sdf
+
+
+def half_space(normal, offset):
+    r"""Exact signed distance of :math:`\{x : x\cdot e < s\}`, e = normal/|normal|."""
+    e = np.asarray(normal, dtype=float)
+    norm = np.linalg.norm(e)
+    if norm == 0:
+        raise ValueError("half_space: normal must be nonzero")
+    e = e / norm
+
+    def sdf(x):
+        return e @ _coords(x, e.size) - offset
+
+    return sdf
+
+
+def ellipse(centre, semi_axes):
+    r"""Exact signed distance of the ellipse (2D) with the given semi-axes.
+
+    The nearest boundary point of p (first quadrant, a >= b) is
+    :math:`(a^2 p_x/(t+a^2),\ b^2 p_y/(t+b^2))` with t the root of the
+    decreasing function :math:`(a p_x/(t+a^2))^2 + (b p_y/(t+b^2))^2 - 1` on
+    :math:`t > -b^2` (Eberly), found by bisection to round-off; on the major
+    axis inside the evolute the nearest point is off the axis, in closed form.
+    """
+    c = np.asarray(centre, dtype=float)
+    ab = np.asarray(semi_axes, dtype=float)
+    if c.size != 2 or ab.size != 2 or np.any(ab <= 0):
+        raise ValueError(f"ellipse: need a 2D centre and two positive semi-axes, got {centre}, {semi_axes}")
+    if ab[0] == ab[1]:
+        return disc(c, ab[0])
+    swap = ab[1] > ab[0]
+    a, b = (ab[1], ab[0]) if swap else (ab[0], ab[1])
+
+    def sdf(x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _ellipse_sdf(_coords(x, 2) - c[:, None], a, b, swap)
+
+    return sdf
+
+
+def _ellipse_sdf(p, a, b, swap):
+    """Signed distance of the points p (2, N) to the ellipse with semi-axes a >= b."""
+    if swap:
+        p = p[::-1]
+    px, py = np.abs(p[0]), np.abs(p[1])
+    lo = np.full_like(px, -b * b)
+    hi = np.hypot(a * px, b * py) - b * b
+    for _ in range(100):
+        t = 0.5 * (lo + hi)
+        g = (a * px / (t + a * a)) ** 2 + (b * py / (t + b * b)) ** 2 - 1.0
+        lo, hi = np.where(g > 0, t, lo), np.where(g > 0, hi, t)
+    t = 0.5 * (lo + hi)
+    qx, qy = a * a * px / (t + a * a), b * b * py / np.maximum(t + b * b, 1e-300)
+    # On the major axis inside the evolute, the nearest point is off-axis.
+    axis = (py <= 1e-14 * b) & (px < (a * a - b * b) / a)
+    qx = np.where(axis, a * a * px / (a * a - b * b), qx)
+    qy = np.where(axis, b * np.sqrt(np.clip(1 - (qx / a) ** 2, 0, None)), np.minimum(qy, b))
+    d = np.hypot(px - qx, py - qy)
+    inside = (px / a) ** 2 + (py / b) ** 2 < 1.0
+    return np.where(inside, -d, d)
+
+
+def polygons(curves):
+    r"""Signed distance to a union of closed polygons (2D).
+
+    ``curves`` is a list of ``(n_i, 2)`` vertex arrays, each a closed polygon
+    (the last vertex joins the first).  The distance is the exact distance to
+    the polygon edges; the sign is negative where the even-odd rule puts a
+    point inside.  Used for sampled curves (flower, parametric solutions).
+    """
+    segs = []
+    for curve in curves:
+        p = np.asarray(curve, dtype=float)
+        if p.ndim != 2 or p.shape[1] != 2 or p.shape[0] < 3:
+            raise ValueError(f"polygons: each curve must be an (n >= 3, 2) array, got shape {p.shape}")
+        segs.append(np.stack([p, np.roll(p, -1, axis=0)], axis=1))
+    segs = np.concatenate(segs)  # (m, 2, 2)
+
+    def sdf(x):
+        from scipy.spatial import cKDTree
+
+        q = _coords(x, 2).T  # (N, 2)
+        a, b = segs[:, 0], segs[:, 1]
+        ab_ = b - a
+        len2 = np.einsum("ij,ij->i", ab_, ab_)
+        # Candidate edges: the k nearest edge midpoints bound the search; the
+        # exact distance is then confirmed against the bound below.
+        mid = 0.5 * (a + b)
+        half_len = 0.5 * np.sqrt(len2).max()
+        tree = cKDTree(mid)
+        k = min(16, len(segs))
+        dmid, idx = tree.query(q, k=k)
+        dmid, idx = dmid.reshape(len(q), k), idx.reshape(len(q), k)
+        d = _point_segment_distance(q[:, None, :], a[idx], ab_[idx], len2[idx]).min(axis=1)
+        # Points whose bound is not certified get the brute-force distance.
+        unsure = np.nonzero(d > dmid[:, -1] - half_len)[0]
+        for chunk in np.array_split(unsure, max(1, len(unsure) // 256)):
+            if chunk.size:
+                d[chunk] = _point_segment_distance(q[chunk, None, :], a[None], ab_[None], len2[None]).min(axis=1)
+        # Even-odd rule by ray casting along +x.
+        ya, yb = a[:, 1], b[:, 1]
+        crossings = np.zeros(len(q), dtype=np.int64)
+        for lo in range(0, len(q), 4096):
+            qq = q[lo:lo + 4096]
+            straddle = (ya[None] > qq[:, 1:2]) != (yb[None] > qq[:, 1:2])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                xc = a[None, :, 0] + (qq[:, 1:2] - ya[None]) * ab_[None, :, 0] / ab_[None, :, 1]
+            crossings[lo:lo + 4096] = np.count_nonzero(straddle & (xc > qq[:, 0:1]), axis=1)
+        return np.where(crossings % 2 == 1, -d, d)
+
+    return sdf
+
+
+def _point_segment_distance(q, a, ab, len2):
+    """|q - proj_[a, a+ab] q| with broadcasting; q (..., 2), a/ab (..., 2)."""
+    t = np.clip(np.einsum("...j,...j->...", q - a, ab) / np.where(len2 > 0, len2, 1.0), 0.0, 1.0)
+    return np.linalg.norm(q - (a + t[..., None] * ab), axis=-1)
+
+
+def flower(centre, r0, amplitude, k, samples=4096):
+    r"""The star/flower :math:`r < r_0 (1 + a\cos k\theta)` (2D).
+
+    No closed form exists: this is the exact signed distance to the boundary
+    sampled at ``samples`` points (error O(r0/samples^2) in distance).
+    """
+    if not (0 <= amplitude < 1) or r0 <= 0 or int(k) != k or k < 1:
+        raise ValueError(f"flower: need r0 > 0, 0 <= amplitude < 1, integer k >= 1; got {r0}, {amplitude}, {k}")
+    c = np.asarray(centre, dtype=float)
+    theta = np.linspace(0.0, 2 * np.pi, samples, endpoint=False)
+    r = r0 * (1 + amplitude * np.cos(k * theta))
+    return polygons([c + np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1)])
+
+
+def union(*shapes):
+    r"""Union of sets: :math:`\min_i d_i`.
+
+    Exact signed distance outside the union; inside, where sets overlap, it is
+    a lower bound of the distance to the boundary (exact for disjoint sets).
+    """
+    if not shapes:
+        raise ValueError("union: need at least one shape")
+
+    def sdf(x):
+        return np.min([s(x) for s in shapes], axis=0)
+
+    return sdf
+
+
+def dumbbell(left_centre, right_centre, radius, neck_half_width):
+    r"""Two discs joined by a straight neck of half-width ``neck_half_width``.
+
+    The union of two discs of ``radius`` and the rectangle between their
+    centres (a dumbbell that pinches under curvature flow when the neck is
+    thin).  Exact outside; see :func:`union` inside.
+    """
+    lc, rc = np.asarray(left_centre, float), np.asarray(right_centre, float)
+    if not 0 < neck_half_width < radius:
+        raise ValueError(f"dumbbell: need 0 < neck_half_width < radius, got {neck_half_width}, {radius}")
+    if lc.size != 2 or rc.size != 2 or abs(lc[1] - rc[1]) > 0 or rc[0] <= lc[0]:
+        raise ValueError("dumbbell: centres must be 2D, on a horizontal line, left before right")
+    neck = rectangle([lc[0], lc[1] - neck_half_width], [rc[0], rc[1] + neck_half_width])
+    return union(disc(lc, radius), disc(rc, radius), neck)
