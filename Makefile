@@ -11,9 +11,9 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 .PHONY: demo test test-serial test-mpi bench clean
 
-# Find a Python >= 3.12: on PATH first, else among pyenv's installed versions.
+# Find a Python >= 3.12 (3.12 preferred: every wheel we use exists for it): on PATH first, else among pyenv's installed versions.
 define find_python
-for c in python3.13 python3.12 python3 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+for c in python3.12 python3.13 python3 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V); do \
   if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$c; exit 0; fi; \
 done; exit 1
 endef
