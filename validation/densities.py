@@ -94,7 +94,7 @@ def _exponential(spec, gdim):
     def value(x):
         return w * np.exp(a @ x[:gdim])
 
-    return _Component(value, lambda x: a[:, None] * value(x), f"exp(a={list(a)})")
+    return _Component(value, lambda x: a[:, None] * value(x), "exp(a·x), a=(" + ", ".join(f"{v:g}" for v in a) + ")")
 
 
 def _power(spec, gdim):
@@ -190,6 +190,8 @@ class Density:
         label: a short description for tables.
         bayes: ``True`` if the classes are given separately, so that the Bayes
             classifier :math:`\{\rho_1 > \rho_0\}` is meaningful.
+        centre: for ``two_gaussians`` with equal means, the common mean (the
+            Bayes classifier is then a ball about it, or empty); else None.
     """
 
     rho0: Callable
@@ -199,6 +201,7 @@ class Density:
     _grad_rho0: Callable
     _grad_rho1: Callable
     bayes: bool = False
+    centre: tuple | None = None
 
     def rho(self, x):
         r""":math:`\rho = \rho_0 + \rho_1` at ``x`` (3, n) -> (n,)."""
@@ -252,7 +255,8 @@ def _two_gaussians(spec, gdim):
         peak = w * (2 * np.pi * s * s) ** (-gdim / 2)
         comps.append(_gaussian({"sigma": s, "centre": list(m), "weight": peak}, gdim))
     label = f"two gaussians (σ0={sigmas[0]:g}, σ1={sigmas[1]:g}, w={weights[0]:g}/{weights[1]:g})"
-    return comps, label
+    centre = tuple(means[0]) if np.array_equal(means[0], means[1]) else None
+    return comps, label, centre
 
 
 def make_density(gdim: int, density: dict | None = None, rho0: dict | None = None,
@@ -275,8 +279,8 @@ def make_density(gdim: int, density: dict | None = None, rho0: dict | None = Non
                        c0.grad, c1.grad, bayes=True)
     if isinstance(density, dict) and density.get("kind") == "two_gaussians":
         _check_keys(density, {"means", "sigmas"}, {"weights"})
-        (c0, c1), label = _two_gaussians(density, gdim)
-        return Density(c0.value, c1.value, gdim, label, c0.grad, c1.grad, bayes=True)
+        (c0, c1), label, centre = _two_gaussians(density, gdim)
+        return Density(c0.value, c1.value, gdim, label, c0.grad, c1.grad, bayes=True, centre=centre)
     c = make_component(density, gdim)
 
     def half(x):

@@ -1,0 +1,237 @@
+r"""Run a checked suite under MPI: every run collective, rank 0 writes.
+
+Output folder ``DIR``:
+
+- ``runs/<run>.json``: one record per run, written atomically (to a
+  temporary file in the same folder, then :func:`os.replace`), so a file
+  that exists is complete; ``--resume`` skips every run whose record exists
+  and matches the run's id and parameters (finished or failed).
+- ``results.json``: every run of the suite plus the environment (schema
+  ``advmcf.results/1``, see :mod:`validation.results`).
+- ``table.md``, ``table.tex``, ``table.csv`` (:mod:`validation.tables`).
+
+A run that raises (a diverged solve, a scheme not installed, ...) is recorded
+as failed with ``"reason"`` and the suite goes on.  The outcome is agreed on
+all ranks (an allgather of the status) so every rank records the same.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+
+from validation.metrics import consistency_metrics, count_violations, flow_metrics
+from validation.results import atomic_write_json, environment, read_json, write_results
+from validation.schemes import SCHEMES
+
+__all__ = ["run_suite", "run_file_name"]
+
+log = logging.getLogger("advmcf")
+
+
+def run_file_name(run_id: str) -> str:
+    """The file name of a run's record: its id with every character outside [A-Za-z0-9._=-] replaced."""
+    return re.sub(r"[^A-Za-z0-9._=-]", "_", run_id.replace("/", "__")) + ".json"
+
+
+class _Progress:
+    """Per-step progress for long runs: a log line on rank 0 at most every ``every`` seconds."""
+
+    def __init__(self, comm, prefix, every=5.0):
+        self.comm, self.prefix, self.every = comm, prefix, every
+        self.last = time.perf_counter()
+
+    def __call__(self, *args, **kwargs):
+        now = time.perf_counter()
+        if self.comm.rank == 0 and now - self.last > self.every:
+            self.last = now
+            info = ", ".join([str(a) for a in args] + [f"{k}={v}" for k, v in kwargs.items()])
+            log.info("%s   ... %s", self.prefix, info)
+
+
+def _perturbed_disc_pair(centre, radius, amplitude, rng):
+    r"""Two nested smooth sets: :math:`r_{in} = R(1 - a/2 + 0.45a f_1)`, :math:`r_{out} = R(1 + a/2 + 0.45a f_2)`, |f_i| ≤ 1."""
+    from meshes.shapes import polygons
+
+    theta = np.linspace(0, 2 * np.pi, 1024, endpoint=False)
+
+    def wave():
+        k = np.arange(2, 7)
+        c, ph = rng.normal(size=k.size), rng.uniform(0, 2 * np.pi, size=k.size)
+        return (c[:, None] * np.cos(np.outer(k, theta) + ph[:, None])).sum(axis=0) / np.abs(c).sum()
+
+    c = np.asarray(centre, float)
+    out = []
+    for sign in (-1, 1):
+        r = radius * (1 + sign * amplitude / 2 + 0.45 * amplitude * wave())
+        out.append(polygons([c + np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1)]))
+    return out
+
+
+def _geometry(phi, case, reference, t):
+    """Arrays for the interface figure (2D; rank 0 gets them, others None): see :mod:`validation.plots`."""
+    from meshes.interface import interface
+
+    if case.dim != 2:
+        return None
+    msh = phi.function_space.mesh
+    gathered = interface(phi).gathered()
+    geo = {"interface": np.asarray(getattr(gathered, "simplices", gathered))}
+    imap = msh.topology.index_map(msh.topology.dim)
+    if imap.size_global <= 50000:
+        cells = msh.geometry.x[msh.geometry.dofmap[: imap.size_local]][:, :, :2]
+        parts = msh.comm.gather(cells, root=0)
+        if msh.comm.rank == 0:
+            geo["cells"] = np.concatenate(parts)
+    if reference.radius is not None and float(reference.radius(t)) > 0:
+        c, _ = case._radial_centre()
+        theta = np.linspace(0, 2 * np.pi, 256, endpoint=False)
+        geo["exact"] = c + float(reference.radius(t)) * np.stack([np.cos(theta), np.sin(theta)], axis=1)
+    return geo if msh.comm.rank == 0 else None
+
+
+def _save_npz(path, arrays):
+    """np.savez to a temporary file, then rename (atomic)."""
+    tmp = path.with_name(f".{path.name}.tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    os.replace(tmp, path)
+
+
+def _execute(spec, suite, comm, schemes, progress):
+    """Run one spec; returns (metrics, ratios, reference label, mesh stats, timings, steps, geometry)."""
+    from meshes.sets import level_set
+    from meshes.stats import mesh_stats
+
+    case = suite.cases[spec.case]
+    scheme = schemes[spec.scheme]
+    t0 = time.perf_counter()
+    msh = case.mesh(comm, spec.h)
+    stats = mesh_stats(msh)
+    reference = case.reference(spec.eps, spec.tau)
+    opts = dict(spec.options)
+    t1 = time.perf_counter()
+    steps, geometry = 0, None
+    if spec.kind == "comparison":
+        extra = dict(spec.extra)
+        rng = np.random.default_rng(extra["seed"])
+        times = list(np.linspace(0, spec.T, 5))
+        violations = 0
+        for _ in range(extra["pairs"]):
+            inner, outer = (level_set(msh, s) for s in _perturbed_disc_pair(
+                case.initial["centre"], case.initial["radius"], extra["amplitude"], rng))
+            ev_in, ev_out = (scheme.run(case, phi, spec.eps, spec.tau, spec.T, opts, times, progress)
+                             for phi in (inner, outer))
+            violations += sum(count_violations(a, b) for a, b in zip(ev_in.sets, ev_out.sets))
+            steps += len(ev_in.diagnostics) + len(ev_out.diagnostics)
+        t2 = time.perf_counter()
+        metrics = {"violations": float(violations), "pairs": float(extra["pairs"])}
+    else:
+        phi0 = case.initial_level_set(msh)
+        evolution = scheme.run(case, phi0, spec.eps, spec.tau, spec.T, opts, [0.0, spec.T], progress)
+        steps = len(evolution.diagnostics)
+        t2 = time.perf_counter()
+        if spec.kind == "one_step":
+            metrics = consistency_metrics(evolution.sets[-1], case, spec.tau)
+        else:
+            metrics = flow_metrics(evolution, case, reference)
+        geometry = _geometry(evolution.sets[-1], case, reference, float(evolution.times[-1]))
+    t3 = time.perf_counter()
+    h = stats.h_max
+    ratios = {"h_over_eps": h / spec.eps if schemes[spec.scheme].uses_eps else float("nan"),
+              "h_over_tau_V": h / (spec.tau * reference.speed) if reference.speed > 0 else float("nan")}
+    mesh = {"h_min": stats.h_min, "h_max": stats.h_max,
+            "num_vertices": int(stats.num_vertices), "num_cells": int(stats.num_cells)}
+    timings = {"setup": t1 - t0, "solve": t2 - t1, "metrics": t3 - t2}
+    return metrics, ratios, reference.label, mesh, timings, steps, geometry
+
+
+def _record(spec, status, reason=None, **fields):
+    return {"run": spec.as_dict(), "status": status, "reason": reason, **fields}
+
+
+def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | None = None,
+              stop_after: int | None = None) -> dict:
+    """Run every run of ``suite`` (collective over ``comm``) and write ``out_dir``.
+
+    Args:
+        suite: a :class:`validation.suites.Suite`.
+        out_dir: the output folder (created by rank 0).
+        comm: the communicator every mesh is made on.
+        resume: skip runs whose record in ``out_dir/runs`` exists and matches.
+        schemes: scheme registry (default :data:`validation.schemes.SCHEMES`).
+        stop_after: stop (as if killed) after this many runs were computed in
+            this call, before writing ``results.json``; for tests of resume.
+
+    Returns the results document (identical on every rank).
+    """
+    schemes = SCHEMES if schemes is None else schemes
+    out = Path(out_dir)
+    runs_dir = out / "runs"
+    if comm.rank == 0:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(out / "suite.json", {"name": suite.name, "source": suite.source})
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    records, computed = [], 0
+    n = len(suite.runs)
+    for i, spec in enumerate(suite.runs):
+        path = runs_dir / run_file_name(spec.id)
+        prefix = f"[{i + 1}/{n}] {spec.id}"
+        old = comm.bcast(read_json(path) if (resume and comm.rank == 0) else None, root=0)
+        if old is not None and old.get("run") == spec.as_dict() and old.get("status") in ("ok", "failed"):
+            if comm.rank == 0:
+                log.info("%s: done before (%s), skipped", prefix, old["status"])
+            records.append(old)
+            continue
+        if stop_after is not None and computed >= stop_after:
+            return {}
+        if comm.rank == 0:
+            log.info("%s: running", prefix)
+        t0 = time.perf_counter()
+        try:
+            metrics, ratios, ref, mesh, timings, steps, geometry = _execute(spec, suite, comm, schemes,
+                                                                  _Progress(comm, prefix))
+            outcome = None
+        except Exception as err:  # recorded as a failed run; the suite goes on
+            outcome = f"{type(err).__name__}: {err}".splitlines()[0]
+        outcomes = comm.allgather(outcome)
+        reason = next((o for o in outcomes if o is not None), None)
+        total = comm.allreduce(time.perf_counter() - t0, op=_max_op())
+        if reason is None:
+            timings["total"] = total
+            rec = _record(spec, "ok", reference=ref, mesh=mesh, metrics=metrics, ratios=ratios,
+                          timings=timings, steps=steps, file=path.name)
+            if geometry is not None:
+                _save_npz(path.with_suffix(".npz"), geometry)
+            if comm.rank == 0:
+                errs = ", ".join(f"{k}={v:.3e}" for k, v in metrics.items())
+                log.info("%s: ok in %.1f s (%s)", prefix, total, errs)
+        else:
+            rec = _record(spec, "failed", reason, timings={"total": total})
+            if comm.rank == 0:
+                log.warning("%s: FAILED: %s", prefix, reason)
+        if comm.rank == 0:
+            atomic_write_json(path, rec)
+        records.append(rec)
+        computed += 1
+    doc = {"schema": "advmcf.results/1",
+           "suite": {"name": suite.name, "description": suite.description, "source": suite.source,
+                     "studies": suite.studies,
+                     "cases": {name: c.spec for name, c in suite.cases.items()},
+                     "references": {name: c.reference_kind for name, c in suite.cases.items()}},
+           "environment": environment(comm, started),
+           "runs": records}
+    if comm.rank == 0:
+        write_results(out, doc)
+    comm.barrier()
+    return doc
+
+
+def _max_op():
+    from mpi4py import MPI
+
+    return MPI.MAX

@@ -1,0 +1,371 @@
+r"""Validation suites in TOML: loading, strict checking, and the list of runs.
+
+A suite is a TOML file (read with :mod:`tomllib`) with three parts::
+
+    [suite]
+    name = "quick"
+    description = "radial Gaussian, level-set FEM and nonlocal, tau = eps"
+
+    [[cases]]                     # see validation.cases for every key
+    name = "gauss_disc"
+    dim = 2
+    domain = [[-1.0, -1.0], [1.0, 1.0]]
+    T = 0.02
+    density = { kind = "gaussian", sigma = 0.5 }
+    initial = { shape = "disc", centre = [0.0, 0.0], radius = 0.4 }
+
+    [[studies]]
+    name = "diagonal"
+    case = "gauss_disc"
+    kind = "flow"                 # flow | one_step | comparison
+    path = "diagonal"             # diagonal | eps_to_zero | tau_to_zero | grid
+    schemes = ["level_set", { name = "nonlocal", p = 1, selection = "minimal" }]
+    eps = [0.2, 0.1, 0.05]        # a list, or one number for tau_to_zero
+    # tau = 0.01                  # one number (eps_to_zero) or a list (tau_to_zero, grid); never for diagonal
+    h = "eps/8"                   # a number, or an expression in eps and tau
+    min_cells_per_eps = 4         # the ε-ball must be at least this many cells wide
+
+Refinement paths: ``diagonal`` τ = ε (the paper's scheme); ``eps_to_zero``
+τ fixed, ε over the list; ``tau_to_zero`` ε fixed, τ over the list; ``grid``
+every (ε, τ).  Observed orders are taken along ε (along τ for
+``tau_to_zero``), within groups of equal scheme and, on a grid, equal τ.
+
+Study kinds: ``flow`` runs to T and measures the error at T;
+``one_step`` makes one step of size τ from a smooth initial set and measures
+the consistency error (normal displacement/τ against V); ``comparison``
+evolves ``pairs`` nested pairs (random smooth perturbations of the initial
+disc, one inside the other; keys ``pairs``, ``amplitude``, ``seed``) and
+counts comparison-principle violations.
+
+Everything is checked before anything runs: unknown keys, wrong types and
+impossible values (ε ≤ 0, τ ≤ 0, T ≤ 0, h ≤ 0, an ε-ball narrower than
+``min_cells_per_eps`` cells, a density not positive on the mesh vertices, a
+missing mesh file, a scheme that does not apply) raise :class:`SuiteError`
+with one line naming the key and the reason.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from validation.cases import Case, make_case
+from validation.expressions import Expression
+from validation.schemes import SCHEMES, scheme_label
+
+__all__ = ["SuiteError", "Suite", "RunSpec", "load_suite", "builtin_suites", "PATHS", "KINDS"]
+
+PATHS = ("diagonal", "eps_to_zero", "tau_to_zero", "grid")
+KINDS = ("flow", "one_step", "comparison")
+_MAX_GRID = 200  # vertices per axis used for the positivity check of the densities
+
+
+class SuiteError(ValueError):
+    """A suite that cannot run; the message is one line naming the key and the reason."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of a suite: a scheme on a case at (ε, τ, h).
+
+    ``param`` is the refinement variable of its study (``eps`` or ``tau``) and
+    ``group`` the key of the runs an observed order is taken over.
+    """
+
+    id: str
+    study: str
+    kind: str
+    path: str
+    case: str
+    scheme: str
+    options: tuple
+    eps: float
+    tau: float
+    h: float
+    T: float
+    param: str
+    group: tuple
+    extra: tuple = ()
+
+    @property
+    def label(self) -> str:
+        return scheme_label(self.scheme, dict(self.options))
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "study": self.study, "kind": self.kind, "path": self.path,
+                "case": self.case, "scheme": self.scheme, "scheme_label": self.label,
+                "options": dict(self.options), "eps": self.eps, "tau": self.tau, "h": self.h,
+                "T": self.T, "param": self.param, "group": list(self.group), "extra": dict(self.extra)}
+
+
+@dataclass
+class Suite:
+    """A checked suite: its cases by name, its studies' runs in order, and the source."""
+
+    name: str
+    description: str
+    cases: dict
+    runs: list
+    source: str
+    studies: list = field(default_factory=list)
+
+
+def builtin_suites() -> dict:
+    """Built-in suite names -> paths of their TOML files (package data ``validation/suites``)."""
+    folder = resources.files("validation") / "suites"
+    return {p.name[:-5]: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".toml")}
+
+
+def _fail(key, msg):
+    raise SuiteError(f"{key}: {msg}")
+
+
+def _number_list(value, key, scalar_ok):
+    vals = value if isinstance(value, list) else [value]
+    if not isinstance(value, list) and not scalar_ok:
+        _fail(key, f"must be a list of numbers, got {value!r}")
+    if isinstance(value, list) and not value:
+        _fail(key, "must not be empty")
+    for v in vals:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            _fail(key, f"{v!r} is not a number")
+        if v <= 0:
+            _fail(key, f"{key.rsplit('.', 1)[-1]} = {v!r} must be positive")
+    return [float(v) for v in vals]
+
+
+def _scheme_entries(value, key, schemes):
+    if not isinstance(value, list) or not value:
+        _fail(key, f"must be a non-empty list of scheme names or tables, got {value!r}")
+    out = []
+    for i, entry in enumerate(value):
+        k = f"{key}[{i}]"
+        opts = {}
+        if isinstance(entry, dict):
+            opts = {a: b for a, b in entry.items() if a != "name"}
+            entry = entry.get("name")
+        if entry not in schemes:
+            _fail(k, f"unknown scheme {entry!r} (known: {', '.join(schemes)})")
+        for name, v in opts.items():
+            if name not in schemes[entry].options:
+                allowed = ", ".join(schemes[entry].options) or "none"
+                _fail(f"{k}.{name}", f"unknown option of scheme {entry!r} (allowed: {allowed})")
+            try:
+                schemes[entry].options[name](v)
+            except ValueError as err:
+                _fail(f"{k}.{name}", str(err))
+        out.append((entry, tuple(sorted(opts.items()))))
+    return out
+
+
+def _h_rule(value, key):
+    if isinstance(value, str):
+        try:
+            expr = Expression(value, ("eps", "tau"))
+        except ValueError as err:
+            _fail(key, str(err))
+        return lambda eps, tau: float(expr(eps=eps, tau=tau))
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        _fail(key, f"must be a number or an expression in eps and tau, got {value!r}")
+    if not value > 0:
+        _fail(key, f"h = {value!r} must be positive")
+    return lambda eps, tau: float(value)
+
+
+def _check_density_positive(case: Case, h: float, key: str):
+    """ρ0 > 0 and ρ1 > 0 on the vertices of the case's box mesh (or the mesh file's points)."""
+    if case.mesh_file is not None:
+        import meshio
+
+        try:
+            pts = meshio.read(case.mesh_file).points
+        except Exception as err:  # meshio raises many types; report them in one line
+            _fail(f"cases.{case.name}.mesh", f"cannot read {case.mesh_file}: {err}")
+        x = np.zeros((3, len(pts)))
+        x[: pts.shape[1]] = pts.T
+    else:
+        lo, hi = (np.asarray(v) for v in case.domain)
+        n = [min(_MAX_GRID, max(1, math.ceil((b - a) / h - 1e-9))) for a, b in zip(lo, hi)]
+        axes = [np.linspace(a, b, k + 1) for a, b, k in zip(lo, hi, n)]
+        grid = np.meshgrid(*axes, indexing="ij")
+        x = np.zeros((3, grid[0].size))
+        for i, g in enumerate(grid):
+            x[i] = g.ravel()
+    for name, f in (("rho0", case.density.rho0), ("rho1", case.density.rho1)):
+        with np.errstate(all="ignore"):
+            v = f(x)
+        bad = ~(v > 0) | ~np.isfinite(v)
+        if bad.any():
+            j = int(np.argmax(bad))
+            where = ", ".join(f"{c:g}" for c in x[: case.dim, j])
+            _fail(key, f"{name} = {v[j]:g} at the mesh vertex ({where}): densities must be positive and finite on the mesh")
+
+
+def _study_runs(i, st, cases, schemes, seen_names):
+    key = f"studies[{i}]"
+    allowed = {"name", "case", "kind", "path", "schemes", "eps", "tau", "h", "min_cells_per_eps",
+               "pairs", "amplitude", "seed"}
+    if not isinstance(st, dict):
+        _fail(key, "must be a table")
+    unknown = set(st) - allowed
+    if unknown:
+        _fail(f"{key}.{sorted(unknown)[0]}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
+    for req in ("name", "case", "schemes", "eps"):
+        if req not in st:
+            _fail(f"{key}.{req}", "missing")
+    name = st["name"]
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+        _fail(f"{key}.name", f"{name!r} must be a string of letters, digits, '_' and '-'")
+    if name in seen_names:
+        _fail(f"{key}.name", f"{name!r} is used by two studies")
+    seen_names.add(name)
+    if st["case"] not in cases:
+        _fail(f"{key}.case", f"no case named {st['case']!r} (cases: {', '.join(cases)})")
+    case = cases[st["case"]]
+    kind = st.get("kind", "flow")
+    if kind not in KINDS:
+        _fail(f"{key}.kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    path = st.get("path", "diagonal")
+    if path not in PATHS:
+        _fail(f"{key}.path", f"{path!r} is not one of {', '.join(PATHS)}")
+    entries = _scheme_entries(st["schemes"], f"{key}.schemes", schemes)
+    eps_list = _number_list(st["eps"], f"{key}.eps", scalar_ok=path == "tau_to_zero")
+    if path == "diagonal":
+        if "tau" in st:
+            _fail(f"{key}.tau", "the diagonal path sets tau = eps: remove tau")
+        pairs = [(e, e) for e in eps_list]
+    else:
+        if "tau" not in st:
+            _fail(f"{key}.tau", f"missing (path {path!r} needs it)")
+        tau_list = _number_list(st["tau"], f"{key}.tau", scalar_ok=path == "eps_to_zero")
+        if path == "eps_to_zero" and len(tau_list) != 1:
+            _fail(f"{key}.tau", "path 'eps_to_zero' keeps tau fixed: give one number")
+        if path == "tau_to_zero" and len(eps_list) != 1:
+            _fail(f"{key}.eps", "path 'tau_to_zero' keeps eps fixed: give one number")
+        pairs = [(e, t) for t in tau_list for e in eps_list]
+    for e, t in pairs:
+        if t > case.T:
+            _fail(f"{key}.tau", f"tau = {t:g} exceeds the final time T = {case.T:g} of case {case.name!r}")
+    h_rule = _h_rule(st.get("h", "eps/8"), f"{key}.h")
+    min_cells = st.get("min_cells_per_eps", 4)
+    if isinstance(min_cells, bool) or not isinstance(min_cells, (int, float)) or not min_cells > 0:
+        _fail(f"{key}.min_cells_per_eps", f"{min_cells!r} must be a positive number")
+    extra = ()
+    if kind == "comparison":
+        extra = _comparison_keys(st, key, case)
+    elif any(k in st for k in ("pairs", "amplitude", "seed")):
+        k = next(k for k in ("pairs", "amplitude", "seed") if k in st)
+        _fail(f"{key}.{k}", "only for kind = 'comparison'")
+    if kind == "one_step" and case.boundary() is None:
+        _fail(f"{key}.kind", f"'one_step' needs a smooth initial shape with a known boundary "
+                             f"(disc, ball, ellipse, flower, a Bayes ball); case {case.name!r} has {case.initial['shape']!r}")
+    runs, h_min = [], math.inf
+    for scheme, opts in entries:
+        sch = schemes[scheme]
+        if sch.needs_smooth_2d and (case.dim != 2 or case.boundary() is None):
+            _fail(f"{key}.schemes", f"scheme {scheme!r} needs a smooth 2D initial shape; case {case.name!r} is not")
+        for e, t in pairs:
+            try:
+                h = h_rule(e, t)
+            except (ValueError, ZeroDivisionError, ArithmeticError) as err:
+                _fail(f"{key}.h", f"cannot evaluate at eps = {e:g}, tau = {t:g}: {err}")
+            if not h > 0 or not math.isfinite(h):
+                _fail(f"{key}.h", f"h = {h!r} at eps = {e:g}, tau = {t:g}: must be positive")
+            if sch.uses_eps and case.mesh_file is None and e / h < min_cells:
+                _fail(f"{key}.h", f"h = {h:g} makes the eps-ball {e / h:.3g} cells wide at eps = {e:g} "
+                                  f"(need >= {min_cells:g}: choose a smaller h or a larger eps)")
+            h_min = min(h_min, h)
+            T = t if kind == "one_step" else case.T
+            label = scheme_label(scheme, dict(opts))
+            param = "tau" if path == "tau_to_zero" else "eps"
+            group = (label,) + ((f"tau={t:.6g}",) if path == "grid" else ())
+            rid = f"{name}/{label}/eps={e:.6g}/tau={t:.6g}/h={h:.6g}"
+            runs.append(RunSpec(rid, name, kind, path, case.name, scheme, opts, e, t, h, T, param, group, extra))
+    if case.mesh_file is None:
+        _check_density_positive(case, h_min, f"{key} (case {case.name!r}) density")
+    else:
+        _check_density_positive(case, h_min, f"cases.{case.name}.density")
+    ids = [r.id for r in runs]
+    if len(set(ids)) != len(ids):
+        dup = next(x for x in ids if ids.count(x) > 1)
+        _fail(f"{key}", f"run {dup!r} appears twice (repeated scheme or eps/tau values)")
+    return runs
+
+
+def _comparison_keys(st, key, case):
+    if case.initial["shape"] not in ("disc",) or case.dim != 2:
+        _fail(f"{key}.kind", f"'comparison' perturbs a 2D disc; case {case.name!r} starts from {case.initial['shape']!r}")
+    pairs = st.get("pairs", 3)
+    if isinstance(pairs, bool) or not isinstance(pairs, int) or pairs < 1:
+        _fail(f"{key}.pairs", f"{pairs!r} must be an integer >= 1")
+    amp = st.get("amplitude", 0.1)
+    if isinstance(amp, bool) or not isinstance(amp, (int, float)) or not 0 < amp < 0.5:
+        _fail(f"{key}.amplitude", f"{amp!r} must be a number in (0, 0.5) (relative radius perturbation)")
+    seed = st.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        _fail(f"{key}.seed", f"{seed!r} must be an integer")
+    return (("amplitude", float(amp)), ("pairs", pairs), ("seed", seed))
+
+
+def load_suite(suite: str | Path, schemes: dict | None = None) -> Suite:
+    """Load and check a suite: a TOML file, or the name of a built-in suite.
+
+    ``schemes`` maps names to :class:`validation.schemes.Scheme` (default:
+    :data:`validation.schemes.SCHEMES`).  Raises :class:`SuiteError` (one line)
+    on any problem; nothing is computed on a mesh.
+    """
+    schemes = SCHEMES if schemes is None else schemes
+    builtins = builtin_suites()
+    path = Path(suite)
+    if not path.is_file():
+        if str(suite) in builtins:
+            path = builtins[str(suite)]
+        else:
+            raise SuiteError(f"suite: {str(suite)!r} is neither a file nor a built-in suite "
+                             f"(built-in: {', '.join(sorted(builtins))})")
+    text = path.read_text()
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise SuiteError(f"{path}: not valid TOML: {err}") from None
+    unknown = set(data) - {"suite", "cases", "studies"}
+    if unknown:
+        _fail(sorted(unknown)[0], "unknown top-level key (allowed: suite, cases, studies)")
+    head = data.get("suite", {})
+    if not isinstance(head, dict):
+        _fail("suite", "must be a table")
+    bad = set(head) - {"name", "description"}
+    if bad:
+        _fail(f"suite.{sorted(bad)[0]}", "unknown key (allowed: name, description)")
+    for k in ("name", "description"):
+        if k in head and not isinstance(head[k], str):
+            _fail(f"suite.{k}", f"must be a string, got {head[k]!r}")
+    case_tables = data.get("cases")
+    if not isinstance(case_tables, list) or not case_tables:
+        _fail("cases", "missing: a suite needs at least one [[cases]] table")
+    cases = {}
+    for i, spec in enumerate(case_tables):
+        label = f"cases[{i}]" + (f" ({spec['name']})" if isinstance(spec, dict) and isinstance(spec.get("name"), str) else "")
+        if not isinstance(spec, dict):
+            _fail(label, "must be a table")
+        try:
+            case = make_case(spec, path.parent)
+        except ValueError as err:
+            raise SuiteError(f"{label}.{err}") from None
+        if case.name in cases:
+            _fail(f"{label}.name", f"{case.name!r} is used by two cases")
+        cases[case.name] = case
+    study_tables = data.get("studies")
+    if not isinstance(study_tables, list) or not study_tables:
+        _fail("studies", "missing: a suite needs at least one [[studies]] table")
+    runs, names = [], set()
+    for i, st in enumerate(study_tables):
+        runs += _study_runs(i, st, cases, schemes, names)
+    return Suite(head.get("name", path.stem), head.get("description", ""), cases, runs, text,
+                 [st["name"] for st in study_tables])
