@@ -156,3 +156,33 @@ def test_orders_undefined_entries():
     assert np.isnan(least_squares_order([0.1], [0.1]))
     with pytest.raises(ValueError, match="must be positive"):
         pairwise_orders([0.1, 0.0], [1, 2])
+
+
+def test_boundaries_curvature_normal_offset():
+    from validation.boundaries import Sphere, ellipse_curve, flower_curve
+
+    a, b = 0.5, 0.3
+    ell = ellipse_curve([0.1, 0.0], [a, b])
+    x, nu, kappa, off = ell.project(np.array([[0.1 + a + 0.01, 0.0], [0.1, b - 0.02]]))
+    assert np.allclose(x, [[0.1 + a, 0.0], [0.1, b]], atol=1e-12)
+    assert np.allclose(nu, [[1, 0], [0, 1]], atol=1e-12)
+    assert np.allclose(kappa, [a / b**2, b / a**2], rtol=1e-12)
+    assert np.allclose(off, [0.01, -0.02], atol=1e-12)
+    # points displaced along the normal come back to their foot, with their offset
+    t = np.linspace(0, 2 * np.pi, 50, endpoint=False)
+    fl = flower_curve([0.0, 0.0], 0.4, 0.1, 4)
+    foot = fl.gamma(t)
+    x0, nu0, _, _ = fl.project(foot)
+    y = foot + 0.003 * nu0
+    x1, _, k1, off1 = fl.project(y)
+    assert np.allclose(x1, foot, atol=1e-10) and np.allclose(off1, 0.003, atol=1e-10)
+    # a flower without petals is the circle: kappa = 1/r0
+    circ = flower_curve([0.0, 0.0], 0.4, 0.0, 4)
+    assert np.allclose(circ.project(circ.sample(16) * 1.1)[2], 1 / 0.4)
+    # curvature of the flower against the polar formula (r^2 + 2r'^2 - r r'')/(r^2 + r'^2)^(3/2)
+    r = 0.4 * (1 + 0.1 * np.cos(4 * t))
+    r1, r2 = -0.16 * np.sin(4 * t), -0.64 * np.cos(4 * t)
+    assert np.allclose(fl.project(fl.gamma(t))[2], (r * r + 2 * r1 * r1 - r * r2) / (r * r + r1 * r1) ** 1.5)
+    sph = Sphere([0, 0, 0], 0.5)
+    _, _, k, o = sph.project(np.array([[0.0, 0.0, 0.6]]))
+    assert k[0] == pytest.approx(4.0) and o[0] == pytest.approx(0.1)

@@ -1,0 +1,157 @@
+"""The run pipeline end to end with a test-local exact "scheme" (no real scheme needed).
+
+The scheme returns the P1 disc of radius R(t) + eps**2/2, R the exact radius:
+its radius error is eps**2/2 up to the cut-cell/interpolation error O(h^2),
+so the observed order along the diagonal is 2.
+"""
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+from validation.runner import run_file_name, run_suite
+from validation.schemes import SCHEMES, Scheme
+from validation.suites import load_suite
+
+SUITE = """
+[suite]
+name = "pipeline"
+description = "exact disc plus eps^2 bias"
+
+[[cases]]
+name = "disc"
+dim = 2
+domain = [[-0.5, -0.5], [0.5, 0.5]]
+T = 0.04
+density = { kind = "constant" }
+initial = { shape = "disc", centre = [0.0, 0.0], radius = 0.3 }
+
+[[studies]]
+name = "diag"
+case = "disc"
+path = "diagonal"
+schemes = ["exact"]
+eps = [0.04, 0.02, 0.01]
+h = "eps/4"
+"""
+
+CALLS = []
+
+
+def _exact(case, phi0, eps, tau, T, options, output_times, progress):
+    from meshes.evolution import Evolution
+    from meshes.sets import level_set
+    from meshes.shapes import disc
+
+    if options.get("fail_below", 0) > eps:
+        raise FloatingPointError(f"diverged at eps = {eps}")
+    CALLS.append(eps)
+    ref = case.reference()
+    sets = [level_set(phi0.function_space, disc([0.0, 0.0], float(ref.radius(t)) + eps**2 / 2))
+            for t in output_times]
+    return Evolution(list(output_times), sets, [{"t": t} for t in output_times], None, "exact")
+
+
+def _fail_below(v):
+    if not isinstance(v, float):
+        raise ValueError(f"must be a float, got {v!r}")
+
+
+SCHEMES_T = dict(SCHEMES, exact=Scheme("exact", _exact, {"fail_below": _fail_below}, True))
+
+
+def _shared_dir(tmp_path, comm):
+    return Path(comm.bcast(str(tmp_path), root=0))
+
+
+def _suite(tmp_path, comm, text=SUITE):
+    path = _shared_dir(tmp_path, comm) / "suite.toml"
+    if comm.rank == 0:
+        path.write_text(text)
+    comm.barrier()
+    return load_suite(path, SCHEMES_T)
+
+
+@pytest.mark.parallel([1, 2])
+def test_exact_scheme_table_and_orders(tmp_path):
+    comm = MPI.COMM_WORLD
+    out = _shared_dir(tmp_path, comm) / "out"
+    doc = run_suite(_suite(tmp_path, comm), out, comm, schemes=SCHEMES_T)
+    runs = doc["runs"]
+    assert [r["status"] for r in runs] == ["ok"] * 3
+    err = np.array([r["metrics"]["radius_error"] for r in runs])
+    eps = np.array([r["run"]["eps"] for r in runs])
+    assert np.allclose(err, eps**2 / 2, rtol=0.02), f"radius errors {err}, expected {eps**2 / 2}"
+    # symmetric difference of two concentric discs: 2 pi R d (rho = 1), up to O(h^2)
+    for r in runs:
+        R = math.sqrt(0.09 - 2 * 0.04)
+        d = r["run"]["eps"] ** 2 / 2
+        assert r["metrics"]["symdiff_rho"] == pytest.approx(math.pi * ((R + d) ** 2 - R**2), rel=0.1)
+        assert r["metrics"]["hausdorff"] == pytest.approx(d, rel=0.1, abs=r["run"]["h"] ** 2)
+        assert r["ratios"]["h_over_eps"] == pytest.approx(r["mesh"]["h_max"] / r["run"]["eps"])
+        assert r["ratios"]["h_over_tau_V"] == pytest.approx(r["mesh"]["h_max"] / (r["run"]["tau"] / 0.3))
+    table = (out / "table.md").read_text()
+    ls_line = next(line for line in table.splitlines() if "least-squares order" in line)
+    ls = float(ls_line.split("|")[8])
+    assert abs(ls - 2) < 0.1, f"observed least-squares order {ls}, expected 2\n{table}"
+    assert "radial ODE" in table
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["schema"] == "advmcf.results/1" and saved["environment"]["nprocs"] == comm.size
+    for fmt in ("tex", "csv"):
+        assert (out / f"table.{fmt}").read_text()
+    assert r"\toprule" in (out / "table.tex").read_text()
+
+
+@pytest.mark.parallel([1, 2])
+def test_tables_equal_on_comm_world_and_one_rank(tmp_path):
+    """The same suite on all ranks and on rank 0 alone (COMM_SELF) gives identical tables."""
+    comm = MPI.COMM_WORLD
+    base = _shared_dir(tmp_path, comm)
+    suite = _suite(tmp_path, comm)
+    run_suite(suite, base / "world", comm, schemes=SCHEMES_T)
+    if comm.rank == 0:
+        doc = run_suite(suite, base / "self", MPI.COMM_SELF, schemes=SCHEMES_T)
+        assert doc["environment"]["nprocs"] == 1
+    comm.barrier()
+    for fmt in ("md", "tex", "csv"):
+        world, single = ((base / d / f"table.{fmt}").read_text() for d in ("world", "self"))
+        assert world == single, f"table.{fmt} differs between {comm.size} ranks and 1 rank"
+
+
+@pytest.mark.parallel([1, 2])
+def test_interrupted_then_resumed_recomputes_nothing_finished(tmp_path):
+    comm = MPI.COMM_WORLD
+    base = _shared_dir(tmp_path, comm)
+    suite = _suite(tmp_path, comm)
+    run_suite(suite, base / "full", comm, schemes=SCHEMES_T)
+    out = base / "resumed"
+    CALLS.clear()
+    assert run_suite(suite, out, comm, schemes=SCHEMES_T, stop_after=2) == {}  # "killed" after 2 runs
+    assert CALLS == [0.04, 0.02] and not (out / "results.json").exists()
+    if comm.rank == 0:  # a half-written record of the third run, and a stray temporary file
+        (out / "runs" / run_file_name(suite.runs[2].id)).write_text('{"run": {"id": ')
+        (out / "runs" / ".junk.json.tmp").write_text("{")
+    comm.barrier()
+    CALLS.clear()
+    run_suite(suite, out, comm, resume=True, schemes=SCHEMES_T)
+    assert CALLS == [0.01], f"resume recomputed {CALLS}"
+    assert (out / "table.md").read_text() == (base / "full" / "table.md").read_text()
+    CALLS.clear()
+    run_suite(suite, out, comm, resume=True, schemes=SCHEMES_T)
+    assert CALLS == []
+
+
+@pytest.mark.parallel([1, 2])
+def test_failed_run_is_recorded_and_suite_goes_on(tmp_path):
+    comm = MPI.COMM_WORLD
+    text = SUITE.replace('schemes = ["exact"]', 'schemes = [{ name = "exact", fail_below = 0.015 }]')
+    out = _shared_dir(tmp_path, comm) / "out"
+    doc = run_suite(_suite(tmp_path, comm, text), out, comm, schemes=SCHEMES_T)
+    assert [r["status"] for r in doc["runs"]] == ["ok", "ok", "failed"]
+    assert doc["runs"][2]["reason"] == "FloatingPointError: diverged at eps = 0.01"
+    table = (out / "table.md").read_text()
+    assert "failed" in table and "diverged at eps = 0.01" in table
