@@ -130,6 +130,22 @@ def _execute(spec, suite, comm, schemes, progress):
             steps += len(ev_in.diagnostics) + len(ev_out.diagnostics)
         t2 = time.perf_counter()
         metrics = {"violations": float(violations), "pairs": float(extra["pairs"])}
+    elif spec.kind == "versus":
+        from meshes.distance import hausdorff
+        from meshes.measures import symmetric_difference
+
+        from validation.metrics import is_empty
+
+        extra = dict(spec.extra)
+        phi0 = case.initial_level_set(msh)
+        ev_a = scheme.run(case, phi0, spec.eps, spec.tau, spec.T, opts, [0.0, spec.T], progress)
+        ev_b = schemes[extra["versus"]].run(case, phi0, spec.eps, spec.tau, spec.T, extra["versus_options"],
+                                            [0.0, spec.T], progress)
+        steps = len(ev_a.diagnostics) + len(ev_b.diagnostics)
+        t2 = time.perf_counter()
+        a, b = ev_a.sets[-1], ev_b.sets[-1]
+        metrics = {"versus_symdiff": symmetric_difference(a, b, case.density.rho),
+                   "versus_hausdorff": float("nan") if is_empty(a) or is_empty(b) else hausdorff(a, b)}
     else:
         phi0 = case.initial_level_set(msh)
         evolution = scheme.run(case, phi0, spec.eps, spec.tau, spec.T, opts, [0.0, spec.T], progress)
@@ -142,7 +158,8 @@ def _execute(spec, suite, comm, schemes, progress):
         geometry = _geometry(evolution.sets[-1], case, reference, float(evolution.times[-1]))
     t3 = time.perf_counter()
     h = stats.h_max
-    ratios = {"h_over_eps": h / spec.eps if schemes[spec.scheme].uses_eps else float("nan"),
+    uses_eps = schemes[spec.scheme].uses_eps or schemes.get(dict(spec.extra).get("versus"), scheme).uses_eps
+    ratios = {"h_over_eps": h / spec.eps if uses_eps else float("nan"),
               "h_over_tau_V": h / (spec.tau * reference.speed) if reference.speed > 0 else float("nan")}
     mesh = {"h_min": stats.h_min, "h_max": stats.h_max,
             "num_vertices": int(stats.num_vertices), "num_cells": int(stats.num_cells)}

@@ -17,7 +17,7 @@ A suite is a TOML file (read with :mod:`tomllib`) with three parts::
     [[studies]]
     name = "diagonal"
     case = "gauss_disc"
-    kind = "flow"                 # flow | one_step | comparison
+    kind = "flow"                 # flow | one_step | comparison | versus
     path = "diagonal"             # diagonal | eps_to_zero | tau_to_zero | grid
     schemes = ["level_set", { name = "nonlocal", p = 1, selection = "minimal" }]
     eps = [0.2, 0.1, 0.05]        # a list, or one number for tau_to_zero
@@ -35,7 +35,9 @@ Study kinds: ``flow`` runs to T and measures the error at T;
 the consistency error (normal displacement/τ against V); ``comparison``
 evolves ``pairs`` nested pairs (random smooth perturbations of the initial
 disc, one inside the other; keys ``pairs``, ``amplitude``, ``seed``) and
-counts comparison-principle violations.
+counts comparison-principle violations; ``versus`` runs exactly two schemes
+on the same mesh and initial set and measures the distance between their
+sets at T (ρ-symmetric difference and Hausdorff).
 
 Everything is checked before anything runs: unknown keys, wrong types and
 impossible values (ε ≤ 0, τ ≤ 0, T ≤ 0, h ≤ 0, an ε-ball narrower than
@@ -46,6 +48,7 @@ with one line naming the key and the reason.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import tomllib
@@ -62,7 +65,7 @@ from validation.schemes import SCHEMES, scheme_label
 __all__ = ["SuiteError", "Suite", "RunSpec", "load_suite", "builtin_suites", "PATHS", "KINDS"]
 
 PATHS = ("diagonal", "eps_to_zero", "tau_to_zero", "grid")
-KINDS = ("flow", "one_step", "comparison")
+KINDS = ("flow", "one_step", "comparison", "versus")
 _MAX_GRID = 200  # vertices per axis used for the positivity check of the densities
 
 
@@ -95,13 +98,14 @@ class RunSpec:
 
     @property
     def label(self) -> str:
-        return scheme_label(self.scheme, dict(self.options))
+        return dict(self.extra).get("label") or scheme_label(self.scheme, dict(self.options))
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "study": self.study, "kind": self.kind, "path": self.path,
+        """The run's parameters as plain JSON data (so a record read back compares equal)."""
+        return json.loads(json.dumps({"id": self.id, "study": self.study, "kind": self.kind, "path": self.path,
                 "case": self.case, "scheme": self.scheme, "scheme_label": self.label,
                 "options": dict(self.options), "eps": self.eps, "tau": self.tau, "h": self.h,
-                "T": self.T, "param": self.param, "group": list(self.group), "extra": dict(self.extra)}
+                "T": self.T, "param": self.param, "group": list(self.group), "extra": dict(self.extra)}))
 
 
 @dataclass
@@ -265,11 +269,19 @@ def _study_runs(i, st, cases, schemes, seen_names):
     if kind == "one_step" and case.boundary() is None:
         _fail(f"{key}.kind", f"'one_step' needs a smooth initial shape with a known boundary "
                              f"(disc, ball, ellipse, flower, a Bayes ball); case {case.name!r} has {case.initial['shape']!r}")
+    units = [(s, o, scheme_label(s, dict(o)), extra) for s, o in entries]
+    if kind == "versus":
+        if len(entries) != 2:
+            _fail(f"{key}.schemes", f"kind 'versus' compares exactly two schemes, got {len(entries)}")
+        (a, oa), (b, ob) = entries
+        label = f"{scheme_label(a, dict(oa))} vs {scheme_label(b, dict(ob))}"
+        units = [(a, oa, label, (("label", label), ("versus", b), ("versus_options", dict(ob))))]
     runs, h_min = [], math.inf
-    for scheme, opts in entries:
-        sch = schemes[scheme]
-        if sch.needs_smooth_2d and (case.dim != 2 or case.boundary() is None):
-            _fail(f"{key}.schemes", f"scheme {scheme!r} needs a smooth 2D initial shape; case {case.name!r} is not")
+    for scheme, opts, label, extra in units:
+        used = [schemes[scheme]] + ([schemes[dict(extra)["versus"]]] if kind == "versus" else [])
+        for sch in used:
+            if sch.needs_smooth_2d and (case.dim != 2 or case.boundary() is None):
+                _fail(f"{key}.schemes", f"scheme {sch.name!r} needs a smooth 2D initial shape; case {case.name!r} is not")
         for e, t in pairs:
             try:
                 h = h_rule(e, t)
@@ -277,12 +289,11 @@ def _study_runs(i, st, cases, schemes, seen_names):
                 _fail(f"{key}.h", f"cannot evaluate at eps = {e:g}, tau = {t:g}: {err}")
             if not h > 0 or not math.isfinite(h):
                 _fail(f"{key}.h", f"h = {h!r} at eps = {e:g}, tau = {t:g}: must be positive")
-            if sch.uses_eps and case.mesh_file is None and e / h < min_cells * (1 - 1e-9):
+            if any(u.uses_eps for u in used) and case.mesh_file is None and e / h < min_cells * (1 - 1e-9):
                 _fail(f"{key}.h", f"h = {h:g} makes the eps-ball {e / h:.3g} cells wide at eps = {e:g} "
                                   f"(need >= {min_cells:g}: choose a smaller h or a larger eps)")
             h_min = min(h_min, h)
             T = t if kind == "one_step" else case.T
-            label = scheme_label(scheme, dict(opts))
             param = "tau" if path == "tau_to_zero" else "eps"
             group = (label,) + ((f"tau={t:.6g}",) if path == "grid" else ())
             rid = f"{name}/{label}/eps={e:.6g}/tau={t:.6g}/h={h:.6g}"

@@ -25,11 +25,12 @@ __all__ = ["render", "study_tables", "METRICS"]
 #: Metric keys in column order, with their printed names.
 METRICS = {"radius_error": "radius err", "symdiff_rho": "ρ-symdiff", "hausdorff": "Hausdorff",
            "extinction_error": "extinction err", "consistency_max": "consist. max",
-           "consistency_l2": "consist. L²", "moved_rho": "moved (ρ)", "violations": "violations",
+           "consistency_l2": "consist. L²", "versus_symdiff": "ρ-symdiff A vs B",
+           "versus_hausdorff": "Hausdorff A vs B", "moved_rho": "moved (ρ)", "violations": "violations",
            "pairs": "pairs"}
 #: Metrics that get an observed-order column.
 _ORDERED = ("radius_error", "symdiff_rho", "hausdorff", "extinction_error", "consistency_max",
-            "consistency_l2")
+            "consistency_l2", "versus_symdiff", "versus_hausdorff")
 
 
 def _num(v):
