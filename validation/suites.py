@@ -254,6 +254,9 @@ def _study_runs(i, st, cases, schemes, seen_names):
             _fail(f"{key}.eps", "path 'tau_to_zero' keeps eps fixed: give one number")
         pairs = [(e, t) for t in tau_list for e in eps_list]
     for e, t in pairs:
+        if case.reference_kind == "disc_recursion" and abs(case.T / t - round(case.T / t)) > 1e-9:
+            _fail(f"{key}.eps" if path == "diagonal" else f"{key}.tau",
+                  f"tau = {t:g} does not divide T = {case.T:g}: the disc recursion compares whole steps")
         if t > case.T:
             _fail(f"{key}.tau", f"tau = {t:g} exceeds the final time T = {case.T:g} of case {case.name!r}")
     h_rule = _h_rule(st.get("h", "eps/8"), f"{key}.h")
