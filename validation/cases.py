@@ -210,7 +210,7 @@ class Case:
                              _ball_at(c, radius), 1.0 / R0)
         if kind == "parametric":
             return Reference(kind, "parametric FEM on a fine curve", speed=self._boundary_speed())
-        return Reference("none", "none")
+        return Reference("none", "none", speed=self._boundary_speed())
 
     def _boundary_speed(self) -> float:
         r"""RMS of :math:`V = -\kappa - \partial_\nu\log\rho` over the exact initial boundary."""

@@ -11,6 +11,8 @@ r"""The ``advmcf`` command line.
 Every rank parses the arguments and loads the suite; a bad suite is reported
 by rank 0 in one line and every rank exits with code 2 before any mesh is
 made.  Runs are collective; rank 0 prints progress and writes the files.
+``advmcf run`` exits with 1 if any run failed (the others are still run and
+tabulated), 2 on a bad suite, 0 otherwise.
 """
 
 from __future__ import annotations
@@ -84,13 +86,17 @@ def _run(args, comm) -> int:
     out = args.out if args.out is not None else Path("results") / suite.name
     if comm.rank == 0:
         logging.info("suite %s: %d runs on %d rank(s), output %s", suite.name, len(suite.runs), comm.size, out)
-    run_suite(suite, out, comm, resume=args.resume)
+    doc = run_suite(suite, out, comm, resume=args.resume)
+    failed = [r["run"]["id"] for r in doc["runs"] if r["status"] != "ok"]
     if comm.rank == 0:
         from validation.plots import plot_all
 
         plot_all(out)
         print((out / "table.md").read_text())
-    return 0
+        if failed:
+            print(f"advmcf: {len(failed)} of {len(doc['runs'])} runs failed (reasons in the table and "
+                  f"{out / 'results.json'})", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def main(argv=None) -> int:

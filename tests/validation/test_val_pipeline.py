@@ -36,7 +36,8 @@ case = "disc"
 path = "diagonal"
 schemes = ["exact"]
 eps = [0.04, 0.02, 0.01]
-h = "eps/4"
+h = "eps/2"
+min_cells_per_eps = 2
 """
 
 CALLS = []
