@@ -4,14 +4,15 @@ r"""Figures of a finished suite (matplotlib, Agg backend), written into its fold
   parameter (ε, or τ), one line per scheme/group, with dashed reference
   slopes 1 and 2.
 - ``interfaces_<study>.png`` (2D): the final interfaces of every scheme at
-  the finest level, overlaid on that level's mesh, with the exact final
-  interface where the reference has one.
+  the finest level, overlaid on the coarsest mesh of the study that was
+  stored (at most 50 000 cells, to stay legible), with the exact final
+  interface where the reference has one, in the case's domain.
 - ``heatmap_<study>_<scheme>.png`` (``grid`` studies): the error over the
   (ε, τ) grid.
 
 The geometry comes from ``runs/<run>.npz`` (written by the runner):
-``interface`` (n, 2, 2) segments, optional ``cells`` (m, 3, 2) triangles and
-``exact`` (k, 2) points of the exact final interface.
+``interface`` (n, 2, 2) segments, optional ``cells`` (m, 3, 2) triangles,
+``exact`` (k, 2) points of the exact final interface and ``domain`` (2, 2).
 """
 
 from __future__ import annotations
@@ -75,33 +76,38 @@ def _convergence(plt, table, out):
 def _interfaces(plt, doc, table, out):
     from matplotlib.collections import LineCollection, PolyCollection
 
-    recs = [r for r in doc["runs"] if r["run"]["study"] == table["study"] and r["status"] == "ok"]
+    recs = [r for r in doc["runs"] if r["run"]["study"] == table["study"] and r["status"] == "ok"
+            and (out / "runs" / (r.get("file", "")[:-5] + ".npz")).is_file()]
+    if not recs:
+        return None
+    recs.sort(key=lambda r: r["run"]["h"])
     finest = {}
     for r in recs:
-        lab = r["run"]["scheme_label"]
-        if lab not in finest or r["run"]["h"] < finest[lab]["run"]["h"]:
-            finest[lab] = r
-    data = {}
-    for lab, r in finest.items():
-        f = out / "runs" / (r["file"][:-5] + ".npz") if "file" in r else None
-        if f is not None and f.is_file():
-            data[lab] = np.load(f)
-    if not data:
-        return None
+        finest.setdefault(r["run"]["scheme_label"], r)
+    load = {r["run"]["id"]: np.load(out / "runs" / (r["file"][:-5] + ".npz")) for r in recs}
     fig, ax = plt.subplots(figsize=(5.5, 5.5))
-    first = next(iter(data.values()))
-    if "cells" in first.files:
-        ax.add_collection(PolyCollection(first["cells"], facecolors="none", edgecolors="0.85", linewidths=0.3))
+    coarse = next((r for r in reversed(recs) if "cells" in load[r["run"]["id"]].files), None)
+    if coarse is not None:
+        ax.add_collection(PolyCollection(load[coarse["run"]["id"]]["cells"], facecolors="none",
+                                         edgecolors="0.8", linewidths=0.3))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for i, (lab, d) in enumerate(data.items()):
-        ax.add_collection(LineCollection(d["interface"], colors=colors[i % len(colors)], linewidths=1.2, label=lab))
-    if "exact" in first.files and len(first["exact"]):
+    for i, (lab, r) in enumerate(finest.items()):
+        ax.add_collection(LineCollection(load[r["run"]["id"]]["interface"], colors=colors[i % len(colors)],
+                                         linewidths=1.2, label=f"{lab} (h = {r['run']['h']:g})"))
+    first = load[recs[0]["run"]["id"]]
+    if "exact" in first.files:
         ex = np.vstack([first["exact"], first["exact"][:1]])
         ax.plot(ex[:, 0], ex[:, 1], "k--", lw=0.8, label="exact")
-    ax.autoscale()
+    if "domain" in first.files:
+        (x0, y0), (x1, y1) = first["domain"]
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+    else:
+        ax.autoscale()
     ax.set_aspect("equal")
-    ax.legend(fontsize=7)
-    ax.set_title(f"{table['study']}: final interfaces (finest level)", fontsize=9)
+    ax.legend(fontsize=7, loc="upper right")
+    mesh_note = f", mesh of h = {coarse['run']['h']:g}" if coarse is not None else ""
+    ax.set_title(f"{table['study']}: final interfaces, finest level{mesh_note}", fontsize=9)
     path = out / f"interfaces_{table['study']}.png"
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -82,6 +82,8 @@ def _geometry(phi, case, reference, t):
     msh = phi.function_space.mesh
     gathered = interface(phi).gathered()
     geo = {"interface": np.asarray(getattr(gathered, "simplices", gathered))}
+    if case.domain is not None:
+        geo["domain"] = np.asarray(case.domain)
     imap = msh.topology.index_map(msh.topology.dim)
     if imap.size_global <= 50000:
         cells = msh.geometry.x[msh.geometry.dofmap[: imap.size_local]][:, :, :2]

@@ -122,7 +122,7 @@ def _md(tables):
     for t in tables:
         cols = _columns(t["metrics"])
         out.append(f"### {t['title']}\n\nReference: {t['reference']}\n")
-        out.append("| " + " | ".join(c[1] for c in cols) + " |")
+        out.append("| " + " | ".join(c[1].replace("|", "\\|") for c in cols) + " |")
         out.append("|" + "|".join("---" if c[2] == "text" else "---:" for c in cols) + "|")
         for row in t["rows"]:
             cells = [_cell(row, k, kind, "—") for k, _, kind in cols]

@@ -48,7 +48,7 @@ def test_orders_in_tables():
     md = render(_doc(), "md")
     assert "| A: least-squares order |" in md.replace("*", "") and "| 1.00 |" in md
     assert "Failed: `diag/B/eps=0.01/tau=0.01`: KSPDiverged: DIVERGED_ITS" in md
-    assert "h/(τ|V|)" in md and "Reference: radial ODE" in md
+    assert r"h/(τ\|V\|)" in md and "Reference: radial ODE" in md
 
 
 def test_tex_is_booktabs_and_escaped():
