@@ -1,0 +1,86 @@
+r"""Mesh vertices gathered on rank 0 in a partition-independent order.
+
+The nonlocal quantities live on the vertices of a P1 space with lumped masses
+:math:`m_i = \int_\Omega \psi_i\,dx` (the row sums of the P1 mass matrix).
+Every rank sends its owned vertices (coordinates, masses, values) to rank 0,
+which sorts them lexicographically by coordinates: the order, the ε-balls and
+every sum are then the same on any number of ranks, which is what makes 1 and
+N ranks give identical sets.  Results go back with :meth:`Vertices.scatter`.
+
+This gathers the whole vertex set (coordinates and masses, O(N) memory on
+rank 0); the ε-balls and the graph are built only on a band (see
+:mod:`nonlocal_.step`).
+"""
+
+from __future__ import annotations
+
+import dolfinx
+import numpy as np
+import ufl
+from dolfinx import fem
+
+__all__ = ["Vertices"]
+
+
+class Vertices:
+    """The owned vertices of a P1 space, gathered on rank 0 (collective).
+
+    Attributes (rank 0; ``None`` on the other ranks):
+        x: ``(num_vertices, gdim)`` coordinates, sorted lexicographically.
+        m: ``(num_vertices,)`` lumped masses in the same order.
+    """
+
+    def __init__(self, V: fem.FunctionSpace):
+        self.V = V
+        self.comm = V.mesh.comm
+        gdim = V.mesh.geometry.dim
+        imap = V.dofmap.index_map
+        if V.dofmap.index_map_bs != 1 or imap.size_local != V.mesh.topology.index_map(0).size_local:
+            raise ValueError("nonlocal_: the level-set function must be scalar P1 (one value per vertex)")
+        self.num_owned = imap.size_local
+        self.num_global = imap.size_global
+        xloc = V.tabulate_dof_coordinates()[: self.num_owned, :gdim]
+        v = ufl.TestFunction(V)
+        mvec = fem.assemble_vector(fem.form(v * ufl.dx))
+        mvec.scatter_reverse(dolfinx.la.InsertMode.add)
+        mloc = mvec.array[: self.num_owned].copy()
+        self.counts = self.comm.gather(self.num_owned, root=0)
+        x = self._gather_raw(xloc)
+        m = self._gather_raw(mloc)
+        self.x = self.m = self.order = None
+        if self.comm.rank == 0:
+            self.order = np.lexsort(tuple(x[:, k] for k in reversed(range(gdim))))
+            self.x = np.ascontiguousarray(x[self.order])
+            self.m = m[self.order]
+
+    @property
+    def is_root(self) -> bool:
+        return self.comm.rank == 0
+
+    def _gather_raw(self, a: np.ndarray):
+        parts = self.comm.gather(np.ascontiguousarray(a), root=0)
+        return np.concatenate(parts) if self.comm.rank == 0 else None
+
+    def gather(self, f: fem.Function):
+        """Owned values of the P1 function ``f`` in sorted order on rank 0."""
+        a = self._gather_raw(f.x.array[: self.num_owned])
+        return a[self.order] if self.is_root else None
+
+    def points3(self) -> np.ndarray:
+        """``(3, num_vertices)`` coordinates on rank 0, for density callables."""
+        x3 = np.zeros((3, self.x.shape[0]))
+        x3[: self.x.shape[1]] = self.x.T
+        return x3
+
+    def scatter(self, values, name: str = "phi") -> fem.Function:
+        """A P1 function whose vertex values are ``values`` (sorted order, rank 0)."""
+        parts = None
+        if self.is_root:
+            flat = np.empty_like(values)
+            flat[self.order] = values
+            parts = np.split(flat, np.cumsum(self.counts)[:-1])
+        own = self.comm.scatter(parts, root=0)
+        f = fem.Function(self.V, name=name)
+        f.x.array[: self.num_owned] = own
+        f.x.scatter_forward()
+        return f

@@ -1,0 +1,246 @@
+r"""One step of the adversarial minimizing-movements scheme (DESIGN.md §2–3).
+
+Discrete problem, on the mesh vertices (lumped masses :math:`m_i`, closed
+ε-balls :math:`B_i`, :math:`d_i = |\mathrm{sd}_k(x_i)|` the distance to the
+piecewise-linear interface :math:`\partial A_k`, :math:`\chi = 1_{A_k}`):
+
+.. math::
+    \min_{u \in \{0,1\}^N} \frac{1}{\tau} \sum_i m_i \rho_i d_i^p |u_i - \chi_i|
+    + \frac{1}{\varepsilon} \sum_i m_i \big[\rho_{0,i} (\max_{B_i} u - u_i)
+    + \rho_{1,i} (u_i - \min_{B_i} u)\big],
+
+:math:`\rho = \rho_0 + \rho_1`, p ∈ {0, 1}.  It is solved exactly by one
+min-cut (:mod:`nonlocal_.mincut`), which returns the minimal or the maximal
+minimizer and a max-flow = min-cut certificate.
+
+**Band.**  Only the vertices with :math:`|\mathrm{sd}_k| \le W` are free; the
+others keep their side.  W starts at
+:math:`\max(3\varepsilon + 4h_{max},\ 2\delta_{prev} + 2\varepsilon + 2h_{max})`
+(:math:`\delta_{prev}` an optional hint, the previous step's displacement)
+and is checked after the solve: if a vertex with
+:math:`|\mathrm{sd}_k| > W - 2\varepsilon` changed side, W is doubled and the
+step solved again (``band_widenings`` counts this).  This is an a-posteriori
+check, not a proof that a wider band would give the same set; the tests
+compare with the unrestricted problem.
+
+**Sub-vertex boundary** (p = 1).  With p = 1 the step is the 0-superlevel set
+of the convex problem :math:`\min_w \frac{1}{2\tau}\sum_i m_i\rho_i(w_i +
+\mathrm{sd}_{k,i})^2 + TV_\varepsilon(w)`, and for every s the set
+:math:`\{w > s\}` minimises the step energy plus
+:math:`\frac{s}{\tau}\sum_i m_i\rho_i u_i`.  After the exact solve, these
+threshold problems are solved (incremental max-flow on the same graph) for
+:math:`s = \pm j h_{max}/4`, j = 1..4, with the vertices farther than
+2 h_max from the new boundary held fixed; each vertex gets the
+midpoint of its bracket of w (±5/4 h_max beyond the last), and the returned
+level set is φ = −w.  So ``{phi < 0}`` on the vertices is exactly the selected
+minimizer, and the zero level between two vertices is placed at the
+interpolated zero of the estimated w (resolution h_max/4).  With p = 0 the
+returned φ keeps the previous values where a vertex did not change side and
+is ∓h_max/2 where it did.
+
+**MPI.**  The vertex data (coordinates, masses, densities, sd_k) are gathered
+on rank 0 (:mod:`nonlocal_._vertices`), which builds the band, its ε-balls
+and the graph, solves, and scatters the new level set; 1 and N ranks give the
+same sets because rank 0 sees the same sorted data.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from dolfinx import fem
+
+from meshes.mpi import on_root
+
+from ._checks import check_choice, check_eps_for_mesh, check_positive, eval_density
+from ._vertices import Vertices
+from .mincut import CutProblem
+from .neighbours import balls, nearest_other_phase_within
+from .perimeter import perimeter_of_vertex_set
+
+__all__ = ["step", "StepContext"]
+
+log = logging.getLogger(__name__)
+
+_NUM_THRESHOLDS = 4
+
+
+@dataclass
+class StepContext:
+    """What does not change between steps on one mesh (built collectively).
+
+    ``rho0``, ``rho1``: ``(num_vertices,)`` density values at the sorted
+    vertices (rank 0, ``None`` elsewhere).
+    """
+
+    verts: Vertices
+    rho0: np.ndarray | None
+    rho1: np.ndarray | None
+    h_max: float
+    eps: float
+
+    @classmethod
+    def build(cls, V: fem.FunctionSpace, rho0, rho1, eps: float) -> "StepContext":
+        from meshes.stats import mesh_stats
+
+        check_eps_for_mesh(eps, V.mesh)
+        h_max = float(mesh_stats(V.mesh).h_max)
+        verts = Vertices(V)
+
+        def densities():
+            x3 = verts.points3()
+            return eval_density("rho0", rho0, x3), eval_density("rho1", rho1, x3)
+
+        # errors are raised on every rank; the values themselves stay on rank 0
+        vals = [None]
+        on_root(verts.comm, lambda: (vals.__setitem__(0, densities()), None)[1])
+        r0, r1 = vals[0] if verts.is_root else (None, None)
+        return cls(verts, r0, r1, h_max, eps)
+
+
+def _check_args(eps, tau, p, selection):
+    eps = check_positive("eps", eps)
+    tau = check_positive("tau", tau)
+    check_choice("p", p, (0, 1))
+    check_choice("selection", selection, ("minimal", "maximal"))
+    return eps, tau
+
+
+def step(phi_k: fem.Function, rho0, rho1, eps: float, tau: float, *, p: int = 1,
+         selection: str = "minimal", displacement_hint: float = 0.0,
+         context: StepContext | None = None):
+    r"""One step :math:`A_k \to A_{k+1}` of the scheme (module docstring).
+
+    Args:
+        phi_k: P1 level set of :math:`A_k = \{\varphi_k < 0\}`.
+        rho0, rho1: density callables (``x`` of shape ``(3, num_points)``).
+        eps, tau: budget ε > 0 and time step τ > 0.
+        p: 1 (weight dist, the paper's scheme) or 0 (plain iterated
+            adversarial training).
+        selection: "minimal" or "maximal" minimizer.
+        displacement_hint: expected displacement (sets the first band width).
+        context: a :class:`StepContext` to reuse (built if ``None``).
+
+    Returns:
+        ``(phi, info)``: the P1 level set of :math:`A_{k+1}` and a dict of
+        global diagnostics: ``perimeter_eps`` (Per_ε of the new vertex set),
+        ``fidelity`` (the first term of the energy), ``energy``,
+        ``band_vertices`` (free vertices), ``band_width``, ``band_widenings``,
+        ``graph_nodes``, ``graph_edges``, ``solve_time`` (rank 0 wall time of
+        the cuts), ``step_time`` (whole step, rank 0), ``certified``, ``gap``
+        (relative max-flow/min-cut mismatch), ``displacement`` (largest
+        distance to ∂A_k of a vertex that changed side), ``volume`` (lumped
+        mass of the new vertex set), ``empty``.
+    """
+    eps, tau = _check_args(eps, tau, p, selection)
+    t_start = time.perf_counter()
+    V = phi_k.function_space
+    ctx = context if context is not None else StepContext.build(V, rho0, rho1, eps)
+    verts = ctx.verts
+    comm = verts.comm
+    chi_local = phi_k.x.array[: verts.num_owned] < 0
+    counts = comm.allreduce(np.array([np.count_nonzero(chi_local), chi_local.size]))
+    trivial = counts[0] == 0 or counts[0] == counts[1]
+    if trivial:
+        phi_vals, sd_vals = verts.gather(phi_k), None
+    else:
+        from meshes.distance import signed_distance
+
+        sd_vals = verts.gather(signed_distance(phi_k))
+        phi_vals = verts.gather(phi_k)
+    out = [None]
+
+    def work():
+        values, info = _solve_on_root(ctx, phi_vals, sd_vals, eps, tau, p, selection, displacement_hint)
+        out[0] = values
+        return info
+
+    info = on_root(comm, work)
+    phi = verts.scatter(out[0] if verts.is_root else None, name=phi_k.name)
+    info["step_time"] = comm.bcast(time.perf_counter() - t_start if verts.is_root else None, root=0)
+    return phi, info
+
+
+def _solve_on_root(ctx, phi_vals, sd_vals, eps, tau, p, selection, hint):
+    verts = ctx.verts
+    x, m, r0, r1 = verts.x, verts.m, ctx.rho0, ctx.rho1
+    chi = phi_vals < 0
+    h = ctx.h_max
+    info = {"band_vertices": 0, "band_width": 0.0, "band_widenings": 0, "graph_nodes": 0,
+            "graph_edges": 0, "solve_time": 0.0, "certified": True, "gap": 0.0, "displacement": 0.0}
+    if sd_vals is None:  # empty set or whole domain: nothing can change
+        u, values = chi, phi_vals.copy()
+    else:
+        d = np.abs(sd_vals)
+        rho = r0 + r1
+        w_all = m * rho * (d if p == 1 else 1.0) / tau
+        W = max(3 * eps + 4 * h, 2 * hint + 2 * eps + 2 * h)
+        dmax = float(d.max())
+        while True:
+            u, sub, res, cut = _band_solve(x, m, r0, r1, w_all, chi, d, eps, W, selection)
+            changed = u != chi
+            disp = float(d[changed].max()) if changed.any() else 0.0
+            if W >= dmax or disp <= W - 2 * eps:
+                break
+            log.info("band W = %g too narrow (a vertex at distance %g changed): widening", W, disp)
+            W *= 2
+            info["band_widenings"] += 1
+        info.update(band_vertices=int(np.count_nonzero(cut.free)), band_width=float(min(W, dmax)),
+                    graph_nodes=res["graph_nodes"], graph_edges=res["graph_edges"],
+                    solve_time=res["solve_time"], certified=res["certified"], gap=res["gap"],
+                    displacement=disp)
+        if p == 1:
+            values, t_thr = _subvertex_values(x, sub, cut, u, m * rho / tau, h, selection)
+            info["solve_time"] += t_thr
+        else:
+            values = np.where(u == chi, phi_vals, np.where(u, -h / 2, h / 2))
+    info["fidelity"] = float(np.sum((m * (r0 + r1) * (np.abs(sd_vals) if (p == 1 and sd_vals is not None) else 1.0))[u != chi]) / tau)
+    info["perimeter_eps"] = perimeter_of_vertex_set(x, m, u, r0, r1, eps)
+    info["energy"] = info["fidelity"] + info["perimeter_eps"]
+    info["volume"] = float(np.sum(m[u]))
+    info["empty"] = not bool(u.any())
+    return values, info
+
+
+def _band_solve(x, m, r0, r1, w_all, chi, d, eps, W, selection):
+    """The exact cut with |sd| <= W free; returns (u on all vertices, band index, result, problem)."""
+    sub = np.flatnonzero(d <= W + 2 * eps * (1 + 1e-9))
+    b = balls(x[sub], eps)
+    ds = d[sub]
+    free = ds <= W
+    terms = ds <= W + eps * (1 + 1e-9)
+    cut = CutProblem(b, free, chi[sub], w_all[sub], m[sub] * r0[sub] / eps, m[sub] * r1[sub] / eps, terms)
+    usub, res, _ = cut.solve(selection)
+    u = chi.copy()
+    u[sub] = usub
+    return u, sub, res, cut
+
+
+def _subvertex_values(x, sub, cut, u, r_all, h, selection):
+    r"""φ = −w with w estimated from threshold cuts near the new boundary (module docstring)."""
+    t0 = time.perf_counter()
+    delta = h / _NUM_THRESHOLDS
+    svals = [k * delta for k in range(1, _NUM_THRESHOLDS + 1)]
+    usub = u[sub]
+    layer = cut.free & nearest_other_phase_within(x[sub], usub, 2 * h)
+    far = (_NUM_THRESHOLDS + 1) * delta
+    w = np.where(usub, far, -far)
+    if layer.any():
+        thr = CutProblem(cut.b, layer, cut.chi, cut.w, cut.c0, cut.c1, cut.terms, fixed=usub)
+        _, _, levels = thr.solve(selection, thresholds=svals + [-s for s in svals], r=r_all[sub])
+        # inside: w in (s_j, s_{j+1}] where s_j is the largest level still holding the vertex
+        lo = np.zeros(usub.size)
+        for s in svals:
+            lo = np.where(levels[s] & usub, s, lo)
+        w_in = np.where(lo >= svals[-1], far, lo + delta / 2)
+        # outside: w in (-s, -s + delta] where s is the smallest level that takes the vertex in
+        w_out = np.full(usub.size, -far)
+        for s in reversed(svals):
+            w_out = np.where(levels[-s], -s + delta / 2, w_out)
+        w = np.where(layer, np.where(usub, w_in, w_out), w)
+    values = np.where(u, -far, far)
+    values[sub] = -w
+    return values, time.perf_counter() - t0

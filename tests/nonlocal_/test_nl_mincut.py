@@ -1,0 +1,99 @@
+"""The min-cut of one step against brute-force enumeration (array level, no mesh)."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from nonlocal_.mincut import CutProblem, set_energy
+from nonlocal_.neighbours import ball_max, ball_min, balls, nearest_other_phase_within
+
+
+def _random_problem(seed, num_free=14):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 1, size=(num_free + 8, 2))
+    eps = 0.3
+    chi = np.linalg.norm(x - 0.5, axis=1) < 0.3 + 0.05 * rng.standard_normal(x.shape[0])
+    free = np.zeros(x.shape[0], bool)
+    free[:num_free] = True
+    m = rng.uniform(0.5, 1.5, x.shape[0])
+    w = m * rng.uniform(0.0, 2.0, x.shape[0])
+    # ties on purpose: some quantised weights make several minimizers likely
+    w = np.round(w * 2) / 2
+    c0 = np.round(m * rng.uniform(0.5, 2.0, x.shape[0]) * 2) / 2
+    c1 = np.round(m * rng.uniform(0.5, 2.0, x.shape[0]) * 2) / 2
+    return balls(x, eps), free, chi, w, c0, c1, np.ones(x.shape[0], bool)
+
+
+def _enumerate(b, free, chi, w, c0, c1, terms):
+    idx = np.flatnonzero(free)
+    best, sets = np.inf, []
+    for bits in itertools.product((False, True), repeat=idx.size):
+        u = chi.copy()
+        u[idx] = bits
+        e = set_energy(u, chi, np.where(free, w, 0), c0, c1, terms, b)
+        if e < best - 1e-12:
+            best, sets = e, [u]
+        elif abs(e - best) <= 1e-12:
+            sets.append(u)
+    return best, np.logical_and.reduce(sets), np.logical_or.reduce(sets), sets
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_minimal_and_maximal_minimizers_match_enumeration(seed):
+    problem = _random_problem(seed)
+    best, umin, umax, sets = _enumerate(*problem)
+    # the minimal/maximal minimizers are themselves minimizers (lattice property)
+    assert any((s == umin).all() for s in sets) and any((s == umax).all() for s in sets)
+    cut = CutProblem(*problem)
+    for selection, expected in (("minimal", umin), ("maximal", umax)):
+        u, info, _ = cut.solve(selection)
+        assert info["certified"], info
+        assert info["energy"] == pytest.approx(best, abs=1e-10)
+        assert (u == expected).all(), f"{selection}: {np.flatnonzero(u != expected)} differ"
+
+
+def test_enumeration_sees_ties():
+    """At least one random problem has several minimizers, so the selection is tested."""
+    assert any(len(_enumerate(*_random_problem(seed))[3]) > 1 for seed in range(6))
+
+
+@pytest.mark.parametrize("selection", ["minimal", "maximal"])
+def test_threshold_levels_match_fresh_solves(selection):
+    b, free, chi, w, c0, c1, terms = _random_problem(3, num_free=12)
+    r = np.linspace(0.5, 1.5, chi.size)
+    svals = [0.25, 0.5, -0.25, -0.5]
+    _, _, levels = CutProblem(b, free, chi, w, c0, c1, terms).solve(selection, thresholds=svals, r=r)
+    for s in svals:
+        # E + s sum r u: shift the fidelity's unary part, enumerated
+        idx = np.flatnonzero(free)
+        best, sets = np.inf, []
+        for bits in itertools.product((False, True), repeat=idx.size):
+            u = chi.copy()
+            u[idx] = bits
+            e = set_energy(u, chi, np.where(free, w, 0), c0, c1, terms, b) + s * np.sum(r[u & free])
+            if e < best - 1e-12:
+                best, sets = e, [u]
+            elif abs(e - best) <= 1e-12:
+                sets.append(u)
+        red = np.logical_and if selection == "minimal" else np.logical_or
+        assert (levels[s] == red.reduce(sets)).all(), f"threshold {s}"
+
+
+def test_balls_against_brute_force():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (300, 3))
+    x[1] = x[0] + [0.2, 0, 0]  # a pair at distance exactly eps: closed ball
+    b = balls(x, 0.2)
+    dist = np.linalg.norm(x[:, None] - x[None], axis=2)
+    for i in range(x.shape[0]):
+        expected = np.flatnonzero(dist[i] <= 0.2 * (1 + 1e-12))
+        assert (b.indices[b.indptr[i]:b.indptr[i + 1]] == expected).all()
+    assert 1 in b.indices[b.indptr[0]:b.indptr[1]]
+    u = rng.uniform(size=x.shape[0])
+    assert np.allclose(ball_max(u, b), [u[dist[i] <= 0.2 + 1e-12].max() for i in range(x.shape[0])])
+    assert np.allclose(ball_min(u, b), [u[dist[i] <= 0.2 + 1e-12].min() for i in range(x.shape[0])])
+    inside = u < 0.3
+    near = nearest_other_phase_within(x, inside, 0.2)
+    expected = [np.any((dist[i] <= 0.2 + 1e-12) & (inside != inside[i])) for i in range(x.shape[0])]
+    assert (near == np.array(expected)).all()
