@@ -1,0 +1,21 @@
+r"""The adversarial nonlocal scheme (DESIGN.md §2–3).
+
+Adversarial training with budget ε, as a minimizing-movements scheme for the
+nonlocal perimeter Per_ε with class densities ρ0 (outside, class 0) and ρ1
+(inside, class 1); conventions in :mod:`meshes`.
+
+- :func:`perimeter`, :func:`total_variation`: Per_ε and TV_ε on mesh vertices.
+- :func:`step`: one exact step (min-cut), minimal or maximal minimizer.
+- :func:`adversarial_flow`: the time loop, returning a
+  :class:`meshes.evolution.Evolution`.
+
+The name has a trailing underscore because ``nonlocal`` is a Python keyword.
+"""
+
+from mpi4py import MPI as _MPI  # noqa: F401  (loads MPI before dolfinx)
+
+from .flow import adversarial_flow
+from .perimeter import perimeter, total_variation
+from .step import step
+
+__all__ = ["perimeter", "total_variation", "step", "adversarial_flow"]
