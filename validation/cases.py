@@ -183,7 +183,7 @@ class Case:
                 x = np.append(c + r * e, [0.0] * (3 - self.dim))[:, None]
                 return float(self.density.grad_log_rho(x)[:, 0] @ e)
 
-            sol = radial_ode(R0, self.T, self.dim, dlogrho_dr)
+            sol = radial_ode(R0, 2 * self.T, self.dim, dlogrho_dr)  # schemes may overshoot T by a step
             return Reference(kind, "radial ODE (solve_ivp DOP853, rtol 1e-10)", sol.radius,
                              sol.extinction_time, _ball_at(c, sol.radius),
                              abs((self.dim - 1) / R0 + dlogrho_dr(R0)))
