@@ -52,7 +52,7 @@ def eval_density(name: str, rho, x3: np.ndarray) -> np.ndarray:
     if np.any(bad):
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(
-            f"{name} must be positive at every vertex, but {name}(x) = {vals[i]!r} at "
-            f"x = {tuple(np.round(x3[:, i], 12))} ({np.count_nonzero(bad)} vertices): "
+            f"{name} must be positive at every vertex, but {name}(x) = {float(vals[i]):g} at "
+            f"x = ({', '.join(f'{float(c):g}' for c in x3[:, i])}) and {np.count_nonzero(bad) - 1} other vertices: "
             "use a density bounded below by a positive constant")
     return vals

@@ -15,11 +15,11 @@ minimizer and a max-flow = min-cut certificate.
 
 **Band.**  Only the vertices with :math:`|\mathrm{sd}_k| \le W` are free; the
 others keep their side.  W starts at
-:math:`\max(3\varepsilon + 4h_{max},\ 2\delta_{prev} + 2\varepsilon + 2h_{max})`
+:math:`2\varepsilon + 4h_{max} + 2\delta_{prev}`
 (:math:`\delta_{prev}` an optional hint, the previous step's displacement)
 and is checked after the solve: if a vertex with
-:math:`|\mathrm{sd}_k| > W - 2\varepsilon` changed side, W is doubled and the
-step solved again (``band_widenings`` counts this).  This is an a-posteriori
+:math:`|\mathrm{sd}_k| > W - 2\varepsilon` changed side, W is widened to
+:math:`\max(1.5W, \delta + 3\varepsilon + 4h_{max})` and the step solved again (``band_widenings`` counts this).  This is an a-posteriori
 check, not a proof that a wider band would give the same set; the tests
 compare with the unrestricted problem.
 
@@ -177,7 +177,7 @@ def _solve_on_root(ctx, phi_vals, sd_vals, eps, tau, p, selection, hint):
         d = np.abs(sd_vals)
         rho = r0 + r1
         w_all = m * rho * (d if p == 1 else 1.0) / tau
-        W = max(3 * eps + 4 * h, 2 * hint + 2 * eps + 2 * h)
+        W = 2 * eps + 4 * h + 2 * hint
         dmax = float(d.max())
         while True:
             u, sub, res, cut = _band_solve(x, m, r0, r1, w_all, chi, d, eps, W, selection)
@@ -186,7 +186,7 @@ def _solve_on_root(ctx, phi_vals, sd_vals, eps, tau, p, selection, hint):
             if W >= dmax or disp <= W - 2 * eps:
                 break
             log.info("band W = %g too narrow (a vertex at distance %g changed): widening", W, disp)
-            W *= 2
+            W = max(1.5 * W, disp + 3 * eps + 4 * h)
             info["band_widenings"] += 1
         info.update(band_vertices=int(np.count_nonzero(cut.free)), band_width=float(min(W, dmax)),
                     graph_nodes=res["graph_nodes"], graph_edges=res["graph_edges"],

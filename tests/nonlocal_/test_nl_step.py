@@ -1,0 +1,153 @@
+"""One step and the scheme: exact disc recursion, selection, band, p = 0 stall, errors, 1 vs 2 ranks."""
+
+import math
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+from meshes.generate import box
+from meshes.sets import level_set
+from meshes.shapes import disc, ellipse, union
+from nonlocal_ import adversarial_flow, perimeter, step
+
+
+def _const(c):
+    return lambda x: np.full(x.shape[1], c)
+
+
+def _area(phi):
+    """Exact area of {phi < 0} for a P1 phi on triangles (owned cells, summed over ranks).
+
+    Test-local: in a triangle the negative part is a triangle (one negative vertex), the cell
+    minus a triangle (two), the cell (three) or empty."""
+    V = phi.function_space
+    msh = V.mesh
+    ncell = msh.topology.index_map(2).size_local
+    dofs = V.dofmap.list[:ncell]
+    x = V.tabulate_dof_coordinates()[:, :2][dofs]
+    f = phi.x.array[dofs]
+    e1, e2 = x[:, 1] - x[:, 0], x[:, 2] - x[:, 0]
+    cell_area = 0.5 * np.abs(e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0])
+    neg = f < 0
+    k = neg.sum(axis=1)
+    total = cell_area[k == 3].sum()
+    for lone in range(3):
+        o1, o2 = [j for j in range(3) if j != lone]
+        for sign, count in ((1, 1), (-1, 2)):
+            sel = (k == count) & (neg[:, lone] == (sign == 1))
+            g = f[sel] * sign
+            t1 = g[:, lone] / (g[:, lone] - g[:, o1])
+            t2 = g[:, lone] / (g[:, lone] - g[:, o2])
+            small = t1 * t2 * cell_area[sel]
+            total += small.sum() if sign == 1 else (cell_area[sel] - small).sum()
+    return msh.comm.allreduce(total)
+
+
+@pytest.mark.parallel([1, 2])
+def test_disc_recursion_error_shrinks_with_h():
+    """Constant densities: a disc of radius r steps to r+ = (r + sqrt(r^2 - 4 tau))/2 (rho0 != rho1)."""
+    r, eps, tau = 0.3, 0.045, 0.004
+    exact = (r + math.sqrt(r * r - 4 * tau)) / 2
+    errors = []
+    for h in (0.02, 0.01):
+        msh = box(MPI.COMM_WORLD, [-0.4, -0.4], [0.4, 0.4], h=h)
+        phi, info = step(level_set(msh, disc([0.0, 0.0], r)), _const(1.0), _const(2.0), eps, tau)
+        assert info["certified"] and info["gap"] < 1e-9, info
+        errors.append(abs(math.sqrt(_area(phi) / math.pi) - exact))
+    assert errors[1] < 0.8 * errors[0] and errors[1] < 5e-4, \
+        f"|r_eq - r+| = {errors} for h = 0.02, 0.01 (r+ = {exact:.5f}, move {r - exact:.4f})"
+
+
+@pytest.mark.parallel([1, 2])
+@pytest.mark.parametrize("selection", ["minimal", "maximal"])
+def test_band_result_equals_unrestricted_problem(selection):
+    """The banded solve (a-posteriori widened) gives the same set as the whole mesh free."""
+    msh = box(MPI.COMM_WORLD, [-0.8, -0.6], [0.8, 0.6], h=0.025)
+    phi0 = level_set(msh, ellipse([0.0, 0.0], [0.4, 0.22]))
+    rho0 = lambda x: 1.0 + 0.5 * x[0]  # noqa: E731
+    rho1 = lambda x: 1.5 + x[1]  # noqa: E731
+    band, info = step(phi0, rho0, rho1, 0.08, 0.02, selection=selection)
+    full, info_full = step(phi0, rho0, rho1, 0.08, 0.02, selection=selection, displacement_hint=10.0)
+    assert info_full["band_vertices"] == msh.topology.index_map(0).size_global
+    assert info["band_vertices"] < info_full["band_vertices"]
+    diff = msh.comm.allreduce(np.count_nonzero((band.x.array < 0) != (full.x.array < 0)))
+    assert diff == 0 and info["certified"] and info_full["certified"]
+    assert info["energy"] == pytest.approx(info_full["energy"], rel=1e-12)
+
+
+@pytest.mark.parallel([1, 2])
+def test_p0_stalls():
+    """p = 0 with small eps: iterated adversarial training leaves a smooth set unchanged."""
+    msh = box(MPI.COMM_WORLD, [-1.0, -1.0], [1.0, 1.0], h=0.04)
+    phi0 = level_set(msh, disc([0.0, 0.0], 0.5))
+    evo = adversarial_flow(phi0, _const(1.0), _const(1.0), 0.12, 0.36, p=0)
+    assert len(evo.diagnostics) == 3 and evo.extinction_time is None
+    for phi in evo.sets:
+        assert np.array_equal(phi.x.array, phi0.x.array)
+    # whereas p = 1 moves it
+    evo1 = adversarial_flow(phi0, _const(1.0), _const(1.0), 0.12, 0.12, p=1)
+    assert evo1.diagnostics[0]["displacement"] > 0.04
+
+
+@pytest.mark.parallel([1, 2])
+def test_extinction_is_reported():
+    msh = box(MPI.COMM_WORLD, [-0.5, -0.5], [0.5, 0.5], h=0.02)
+    phi0 = level_set(msh, disc([0.0, 0.0], 0.12))
+    evo = adversarial_flow(phi0, _const(1.0), _const(1.0), 0.06, 1.0, tau=0.005)
+    # continuum: R^2 = R0^2 - 2t vanishes at t = 0.0072; the discrete recursion stops once r^2 < 4 tau
+    assert evo.extinction_time is not None and 0.005 <= evo.extinction_time <= 0.02, evo.extinction_time
+    assert evo.diagnostics[-1]["empty"] and evo.times[-1] == evo.extinction_time
+    assert msh.comm.allreduce(np.count_nonzero(evo.sets[-1].x.array < 0)) == 0
+
+
+@pytest.mark.parallel([1, 2])
+def test_one_and_two_ranks_give_identical_sets():
+    """The flow on COMM_WORLD equals the flow on rank 0's own serial copy of the mesh."""
+    comm = MPI.COMM_WORLD
+    shape = union(disc([-0.2, 0.0], 0.25), disc([0.22, 0.05], 0.2))
+    rho0 = lambda x: 1.0 + 0.3 * np.sin(3 * x[0])  # noqa: E731
+    rho1 = lambda x: 2.0 + x[1]  # noqa: E731
+
+    def run(c):
+        msh = box(c, [-0.6, -0.5], [0.6, 0.5], h=0.025)
+        evo = adversarial_flow(level_set(msh, shape), rho0, rho1, 0.075, 0.06, tau=0.02)
+        V = evo.sets[-1].function_space
+        n = V.dofmap.index_map.size_local
+        x = c.gather(V.tabulate_dof_coordinates()[:n], root=0)
+        u = c.gather(evo.sets[-1].x.array[:n] < 0, root=0)
+        if c.rank != 0:
+            return None
+        x, u = np.concatenate(x), np.concatenate(u)
+        order = np.lexsort((x[:, 1], x[:, 0]))
+        return u[order], [d["energy"] for d in evo.diagnostics]
+
+    world = run(comm)
+    serial = run(MPI.COMM_SELF) if comm.rank == 0 else None
+    same = comm.bcast(bool(np.array_equal(world[0], serial[0])) if comm.rank == 0 else None, root=0)
+    assert same
+    if comm.rank == 0:
+        assert np.allclose(world[1], serial[1], rtol=1e-12)
+
+
+@pytest.mark.parallel([1, 2])
+def test_bad_parameters():
+    msh = box(MPI.COMM_WORLD, [0.0, 0.0], [1.0, 1.0], h=0.1)
+    phi = level_set(msh, disc([0.5, 0.5], 0.3))
+    one = _const(1.0)
+    with pytest.raises(ValueError, match="eps must be a positive number"):
+        step(phi, one, one, 0.0, 0.1)
+    with pytest.raises(ValueError, match="tau must be a positive number"):
+        step(phi, one, one, 0.2, -1.0)
+    with pytest.raises(ValueError, match="eps = 0.1 is too small for the mesh"):
+        step(phi, one, one, 0.1, 0.1)
+    with pytest.raises(ValueError, match=r"p must be one of \[0, 1\], got 2"):
+        step(phi, one, one, 0.2, 0.1, p=2)
+    with pytest.raises(ValueError, match="selection must be one of"):
+        adversarial_flow(phi, one, one, 0.2, 1.0, selection="smallest")
+    with pytest.raises(ValueError, match=r"rho1 must be positive at every vertex, but rho1\(x\) = 0 at x = \(0.5, "):
+        step(phi, one, lambda x: 0.5 - x[0], 0.2, 0.1)
+    with pytest.raises(ValueError, match="rho0 must be positive"):
+        perimeter(phi, lambda x: np.where(x[1] > 0.9, 0.0, 1.0), one, 0.2)
+    with pytest.raises(ValueError, match="T must be a positive number"):
+        adversarial_flow(phi, one, one, 0.2, 0.0)
