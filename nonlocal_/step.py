@@ -10,7 +10,7 @@ piecewise-linear interface :math:`\partial A_k`, :math:`\chi = 1_{A_k}`):
     + \rho_{1,i} (u_i - \min_{B_i} u)\big],
 
 :math:`\rho = \rho_0 + \rho_1`, p ∈ {0, 1}.  It is solved exactly by one
-min-cut (:mod:`nonlocal_.mincut`), which returns the minimal or the maximal
+min-cut (:mod:`nonlocal_.mincut`, with the k-d tree graph reduction), which returns the minimal or the maximal
 minimizer and a max-flow = min-cut certificate.
 
 **Band.**  Only the vertices with :math:`|\mathrm{sd}_k| \le W` are free; the
@@ -58,7 +58,7 @@ from meshes.mpi import on_root
 from ._checks import check_choice, check_eps_for_mesh, check_positive, eval_density
 from ._vertices import Vertices
 from .mincut import CutProblem
-from .neighbours import balls, nearest_other_phase_within
+from .neighbours import nearest_other_phase_within
 from .perimeter import perimeter_of_vertex_set
 
 __all__ = ["step", "StepContext"]
@@ -111,7 +111,7 @@ def _check_args(eps, tau, p, selection):
 
 def step(phi_k: fem.Function, rho0, rho1, eps: float, tau: float, *, p: int = 1,
          selection: str = "minimal", displacement_hint: float = 0.0,
-         context: StepContext | None = None):
+         context: StepContext | None = None, method: str = "tree"):
     r"""One step :math:`A_k \to A_{k+1}` of the scheme (module docstring).
 
     Args:
@@ -123,6 +123,9 @@ def step(phi_k: fem.Function, rho0, rho1, eps: float, tau: float, *, p: int = 1,
         selection: "minimal" or "maximal" minimizer.
         displacement_hint: expected displacement (sets the first band width).
         context: a :class:`StepContext` to reuse (built if ``None``).
+        method: graph construction, "tree" (fast, default) or "plain"
+            (one edge per ball member: the reference); see
+            :mod:`nonlocal_.mincut`.  Both give the same sets.
 
     Returns:
         ``(phi, info)``: the P1 level set of :math:`A_{k+1}` and a dict of
@@ -136,6 +139,7 @@ def step(phi_k: fem.Function, rho0, rho1, eps: float, tau: float, *, p: int = 1,
         mass of the new vertex set), ``empty``.
     """
     eps, tau = _check_args(eps, tau, p, selection)
+    check_choice("method", method, ("tree", "plain"))
     t_start = time.perf_counter()
     V = phi_k.function_space
     ctx = context if context is not None else StepContext.build(V, rho0, rho1, eps)
@@ -154,7 +158,7 @@ def step(phi_k: fem.Function, rho0, rho1, eps: float, tau: float, *, p: int = 1,
     out = [None]
 
     def work():
-        values, info = _solve_on_root(ctx, phi_vals, sd_vals, eps, tau, p, selection, displacement_hint)
+        values, info = _solve_on_root(ctx, phi_vals, sd_vals, eps, tau, p, selection, displacement_hint, method)
         out[0] = values
         return info
 
@@ -164,7 +168,7 @@ def step(phi_k: fem.Function, rho0, rho1, eps: float, tau: float, *, p: int = 1,
     return phi, info
 
 
-def _solve_on_root(ctx, phi_vals, sd_vals, eps, tau, p, selection, hint):
+def _solve_on_root(ctx, phi_vals, sd_vals, eps, tau, p, selection, hint, method):
     verts = ctx.verts
     x, m, r0, r1 = verts.x, verts.m, ctx.rho0, ctx.rho1
     chi = phi_vals < 0
@@ -180,7 +184,7 @@ def _solve_on_root(ctx, phi_vals, sd_vals, eps, tau, p, selection, hint):
         W = 2 * eps + 4 * h + 2 * hint
         dmax = float(d.max())
         while True:
-            u, sub, res, cut = _band_solve(x, m, r0, r1, w_all, chi, d, eps, W, selection)
+            u, sub, res, cut = _band_solve(x, m, r0, r1, w_all, chi, d, eps, W, selection, method)
             changed = u != chi
             disp = float(d[changed].max()) if changed.any() else 0.0
             if W >= dmax or disp <= W - 2 * eps:
@@ -205,14 +209,14 @@ def _solve_on_root(ctx, phi_vals, sd_vals, eps, tau, p, selection, hint):
     return values, info
 
 
-def _band_solve(x, m, r0, r1, w_all, chi, d, eps, W, selection):
+def _band_solve(x, m, r0, r1, w_all, chi, d, eps, W, selection, method):
     """The exact cut with |sd| <= W free; returns (u on all vertices, band index, result, problem)."""
     sub = np.flatnonzero(d <= W + 2 * eps * (1 + 1e-9))
-    b = balls(x[sub], eps)
     ds = d[sub]
     free = ds <= W
     terms = ds <= W + eps * (1 + 1e-9)
-    cut = CutProblem(b, free, chi[sub], w_all[sub], m[sub] * r0[sub] / eps, m[sub] * r1[sub] / eps, terms)
+    cut = CutProblem(x[sub], eps, free, chi[sub], w_all[sub], m[sub] * r0[sub] / eps,
+                     m[sub] * r1[sub] / eps, terms, method=method)
     usub, res, _ = cut.solve(selection)
     u = chi.copy()
     u[sub] = usub
@@ -229,7 +233,8 @@ def _subvertex_values(x, sub, cut, u, r_all, h, selection):
     far = (_NUM_THRESHOLDS + 1) * delta
     w = np.where(usub, far, -far)
     if layer.any():
-        thr = CutProblem(cut.b, layer, cut.chi, cut.w, cut.c0, cut.c1, cut.terms, fixed=usub)
+        thr = CutProblem(cut.x, cut.eps, layer, cut.chi, cut.w, cut.c0, cut.c1, cut.terms, fixed=usub,
+                         method=cut.method)
         _, _, levels = thr.solve(selection, thresholds=svals + [-s for s in svals], r=r_all[sub])
         # inside: w in (s_j, s_{j+1}] where s_j is the largest level still holding the vertex
         lo = np.zeros(usub.size)

@@ -22,16 +22,17 @@ def _random_problem(seed, num_free=14):
     w = np.round(w * 2) / 2
     c0 = np.round(m * rng.uniform(0.5, 2.0, x.shape[0]) * 2) / 2
     c1 = np.round(m * rng.uniform(0.5, 2.0, x.shape[0]) * 2) / 2
-    return balls(x, eps), free, chi, w, c0, c1, np.ones(x.shape[0], bool)
+    return x, eps, free, chi, w, c0, c1, np.ones(x.shape[0], bool)
 
 
-def _enumerate(b, free, chi, w, c0, c1, terms):
+def _enumerate(x, eps, free, chi, w, c0, c1, terms):
+    b = balls(x, eps)
     idx = np.flatnonzero(free)
     best, sets = np.inf, []
     for bits in itertools.product((False, True), repeat=idx.size):
         u = chi.copy()
         u[idx] = bits
-        e = set_energy(u, chi, np.where(free, w, 0), c0, c1, terms, b)
+        e = _ball_energy(u, chi, np.where(free, w, 0), c0, c1, terms, b)
         if e < best - 1e-12:
             best, sets = e, [u]
         elif abs(e - best) <= 1e-12:
@@ -39,13 +40,21 @@ def _enumerate(b, free, chi, w, c0, c1, terms):
     return best, np.logical_and.reduce(sets), np.logical_or.reduce(sets), sets
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_minimal_and_maximal_minimizers_match_enumeration(seed):
+def _ball_energy(u, chi, w, c0, c1, terms, b):
+    """E(u) with explicit ball max/min (independent of set_energy's nearest-neighbour route)."""
+    uf = u.astype(float)
+    per = c0 * (ball_max(uf, b) - uf) + c1 * (uf - ball_min(uf, b))
+    return float(np.sum(w * np.abs(uf - chi)) + np.sum(per[terms]))
+
+
+@pytest.mark.parametrize("method", ["tree", "plain"])
+@pytest.mark.parametrize("seed", range(5))
+def test_minimal_and_maximal_minimizers_match_enumeration(seed, method):
     problem = _random_problem(seed)
     best, umin, umax, sets = _enumerate(*problem)
     # the minimal/maximal minimizers are themselves minimizers (lattice property)
     assert any((s == umin).all() for s in sets) and any((s == umax).all() for s in sets)
-    cut = CutProblem(*problem)
+    cut = CutProblem(*problem, method=method)
     for selection, expected in (("minimal", umin), ("maximal", umax)):
         u, info, _ = cut.solve(selection)
         assert info["certified"], info
@@ -60,10 +69,11 @@ def test_enumeration_sees_ties():
 
 @pytest.mark.parametrize("selection", ["minimal", "maximal"])
 def test_threshold_levels_match_fresh_solves(selection):
-    b, free, chi, w, c0, c1, terms = _random_problem(3, num_free=12)
+    x, eps, free, chi, w, c0, c1, terms = _random_problem(3, num_free=12)
+    b = balls(x, eps)
     r = np.linspace(0.5, 1.5, chi.size)
     svals = [0.25, 0.5, -0.25, -0.5]
-    _, _, levels = CutProblem(b, free, chi, w, c0, c1, terms).solve(selection, thresholds=svals, r=r)
+    _, _, levels = CutProblem(x, eps, free, chi, w, c0, c1, terms).solve(selection, thresholds=svals, r=r)
     for s in svals:
         # E + s sum r u: shift the fidelity's unary part, enumerated
         idx = np.flatnonzero(free)
@@ -71,13 +81,47 @@ def test_threshold_levels_match_fresh_solves(selection):
         for bits in itertools.product((False, True), repeat=idx.size):
             u = chi.copy()
             u[idx] = bits
-            e = set_energy(u, chi, np.where(free, w, 0), c0, c1, terms, b) + s * np.sum(r[u & free])
+            e = _ball_energy(u, chi, np.where(free, w, 0), c0, c1, terms, b) + s * np.sum(r[u & free])
             if e < best - 1e-12:
                 best, sets = e, [u]
             elif abs(e - best) <= 1e-12:
                 sets.append(u)
         red = np.logical_and if selection == "minimal" else np.logical_or
         assert (levels[s] == red.reduce(sets)).all(), f"threshold {s}"
+
+
+def test_set_energy_equals_ball_formula():
+    x, eps, free, chi, w, c0, c1, terms = _random_problem(1, num_free=20)
+    b = balls(x, eps)
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        u = rng.uniform(size=chi.size) < 0.5
+        assert set_energy(u, chi, w, c0, c1, terms, x, eps) == pytest.approx(
+            _ball_energy(u, chi, w, c0, c1, terms, b), rel=1e-13)
+
+
+@pytest.mark.parametrize("selection", ["minimal", "maximal"])
+@pytest.mark.parametrize("d", [2, 3])
+def test_tree_and_plain_graphs_agree_on_a_band(selection, d):
+    """The k-d tree reduction gives the plain graph's minimizer on a larger problem (fixed collar)."""
+    rng = np.random.default_rng(d)
+    n = 3000 if d == 2 else 4000
+    x = rng.uniform(-1, 1, (n, d))
+    sd = np.linalg.norm(x, axis=1) - 0.6 + 0.05 * np.sin(5 * x[:, 0])
+    eps, tau = 0.15, 0.02
+    free = np.abs(sd) <= 0.3
+    terms = np.abs(sd) <= 0.3 + eps
+    m = np.full(n, 2.0**d / n)
+    rho0, rho1 = 1.0 + 0.3 * x[:, 1], 1.5 + 0.2 * x[:, 0]
+    args = (x, eps, free, sd < 0, m * (rho0 + rho1) * np.abs(sd) / tau, m * rho0 / eps, m * rho1 / eps, terms)
+    tree, plain = CutProblem(*args, method="tree"), CutProblem(*args, method="plain")
+    u_tree, info_tree, _ = tree.solve(selection)
+    u_plain, info_plain, _ = plain.solve(selection)
+    assert info_tree["certified"] and info_plain["certified"]
+    assert (u_tree == u_plain).all() and (u_tree != (sd < 0)).any()
+    assert info_tree["energy"] == pytest.approx(info_plain["energy"], rel=1e-12)
+    if d == 2:  # dense enough balls for the reduction to pay
+        assert tree.num_edges < plain.num_edges
 
 
 def test_balls_against_brute_force():
