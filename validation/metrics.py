@@ -5,7 +5,8 @@ r"""Error metrics of a computed evolution against its reference (all global).
 - ``symdiff_rho`` :math:`\int_{A_h \Delta A(T)} \rho\,dx`, A(T) the P1
   interpolant of the exact set's signed distance on the same mesh (so the
   reference itself carries an O(h²) interface error).
-- ``hausdorff``: Hausdorff distance of the two interfaces (NaN if one is empty).
+- ``hausdorff``: Hausdorff distance of the two interfaces (NaN if one has no
+  interface: the set is empty or the whole domain).
 - ``extinction_error`` :math:`|T^*_h - T^*|` when the reference or the scheme
   goes extinct before T (NaN if only one of them does).
 - ``moved_rho`` :math:`\int_{A_h(T) \Delta A_h(0)}\rho\,dx`: how far the set
@@ -27,13 +28,20 @@ import numpy as np
 
 from validation.references import sphere_volume_constant
 
-__all__ = ["flow_metrics", "consistency_metrics", "count_violations", "is_empty"]
+__all__ = ["flow_metrics", "consistency_metrics", "count_violations", "is_empty", "has_interface"]
 
 
 def is_empty(phi) -> bool:
     """Whether {phi < 0} has no vertex on any rank (global)."""
     local = int(np.any(phi.x.array[: _num_owned(phi)] < 0))
     return phi.function_space.mesh.comm.allreduce(local) == 0
+
+
+def has_interface(phi) -> bool:
+    """Whether the zero level set of phi is non-empty (global): phi changes sign on some cell."""
+    from meshes.interface import interface
+
+    return np.asarray(interface(phi).gathered()).size > 0
 
 
 def _num_owned(phi) -> int:
@@ -65,7 +73,7 @@ def flow_metrics(evolution, case, reference) -> dict:
         shape = reference.shape_at(t)
         psi = level_set(V, shape) if shape is not None else _empty_level_set(V)
         out["symdiff_rho"] = symmetric_difference(phi, psi, case.density.rho)
-        out["hausdorff"] = float("nan") if (is_empty(phi) or is_empty(psi)) else hausdorff(phi, psi)
+        out["hausdorff"] = hausdorff(phi, psi) if (has_interface(phi) and has_interface(psi)) else float("nan")
     t_ref, t_h = reference.extinction_time, evolution.extinction_time
     if reference.kind != "none" and (t_ref is not None and t_ref <= case.T or t_h is not None):
         out["extinction_error"] = abs(t_h - t_ref) if (t_h is not None and t_ref is not None) else float("nan")

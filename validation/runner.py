@@ -86,7 +86,7 @@ def _geometry(phi, case, reference, t):
         geo["domain"] = np.asarray(case.domain)
     imap = msh.topology.index_map(msh.topology.dim)
     if imap.size_global <= 50000:
-        cells = msh.geometry.x[msh.geometry.dofmap[: imap.size_local]][:, :, :2]
+        cells = msh.geometry.x[msh.geometry.dofmaps[0][: imap.size_local]][:, :, :2]
         parts = msh.comm.gather(cells, root=0)
         if msh.comm.rank == 0:
             geo["cells"] = np.concatenate(parts)
@@ -136,7 +136,7 @@ def _execute(spec, suite, comm, schemes, progress):
         from meshes.distance import hausdorff
         from meshes.measures import symmetric_difference
 
-        from validation.metrics import is_empty
+        from validation.metrics import has_interface
 
         extra = dict(spec.extra)
         phi0 = case.initial_level_set(msh)
@@ -147,7 +147,7 @@ def _execute(spec, suite, comm, schemes, progress):
         t2 = time.perf_counter()
         a, b = ev_a.sets[-1], ev_b.sets[-1]
         metrics = {"versus_symdiff": symmetric_difference(a, b, case.density.rho),
-                   "versus_hausdorff": float("nan") if is_empty(a) or is_empty(b) else hausdorff(a, b)}
+                   "versus_hausdorff": hausdorff(a, b) if has_interface(a) and has_interface(b) else float("nan")}
     else:
         phi0 = case.initial_level_set(msh)
         evolution = scheme.run(case, phi0, spec.eps, spec.tau, spec.T, opts, [0.0, spec.T], progress)
