@@ -12,6 +12,9 @@ Pass a shape to :func:`meshes.sets.level_set` to make a P1 set on a mesh.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.path import Path
+
+from meshes._simplices import distance_to_simplices
 
 __all__ = ["disc", "ball", "ellipse", "rectangle", "half_space", "flower",
            "dumbbell", "union", "polygons"]
@@ -123,7 +126,7 @@ def polygons(curves):
     ``curves`` is a list of ``(n_i, 2)`` vertex arrays, each a closed polygon
     (the last vertex joins the first).  The distance is the exact distance to
     the polygon edges; the sign is negative where the even-odd rule puts a
-    point inside.  Used for sampled curves (flower, parametric solutions).
+    point inside (matplotlib's point-in-polygon test).  Used for sampled curves (flower, parametric solutions).
     """
     segs = []
     for curve in curves:
@@ -132,46 +135,17 @@ def polygons(curves):
             raise ValueError(f"polygons: each curve must be an (n >= 3, 2) array, got shape {p.shape}")
         segs.append(np.stack([p, np.roll(p, -1, axis=0)], axis=1))
     segs = np.concatenate(segs)  # (m, 2, 2)
+    paths = [Path(np.asarray(curve, dtype=float), closed=False) for curve in curves]
 
     def sdf(x):
-        from scipy.spatial import cKDTree
-
         q = _coords(x, 2).T  # (N, 2)
-        a, b = segs[:, 0], segs[:, 1]
-        ab_ = b - a
-        len2 = np.einsum("ij,ij->i", ab_, ab_)
-        # Candidate edges: the k nearest edge midpoints bound the search; the
-        # exact distance is then confirmed against the bound below.
-        mid = 0.5 * (a + b)
-        half_len = 0.5 * np.sqrt(len2).max()
-        tree = cKDTree(mid)
-        k = min(16, len(segs))
-        dmid, idx = tree.query(q, k=k)
-        dmid, idx = dmid.reshape(len(q), k), idx.reshape(len(q), k)
-        d = _point_segment_distance(q[:, None, :], a[idx], ab_[idx], len2[idx]).min(axis=1)
-        # Points whose bound is not certified get the brute-force distance.
-        unsure = np.nonzero(d > dmid[:, -1] - half_len)[0]
-        for chunk in np.array_split(unsure, max(1, len(unsure) // 256)):
-            if chunk.size:
-                d[chunk] = _point_segment_distance(q[chunk, None, :], a[None], ab_[None], len2[None]).min(axis=1)
-        # Even-odd rule by ray casting along +x.
-        ya, yb = a[:, 1], b[:, 1]
-        crossings = np.zeros(len(q), dtype=np.int64)
-        for lo in range(0, len(q), 4096):
-            qq = q[lo:lo + 4096]
-            straddle = (ya[None] > qq[:, 1:2]) != (yb[None] > qq[:, 1:2])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                xc = a[None, :, 0] + (qq[:, 1:2] - ya[None]) * ab_[None, :, 0] / ab_[None, :, 1]
-            crossings[lo:lo + 4096] = np.count_nonzero(straddle & (xc > qq[:, 0:1]), axis=1)
-        return np.where(crossings % 2 == 1, -d, d)
+        d = distance_to_simplices(q, segs)
+        inside = np.zeros(len(q), dtype=bool)
+        for path in paths:  # even-odd rule over the curves
+            inside ^= path.contains_points(q)
+        return np.where(inside, -d, d)
 
     return sdf
-
-
-def _point_segment_distance(q, a, ab, len2):
-    """|q - proj_[a, a+ab] q| with broadcasting; q (..., 2), a/ab (..., 2)."""
-    t = np.clip(np.einsum("...j,...j->...", q - a, ab) / np.where(len2 > 0, len2, 1.0), 0.0, 1.0)
-    return np.linalg.norm(q - (a + t[..., None] * ab), axis=-1)
 
 
 def flower(centre, r0, amplitude, k, samples=4096):

@@ -1,0 +1,235 @@
+r"""Vectorised geometry of simplices: clipping by a linear function and quadrature.
+
+Hand-written because neither DOLFINx nor scipy clips cells by a level set:
+each cut cell is split into sub-simplices of :math:`\{s < 0\}` exactly (s is
+affine on a cell, so the cut is planar), and sub-simplices are integrated with
+basix's Gauss–Jacobi rules.  All arrays hold many simplices at once:
+``(num_simplices, tdim + 1, num_features)``, where the first ``gdim`` features
+are coordinates and the rest are other affine fields carried along (their
+values at new vertices are interpolated on the cut edges, which is exact).
+"""
+
+from __future__ import annotations
+
+import math
+
+import basix
+import numpy as np
+from scipy.spatial import cKDTree
+
+__all__ = ["owned_cells", "clip_negative", "cut_faces", "simplex_volumes", "integrate",
+           "distance_to_simplices"]
+
+_CELL = {1: basix.CellType.interval, 2: basix.CellType.triangle, 3: basix.CellType.tetrahedron}
+
+# Sub-simplices of {s < 0} in a triangle, by the vertices' signs, expressed in
+# points that are either cell vertices (int) or edge crossings (pairs).
+# A prism with bottom (A, B, C) and top (A', B', C'), A-A', B-B', C-C' edges,
+# is split into the tetrahedra (A,B,C,C'), (A,B,B',C'), (A,A',B',C').
+_PRISM = ((0, 1, 2, 5), (0, 1, 4, 5), (0, 3, 4, 5))
+
+
+def owned_cells(*functions):
+    """Per owned cell: coordinates and the P1 values of ``functions``.
+
+    Returns ``(num_owned_cells, tdim + 1, gdim + len(functions))``: the first
+    gdim features are vertex coordinates, then one column per function.  All
+    functions must be P1 on the same mesh (P1 spaces on one mesh share their dofmap).
+    """
+    V = functions[0].function_space
+    for f in functions:
+        if f.function_space.mesh is not V.mesh or f.function_space.element.basix_element.degree != 1:
+            raise ValueError(f"{f.name}: expected a P1 function on the mesh of {functions[0].name}")
+    msh = V.mesh
+    gdim, tdim = msh.geometry.dim, msh.topology.dim
+    num_cells = msh.topology.index_map(tdim).size_local
+    dofs = V.dofmap.list[:num_cells]
+    x = V.tabulate_dof_coordinates()[:, :gdim]
+    cols = [x[dofs]] + [f.x.array[dofs][:, :, None] for f in functions]
+    return np.concatenate(cols, axis=2)
+
+
+def _cross(P, s, a, b):
+    """Features ``(n, F)`` of the point where s = 0 on the edge (a, b); s(a), s(b) differ in sign."""
+    sa, sb = s[:, a], s[:, b]
+    t = sa / (sa - sb)
+    return P[:, a] + t[:, None] * (P[:, b] - P[:, a])
+
+
+def clip_negative(P, s):
+    r"""Sub-simplices of :math:`\{s < 0\}` of each simplex (exact for affine s).
+
+    Args:
+        P: ``(n, k, F)`` vertex features of n simplices with k = tdim + 1
+            vertices (k = 2, 3 or 4).
+        s: ``(n, k)`` values of the clipping function at the vertices.
+
+    Returns ``(m, k, F)``: simplices whose union is the part of the input
+    simplices where s < 0 (vertices with s == 0 count as outside; the
+    difference has measure zero).
+    """
+    n, k, _ = P.shape
+    neg = s < 0
+    count = neg.sum(axis=1)
+    out = [P[count == k]]
+    if k == 2:
+        for a in range(2):
+            b = 1 - a
+            sel = (count == 1) & neg[:, a]
+            out.append(np.stack([P[sel, a], _cross(P[sel], s[sel], a, b)], axis=1))
+        return np.concatenate(out)
+    for lone in range(k):
+        others = [j for j in range(k) if j != lone]
+        # one negative vertex: the corner simplex at it
+        sel = (count == 1) & neg[:, lone]
+        Q, t = P[sel], s[sel]
+        out.append(np.stack([Q[:, lone]] + [_cross(Q, t, lone, j) for j in others], axis=1))
+        # one non-negative vertex: the simplex minus its corner at that vertex
+        sel = (count == k - 1) & ~neg[:, lone]
+        Q, t = P[sel], s[sel]
+        cuts = [_cross(Q, t, j, lone) for j in others]
+        if k == 3:  # quadrilateral (a, b, p_b, p_a) as two triangles
+            a, b = others
+            out.append(np.stack([Q[:, a], Q[:, b], cuts[1]], axis=1))
+            out.append(np.stack([Q[:, a], cuts[1], cuts[0]], axis=1))
+        else:  # prism with bottom `others`, top their crossings towards `lone`
+            prism = np.stack([Q[:, j] for j in others] + cuts, axis=1)
+            out.extend(prism[:, list(tet)] for tet in _PRISM)
+    if k == 4:  # two against two: a prism between the edges (a, b) and the cut
+        for a, b in ((0, 1), (0, 2), (0, 3)):
+            c, d = [j for j in range(4) if j not in (a, b)]
+            for lo, hi, far in ((a, b, (c, d)), (c, d, (a, b))):
+                sel = (count == 2) & neg[:, lo] & neg[:, hi]
+                Q, t = P[sel], s[sel]
+                # bottom (lo, p_lo_far0, p_lo_far1), top (hi, p_hi_far0, p_hi_far1)
+                prism = np.stack([Q[:, lo], _cross(Q, t, lo, far[0]), _cross(Q, t, lo, far[1]),
+                                  Q[:, hi], _cross(Q, t, hi, far[0]), _cross(Q, t, hi, far[1])], axis=1)
+                out.extend(prism[:, list(tet)] for tet in _PRISM)
+    return np.concatenate(out)
+
+
+def simplex_volumes(S):
+    """Measures ``(n,)`` of n simplices given by coordinates ``(n, k, gdim)``, k <= gdim + 1.
+
+    Uses the Gram determinant, so segments in 2D/3D and triangles in 3D get
+    their length and area.
+    """
+    E = S[:, 1:] - S[:, :1]  # (n, k-1, gdim)
+    gram = np.einsum("nig,njg->nij", E, E)
+    k = S.shape[1] - 1
+    return np.sqrt(np.clip(np.linalg.det(gram), 0.0, None)) / math.factorial(k)
+
+
+def integrate(S, f, degree):
+    r"""Sum over simplices of :math:`\int_S f\,dH^k`, k = S.shape[1] - 1.
+
+    ``S`` has shape ``(n, k+1, gdim)``; ``f`` is a callable on points of shape
+    ``(3, num_points)`` (the advmcf convention), or None for f = 1 (then the
+    result is exact).  Gauss–Jacobi rule of the given degree from basix.
+    """
+    if S.shape[0] == 0:
+        return 0.0
+    vol = simplex_volumes(S)
+    if f is None:
+        return float(vol.sum())
+    k = S.shape[1] - 1
+    xi, w = basix.make_quadrature(_CELL[k], degree)
+    w = w * math.factorial(k)  # reference simplex measure 1/k! -> weights summing to 1
+    # physical points: x = S0 + sum_j xi_j (S_{j+1} - S0), shape (n, q, gdim)
+    x = S[:, None, 0] + np.einsum("qj,njg->nqg", xi, S[:, 1:] - S[:, :1])
+    gdim = S.shape[2]
+    pts = np.zeros((3, x.shape[0] * x.shape[1]))
+    pts[:gdim] = x.reshape(-1, gdim).T
+    vals = np.asarray(f(pts), dtype=float).reshape(x.shape[0], x.shape[1])
+    return float(np.einsum("nq,q,n->", vals, w, vol))
+
+
+def cut_faces(P, s):
+    r"""Pieces of the zero level set :math:`\{s = 0\}` that bound :math:`\{s < 0\}`.
+
+    Args and shapes as :func:`clip_negative`; returns ``(m, k - 1, F)``:
+    points in a triangle (k = 3) give segments, tetrahedra (k = 4) give
+    triangles (a quadrilateral cut is split into two).  Only cells with a
+    vertex where s < 0 contribute, so a face through vertices with s == 0
+    shared by two cells is counted once.
+    """
+    neg = s < 0
+    count = neg.sum(axis=1)
+    k = P.shape[1]
+    out = [np.zeros((0, k - 1, P.shape[2]))]
+    for lone in range(k):
+        others = [j for j in range(k) if j != lone]
+        for sel in ((count == 1) & neg[:, lone], (count == k - 1) & ~neg[:, lone]):
+            Q, t = P[sel], s[sel]
+            out.append(np.stack([_cross(Q, t, lone, j) for j in others], axis=1))
+    if k == 4:  # two against two: the quadrilateral p_ac, p_ad, p_bd, p_bc
+        for a, b in ((0, 1), (0, 2), (0, 3)):
+            c, d = [j for j in range(4) if j not in (a, b)]
+            sel = (count == 2) & (neg[:, a] == neg[:, b])
+            Q, t = P[sel], s[sel]
+            pac, pad, pbd, pbc = (_cross(Q, t, a, c), _cross(Q, t, a, d),
+                                  _cross(Q, t, b, d), _cross(Q, t, b, c))
+            out.append(np.stack([pac, pad, pbd], axis=1))
+            out.append(np.stack([pac, pbd, pbc], axis=1))
+    return np.concatenate(out)
+
+
+def _point_segment(q, s):
+    """Distances ``(n,)`` from points q ``(n, g)`` to segments s ``(n, 2, g)``."""
+    a, ab = s[:, 0], s[:, 1] - s[:, 0]
+    len2 = np.einsum("ij,ij->i", ab, ab)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.clip(np.where(len2 > 0, np.einsum("ij,ij->i", q - a, ab) / len2, 0.0), 0.0, 1.0)
+    return np.linalg.norm(q - a - t[:, None] * ab, axis=1)
+
+
+def _point_triangle(q, tri):
+    """Distances ``(n,)`` from points q ``(n, 3)`` to triangles ``(n, 3, 3)`` (hand-written, vectorised:
+    numpy/scipy have no point-triangle distance): the minimum of the distance to the plane (when the
+    projection falls inside) and to the three edges."""
+    a, b, c = tri[:, 0], tri[:, 1], tri[:, 2]
+    n = np.cross(b - a, c - a)
+    nn = np.einsum("ij,ij->i", n, n)
+    d_edges = np.minimum(np.minimum(_point_segment(q, tri[:, [0, 1]]), _point_segment(q, tri[:, [1, 2]])),
+                         _point_segment(q, tri[:, [2, 0]]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.einsum("ij,ij->i", q - a, n) / nn
+        p = q - s[:, None] * n
+        inside = np.ones(q.shape[0], bool)
+        for u, v in ((a, b), (b, c), (c, a)):
+            inside &= np.einsum("ij,ij->i", np.cross(v - u, p - u), n) >= 0
+        d_plane = np.abs(s) * np.sqrt(nn)
+    return np.where(inside & (nn > 0), np.minimum(d_plane, d_edges), d_edges)
+
+
+def distance_to_simplices(points, simplices, cutoff=None):
+    """Exact distances ``(num_points,)`` from points ``(num_points, gdim)`` to the union of
+    simplices ``(n, gdim, gdim)`` (segments in 2D or 3D, triangles in 3D); inf if there are none.
+
+    With ``cutoff``, distances are clipped to it and points whose nearest
+    simplex centre is farther than cutoff + (largest simplex radius) are not
+    searched.  Candidates come from a cKDTree of simplex centres, widened
+    until no unvisited simplex can be closer.
+    """
+    best = np.full(points.shape[0], np.inf if cutoff is None else float(cutoff))
+    if simplices.shape[0] == 0:
+        return best
+    dist_fn = _point_segment if simplices.shape[1] == 2 else _point_triangle
+    centres = simplices.mean(axis=1)
+    radius = np.max(np.linalg.norm(simplices - centres[:, None], axis=2))
+    tree = cKDTree(centres)
+    k = min(8, centres.shape[0])
+    todo = np.arange(points.shape[0])
+    if cutoff is not None:
+        near, _ = tree.query(points, k=1, distance_upper_bound=cutoff + radius)
+        todo = todo[np.isfinite(near)]
+    while todo.size:
+        dc, idx = tree.query(points[todo], k=k)
+        dc, idx = dc.reshape(todo.size, k), idx.reshape(todo.size, k)
+        for j in range(k):
+            best[todo] = np.minimum(best[todo], dist_fn(points[todo], simplices[idx[:, j]]))
+        # a simplex whose centre is farther than best + radius cannot be closer
+        done = (k == centres.shape[0]) | (dc[:, -1] - radius >= best[todo])
+        todo = todo[~done]
+        k = min(4 * k, centres.shape[0])
+    return best
