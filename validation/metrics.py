@@ -28,13 +28,7 @@ import numpy as np
 
 from validation.references import sphere_volume_constant
 
-__all__ = ["flow_metrics", "consistency_metrics", "count_violations", "is_empty", "has_interface"]
-
-
-def is_empty(phi) -> bool:
-    """Whether {phi < 0} has no vertex on any rank (global)."""
-    local = int(np.any(phi.x.array[: _num_owned(phi)] < 0))
-    return phi.function_space.mesh.comm.allreduce(local) == 0
+__all__ = ["flow_metrics", "consistency_metrics", "count_violations", "has_interface"]
 
 
 def has_interface(phi) -> bool:
