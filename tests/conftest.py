@@ -6,8 +6,20 @@ Serial tests are unmarked; tests that must agree on 1 and 2 ranks are marked
 """
 
 import dolfinx_solver  # noqa: F401  (loads MPI before dolfinx/petsc4py)
+import pytest
 from mpi4py import MPI
 
 from meshes.mpi import install_abort_hook
 
 install_abort_hook(MPI.COMM_WORLD)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    """Under ``mpiexec -n N pytest``, only rank 0 reports (the asserts use
+    global quantities, so every rank passes or fails together; a rank that
+    fails alone still fails the run through its exit code)."""
+    if MPI.COMM_WORLD.size > 1 and MPI.COMM_WORLD.rank > 0:
+        reporter = config.pluginmanager.getplugin("terminalreporter")
+        if reporter is not None:
+            config.pluginmanager.unregister(reporter)
