@@ -23,3 +23,14 @@ def pytest_configure(config):
         reporter = config.pluginmanager.getplugin("terminalreporter")
         if reporter is not None:
             config.pluginmanager.unregister(reporter)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Make rank 0 (the one that reports) fail when another rank failed."""
+    comm = MPI.COMM_WORLD
+    if comm.size == 1:
+        return
+    failed = comm.allgather(int(session.testsfailed))
+    if comm.rank == 0 and any(failed[1:]):
+        print(f"\nFAILED on other ranks: tests failed per rank {failed}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
