@@ -39,6 +39,10 @@ def run_file_name(run_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9._=-]", "_", run_id.replace("/", "__")) + ".json"
 
 
+def _short(v):
+    return f"{v:.6g}" if isinstance(v, float) else str(v)
+
+
 class _Progress:
     """Per-step progress for long runs: a log line on rank 0 at most every ``every`` seconds."""
 
@@ -50,7 +54,7 @@ class _Progress:
         now = time.perf_counter()
         if self.comm.rank == 0 and now - self.last > self.every:
             self.last = now
-            info = ", ".join([str(a) for a in args] + [f"{k}={v}" for k, v in kwargs.items()])
+            info = ", ".join([_short(a) for a in args] + [f"{k}={_short(v)}" for k, v in kwargs.items()])
             log.info("%s   ... %s", self.prefix, info)
 
 
