@@ -4,7 +4,8 @@ One table per study.  Rows are runs, grouped by scheme (and by τ on an
 (ε, τ) grid), coarse to fine along the study's refinement parameter (ε, or τ
 for ``tau_to_zero``).  Each error column is followed by its pairwise observed
 order (in the row of the finer level), and each group ends with a row of
-least-squares orders (:mod:`validation.orders`).  Every row reports h/ε and
+least-squares orders (:mod:`validation.orders`).  The CSV carries 8
+significant digits (full precision is in ``results.json``).  Every row reports h/ε and
 h/(τ|V|), |V| the reference speed at t = 0, so pinning is visible.  Failed
 runs are listed under their table with the reason.  The tables depend only on
 the runs' parameters and metrics, never on timings or the number of ranks.
@@ -182,8 +183,8 @@ def _csv(tables):
                     cells.append(v)
                 elif v is None or (isinstance(v, float) and math.isnan(v)):
                     cells.append("")
-                else:
-                    cells.append(repr(float(v)))
+                else:  # 8 significant digits: round-off between rank counts stays invisible
+                    cells.append(f"{float(v):.8g}")
             w.writerow([t["study"], t["case"], t["path"]] + cells
                        + ["least_squares" if row["ls"] else row["status"]])
     return buf.getvalue()
