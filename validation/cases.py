@@ -20,7 +20,8 @@ density radial about its centre: :func:`validation.references.radial_ode`,
 which also reproduces the closed forms of DESIGN.md), ``half_space``
 (ρ = exp(a·x) and a half space: exact translation), ``disc_recursion`` (the
 scheme's own discrete disc radii, 2D constant densities), ``parametric`` (a
-fine run of :func:`fem_mcf.parametric_flow`), ``none``; ``auto`` picks the
+fine run of :func:`fem_mcf.parametric_flow`: 1024 points, τ = T/400, 2D
+smooth initial shapes), ``none``; ``auto`` picks the
 first that applies in that order (``disc_recursion`` only when asked).
 """
 
@@ -43,6 +44,8 @@ __all__ = ["Case", "Reference", "make_case", "SHAPES", "REFERENCES"]
 
 #: Initial shapes a case may name (plus ``bayes``).
 SHAPES = ("disc", "ball", "ellipse", "rectangle", "half_space", "flower", "dumbbell")
+_PARAM_POINTS, _PARAM_STEPS = 1024, 400  # resolution of the parametric reference run
+
 #: Reference kinds a case may name.
 REFERENCES = ("auto", "radial_ode", "half_space", "disc_recursion", "parametric", "none")
 
@@ -209,8 +212,24 @@ class Case:
             return Reference(kind, "discrete disc recursion of the scheme", radius, ext,
                              _ball_at(c, radius), 1.0 / R0)
         if kind == "parametric":
-            return Reference(kind, "parametric FEM on a fine curve", speed=self._boundary_speed())
+            return Reference(kind, f"parametric FEM (BGN), {_PARAM_POINTS} points, tau = T/{_PARAM_STEPS}",
+                             None, None, self._parametric_shape_at, self._boundary_speed())
         return Reference("none", "none", speed=self._boundary_speed())
+
+    def _parametric_shape_at(self, t: float):
+        """The set at time t of a fine parametric run (each rank computes it; cached per t)."""
+        from fem_mcf import parametric_flow
+
+        from meshes.shapes import polygons
+
+        cache = self.__dict__.setdefault("_parametric_cache", {})
+        key = round(float(t), 12)
+        if key not in cache:
+            curve = self.boundary().sample(_PARAM_POINTS)
+            res = parametric_flow([curve], self.density.rho, self.T / _PARAM_STEPS, float(t),
+                                  output_times=[0.0, float(t)])
+            cache[key] = polygons(res.curves[-1]) if res.curves[-1] else None
+        return cache[key]
 
     def _boundary_speed(self) -> float:
         r"""RMS of :math:`V = -\kappa - \partial_\nu\log\rho` over the exact initial boundary."""
