@@ -83,8 +83,9 @@ def study_tables(doc: dict) -> list[dict]:
         ref = sorted({r.get("reference") for r in recs if r.get("reference")})
         if not ref:
             ref = [doc["suite"].get("references", {}).get(first["case"], "none")]
+        horizon = "one step of size τ" if first["kind"] == "one_step" else f"T = {first['T']:g}"
         title = (f"{study}: case {first['case']}, {first['kind']}, path {first['path']}"
-                 f" (orders along {'τ' if param == 'tau' else 'ε'}), T = {first['T']:g}")
+                 f" (orders along {'τ' if param == 'tau' else 'ε'}), {horizon}")
         tables.append({"study": study, "title": title, "reference": "; ".join(ref), "param": param,
                        "metrics": present, "rows": rows, "failed": failed, "case": first["case"],
                        "path": first["path"]})
