@@ -1,0 +1,112 @@
+"""Mesh files: import of anything meshio reads, export to XDMF and VTX.
+
+Reading happens on rank 0 (meshio), checks run there, and the outcome is
+broadcast before the collective :func:`dolfinx.mesh.create_mesh`, so a bad
+file raises the same one-line :class:`MeshFileError` on every rank.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io as io_
+from pathlib import Path
+
+import basix.ufl
+import dolfinx
+import numpy as np
+import ufl
+from dolfinx import io
+from mpi4py import MPI
+
+from meshes.mpi import on_root
+
+__all__ = ["MeshFileError", "read_mesh", "write_xdmf", "write_vtx"]
+
+_SIMPLEX = {2: ("triangle", "triangle"), 3: ("tetra", "tetrahedron")}
+
+
+class MeshFileError(ValueError):
+    """A mesh file that cannot be used; the message names the file and the problem."""
+
+
+def _load(path: Path, gdim: int | None):
+    """Rank-0 part of :func:`read_mesh`: (points (n, gdim), cells (m, tdim+1), tdim)."""
+    import meshio
+
+    if not path.is_file():
+        raise MeshFileError(f"mesh file {path}: no such file")
+    chatter = io_.StringIO()
+    try:
+        with contextlib.redirect_stdout(chatter), contextlib.redirect_stderr(chatter):
+            data = meshio.read(path)
+    # meshio raises many types, and SystemExit for an unknown format: all mean "does not parse"
+    except (Exception, SystemExit) as err:
+        lines = [ln.strip() for ln in (str(err) + "\n" + chatter.getvalue()).splitlines() if ln.strip()]
+        reason = next((ln for ln in lines if not ln.isdigit()), type(err).__name__)
+        raise MeshFileError(f"mesh file {path}: does not parse ({reason})") from None
+    blocks = {b.type: b.data for b in data.cells}
+    tdim = 3 if "tetra" in blocks else 2 if "triangle" in blocks else None
+    if tdim is None:
+        found = ", ".join(sorted(blocks)) or "no cells"
+        raise MeshFileError(f"mesh file {path}: has no triangles or tetrahedra (found {found})")
+    cells = np.concatenate([d for t, d in ((b.type, b.data) for b in data.cells) if t == _SIMPLEX[tdim][0]])
+    x = np.asarray(data.points, dtype=float)
+    if tdim == 2 and x.shape[1] == 3:
+        if np.abs(x[:, 2]).max(initial=0.0) > 0:
+            raise MeshFileError(f"mesh file {path}: triangles in 3D space (z != 0) are not a planar mesh")
+        x = x[:, :2]
+    if x.shape[1] != tdim:
+        raise MeshFileError(f"mesh file {path}: {_SIMPLEX[tdim][1]} cells with {x.shape[1]}D points")
+    if gdim is not None and gdim != tdim:
+        raise MeshFileError(f"mesh file {path}: wrong dimension, expected a {gdim}D mesh, got {tdim}D")
+    used = np.unique(cells)
+    if used.size < x.shape[0]:  # drop points no cell uses (gmsh keeps geometry points)
+        renumber = np.full(x.shape[0], -1, dtype=np.int64)
+        renumber[used] = np.arange(used.size)
+        x, cells = x[used], renumber[cells]
+    return x, cells.astype(np.int64), tdim
+
+
+def read_mesh(comm: MPI.Comm, path, gdim: int | None = None) -> dolfinx.mesh.Mesh:
+    """Read a triangle (2D) or tetrahedron (3D) mesh file that meshio reads, distributed over ``comm``.
+
+    A planar mesh stored with z = 0 becomes a 2D mesh.  With ``gdim`` the
+    dimension is checked.  Raises :class:`MeshFileError` on every rank if
+    the file is missing, does not parse, has no triangles or tetrahedra, or
+    has the wrong dimension.
+    """
+    path = Path(path)
+    loaded = [None]
+
+    def load():
+        loaded[0] = _load(path, gdim)
+        return loaded[0][2]
+
+    tdim = on_root(comm, load)
+    if comm.rank == 0:
+        x, cells, _ = loaded[0]
+    else:
+        x, cells = np.zeros((0, tdim)), np.zeros((0, tdim + 1), dtype=np.int64)
+    cell = _SIMPLEX[tdim][1]
+    element = ufl.Mesh(basix.ufl.element("Lagrange", cell, 1, shape=(tdim,)))
+    return dolfinx.mesh.create_mesh(comm, cells, element, x)
+
+
+def write_xdmf(path, msh: dolfinx.mesh.Mesh, functions=(), t: float = 0.0) -> None:
+    """Write the mesh and P1 ``functions`` to an XDMF file (collective), for ParaView."""
+    with io.XDMFFile(msh.comm, str(path), "w") as f:
+        f.write_mesh(msh)
+        for u in functions:
+            f.write_function(u, t)
+
+
+def write_vtx(path, functions, t: float = 0.0) -> None:
+    """Write P1 (or P2) ``functions`` on one mesh to a VTX (ADIOS2 .bp) folder (collective)."""
+    functions = list(functions)
+    if not functions:
+        raise ValueError("write_vtx: give at least one function")
+    msh = functions[0].function_space.mesh
+    with io.VTXWriter(msh.comm, str(path), functions, engine="BP4") as f:
+        f.write(t)
+
+
