@@ -22,6 +22,8 @@ import logging
 import sys
 from pathlib import Path
 
+from meshes.cli import add_mesh_parser, run_mesh_command
+
 __all__ = ["main"]
 
 
@@ -41,12 +43,7 @@ def _parser():
     pl = sub.add_parser("plot", help="write the figures of a finished suite into DIR")
     pl.add_argument("dir", type=Path)
     sub.add_parser("list", help="list the built-in suites, density kinds, shapes and schemes")
-    try:
-        from meshes.cli import add_mesh_parser
-    except ImportError:  # meshes.cli not installed: no 'mesh' command
-        add_mesh_parser = None
-    if add_mesh_parser is not None:
-        add_mesh_parser(sub)
+    add_mesh_parser(sub)
     return p
 
 
@@ -114,9 +111,7 @@ def main(argv=None) -> int:
     if args.command == "run":
         return _run(args, comm)
     if args.command == "mesh":
-        from meshes.cli import run_mesh_command
-
-        return run_mesh_command(args) or 0
+        return run_mesh_command(args, comm)
     if comm.rank != 0:
         return 0
     if args.command == "list":
