@@ -7,6 +7,7 @@ import pytest
 from mpi4py import MPI
 
 from meshes.generate import box
+from meshes.measures import volume
 from meshes.sets import level_set
 from meshes.shapes import disc, ellipse, union
 from nonlocal_ import adversarial_flow, perimeter, step
@@ -14,34 +15,6 @@ from nonlocal_ import adversarial_flow, perimeter, step
 
 def _const(c):
     return lambda x: np.full(x.shape[1], c)
-
-
-def _area(phi):
-    """Exact area of {phi < 0} for a P1 phi on triangles (owned cells, summed over ranks).
-
-    Test-local: in a triangle the negative part is a triangle (one negative vertex), the cell
-    minus a triangle (two), the cell (three) or empty."""
-    V = phi.function_space
-    msh = V.mesh
-    ncell = msh.topology.index_map(2).size_local
-    dofs = V.dofmap.list[:ncell]
-    x = V.tabulate_dof_coordinates()[:, :2][dofs]
-    f = phi.x.array[dofs]
-    e1, e2 = x[:, 1] - x[:, 0], x[:, 2] - x[:, 0]
-    cell_area = 0.5 * np.abs(e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0])
-    neg = f < 0
-    k = neg.sum(axis=1)
-    total = cell_area[k == 3].sum()
-    for lone in range(3):
-        o1, o2 = [j for j in range(3) if j != lone]
-        for sign, count in ((1, 1), (-1, 2)):
-            sel = (k == count) & (neg[:, lone] == (sign == 1))
-            g = f[sel] * sign
-            t1 = g[:, lone] / (g[:, lone] - g[:, o1])
-            t2 = g[:, lone] / (g[:, lone] - g[:, o2])
-            small = t1 * t2 * cell_area[sel]
-            total += small.sum() if sign == 1 else (cell_area[sel] - small).sum()
-    return msh.comm.allreduce(total)
 
 
 @pytest.mark.parallel([1, 2])
@@ -54,7 +27,7 @@ def test_disc_recursion_error_shrinks_with_h():
         msh = box(MPI.COMM_WORLD, [-0.4, -0.4], [0.4, 0.4], h=h)
         phi, info = step(level_set(msh, disc([0.0, 0.0], r)), _const(1.0), _const(2.0), eps, tau)
         assert info["certified"] and info["gap"] < 1e-9, info
-        errors.append(abs(math.sqrt(_area(phi) / math.pi) - exact))
+        errors.append(abs(math.sqrt(volume(phi) / math.pi) - exact))
     assert errors[1] < 0.8 * errors[0] and errors[1] < 5e-4, \
         f"|r_eq - r+| = {errors} for h = 0.02, 0.01 (r+ = {exact:.5f}, move {r - exact:.4f})"
 
@@ -73,6 +46,19 @@ def test_band_result_equals_unrestricted_problem(selection):
     assert info["band_vertices"] < info_full["band_vertices"]
     diff = msh.comm.allreduce(np.count_nonzero((band.x.array < 0) != (full.x.array < 0)))
     assert diff == 0 and info["certified"] and info_full["certified"]
+    assert info["energy"] == pytest.approx(info_full["energy"], rel=1e-12)
+
+
+@pytest.mark.parallel([1, 2])
+def test_band_does_not_hide_a_cheaper_empty_set():
+    """Constant densities, R = 1, eps = tau = 0.2: the empty set beats every disc the band allows
+    (DESIGN.md: near extinction compare with the empty set); the step must find it."""
+    h = 0.2 / 3
+    msh = box(MPI.COMM_WORLD, [-1.6, -1.6], [1.6, 1.6], h=h)
+    phi0 = level_set(msh, disc([0.0, 0.0], 1.0))
+    phi, info = step(phi0, _const(0.5), _const(0.5), 0.2, 0.2)
+    full, info_full = step(phi0, _const(0.5), _const(0.5), 0.2, 0.2, displacement_hint=10.0)
+    assert info["empty"] and info_full["empty"] and info["band_widenings"] >= 1
     assert info["energy"] == pytest.approx(info_full["energy"], rel=1e-12)
 
 
