@@ -15,3 +15,9 @@ Conventions (the glossary every docstring in advmcf points to)
 - Functions returning numbers say whether they are local to the rank or
   global; the communicator is always taken from the mesh.
 """
+
+# h5py (used by meshio's XDMF reader) bundles its own HDF5.  It must be
+# loaded before DOLFINx/ADIOS2 load theirs, or its extension modules bind to
+# the other HDF5 and fail ("Not a datatype").  Every advmcf package imports
+# meshes first, so importing h5py here fixes the order once.
+import h5py as _h5py  # noqa: F401,E402

@@ -67,15 +67,35 @@ def _load(path: Path, gdim: int | None):
     return x, cells.astype(np.int64), tdim
 
 
+def _is_dolfinx_xdmf(path: Path) -> bool:
+    """Whether an XDMF file holds a grid named "mesh" (as DOLFINx writes it, possibly with functions)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        return False  # meshio will say what is wrong
+    return any(g.get("Name") == "mesh" for g in root.iter("Grid"))
+
+
 def read_mesh(comm: MPI.Comm, path, gdim: int | None = None) -> dolfinx.mesh.Mesh:
     """Read a triangle (2D) or tetrahedron (3D) mesh file that meshio reads, distributed over ``comm``.
 
-    A planar mesh stored with z = 0 becomes a 2D mesh.  With ``gdim`` the
+    A planar mesh stored with z = 0 becomes a 2D mesh.  XDMF files written by
+    DOLFINx (a grid named "mesh", possibly followed by functions) are read with
+    DOLFINx, every other file with meshio.  With ``gdim`` the
     dimension is checked.  Raises :class:`MeshFileError` on every rank if
     the file is missing, does not parse, has no triangles or tetrahedra, or
     has the wrong dimension.
     """
     path = Path(path)
+    if path.suffix == ".xdmf" and on_root(comm, _is_dolfinx_xdmf, path):
+        with io.XDMFFile(comm, str(path), "r") as f:  # meshio reads one grid only
+            msh = f.read_mesh(name="mesh")
+        if gdim is not None and msh.geometry.dim != gdim:
+            raise MeshFileError(f"mesh file {path}: wrong dimension, expected a {gdim}D mesh, "
+                                f"got {msh.geometry.dim}D")
+        return msh
     loaded = [None]
 
     def load():
