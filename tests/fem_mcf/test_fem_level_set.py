@@ -198,3 +198,35 @@ def test_bad_arguments_are_rejected():
         level_set_flow(phi0, lambda x: x[0] + x[1] - 1, tau=0.1, T=1)
     with pytest.raises(ValueError, match="phi0: must be a scalar P1"):
         level_set_flow(msh, one, tau=0.1, T=1)
+
+
+@pytest.mark.parallel([1, 2])
+def test_sphere_constant_density_3d():
+    """R(T)^2 = R0^2 - 4T in 3D (kappa = 2/R); the error decreases under refinement."""
+    R0, T = 0.6, 0.02
+    exact = math.sqrt(R0**2 - 4 * T)
+    errors = []
+    for n in (8, 16):
+        msh = box(MPI.COMM_WORLD, [-1, -1, -1], [1, 1, 1], n=n)
+        ev = level_set_flow(level_set(msh, disc([0, 0, 0], R0)), one, tau=0.05 * 2 / n, T=T)
+        errors.append(abs((3 * ev.diagnostics[-1]["area"] / (4 * math.pi)) ** (1 / 3) - exact))
+    assert errors[1] < 0.6 * errors[0] and errors[1] < 1e-2, errors
+
+
+@pytest.mark.parallel([1, 2])
+def test_redistancing_keeps_a_signed_distance_but_is_not_the_default():
+    """redistance_every = 1 returns the signed distance to the computed circle (|x| - R up to
+    O(h^2)); it is less accurate in the radius than no redistancing, which is why the
+    default is 0 (never)."""
+    R0, T, n = 0.5, 0.05, 32
+    exact = math.sqrt(R0**2 - 2 * T)
+    msh = box(MPI.COMM_WORLD, [-1, -1], [1, 1], n=n)
+    phi0 = level_set(msh, disc([0, 0], R0))
+    phi0.x.array[:] *= 3.0  # far from a distance function to begin with
+    plain = level_set_flow(phi0, one, tau=0.03 * 2 / n, T=T)
+    ev = level_set_flow(phi0, one, tau=0.03 * 2 / n, T=T, redistance_every=1)
+    R = radius(ev)
+    assert abs(radius(plain) - exact) < abs(R - exact) < 1e-2, (radius(plain) - exact, R - exact)
+    x = ev.sets[-1].function_space.tabulate_dof_coordinates()
+    local = np.abs(ev.sets[-1].x.array - (np.linalg.norm(x[:, :2], axis=1) - R)).max()
+    assert MPI.COMM_WORLD.allreduce(local, op=MPI.MAX) < 5e-3
