@@ -53,11 +53,11 @@ from dolfinx.fem import petsc as fem_petsc
 from mpi4py import MPI
 from petsc4py import PETSc
 
+from meshes.densities import density_values
 from meshes.evolution import Evolution
 from meshes.interface import interface_integral
 from meshes.measures import volume
 
-from ._density import checked_density_values
 
 __all__ = ["level_set_flow", "LevelSetStepper", "default_petsc_options"]
 
@@ -240,7 +240,7 @@ def level_set_flow(phi0: fem.Function, rho: Callable, tau: float, T: float, *,
     times = _validate(phi0, tau, T, degree, delta, redistance_every, output_times)
     msh = phi0.function_space.mesh
     comm = msh.comm
-    checked_density_values(rho, msh.geometry.x.T, comm, "the mesh vertices")
+    density_values("rho", rho, msh.geometry.x.T, comm)
     h = _max_cell_diameter(msh)
     delta = h if delta is None else float(delta)
 

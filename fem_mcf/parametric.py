@@ -43,11 +43,11 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from mpi4py import MPI
 
+from meshes.densities import density_values
 from meshes.mpi import on_root
 from meshes.sets import level_set
 from meshes.shapes import polygons
 
-from ._density import checked_density_values
 
 __all__ = ["ParametricEvolution", "parametric_flow", "curves_to_level_set", "enclosed_area"]
 
@@ -88,7 +88,7 @@ def _grad_log_rho(rho: Callable, X: np.ndarray, step: float) -> np.ndarray:
     for k, (axis, sign) in enumerate([(0, 1), (0, -1), (1, 1), (1, -1)]):
         pts[:2, k * n:(k + 1) * n] = X.T
         pts[axis, k * n:(k + 1) * n] += sign * step
-    values = checked_density_values(rho, pts, MPI.COMM_SELF, "the curve vertices")
+    values = density_values("rho", rho, pts, where="the curve vertices")
     logv = np.log(values).reshape(4, n)
     return np.stack([logv[0] - logv[1], logv[2] - logv[3]], axis=1) / (2 * step)
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-__all__ = ["check_positive", "check_choice", "check_eps_for_mesh", "eval_density"]
+__all__ = ["check_positive", "check_choice", "check_eps_for_mesh"]
 
 #: an ε-ball must span at least this many cells of the largest size h_max
 MIN_CELLS_ACROSS_BALL = 3.0
@@ -43,16 +41,3 @@ def check_eps_for_mesh(eps: float, msh) -> None:
             f"eps = {eps:g} is too small for the mesh (h_max = {h_max:g}): an eps-ball must span "
             f"at least {MIN_CELLS_ACROSS_BALL:g} cells, so take eps >= {MIN_CELLS_ACROSS_BALL * h_max / 2:g} "
             "or refine the mesh")
-
-
-def eval_density(name: str, rho, x3: np.ndarray) -> np.ndarray:
-    """``rho(x3)`` as a ``(num_points,)`` array; ValueError where it is not positive."""
-    vals = np.broadcast_to(np.asarray(rho(x3), dtype=np.float64), (x3.shape[1],)).copy()
-    bad = ~(np.isfinite(vals) & (vals > 0))
-    if np.any(bad):
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"{name} must be positive at every vertex, but {name}(x) = {float(vals[i]):g} at "
-            f"x = ({', '.join(f'{float(c):g}' for c in x3[:, i])}) and {np.count_nonzero(bad) - 1} other vertices: "
-            "use a density bounded below by a positive constant")
-    return vals

@@ -23,9 +23,10 @@ from __future__ import annotations
 import numpy as np
 from dolfinx import fem
 
+from meshes.densities import density_values
 from meshes.mpi import on_root
 
-from ._checks import check_eps_for_mesh, check_positive, eval_density
+from ._checks import check_eps_for_mesh, check_positive
 from ._vertices import Vertices
 from .neighbours import ball_max, ball_min, balls, nearest_other_phase_within
 
@@ -51,7 +52,7 @@ def _vals(rho, x, mask):
     if callable(rho):
         x3 = np.zeros((3, np.count_nonzero(mask)))
         x3[: x.shape[1]] = x[mask].T
-        return eval_density("rho", rho, x3)
+        return density_values("rho", rho, x3)
     return rho[mask]
 
 
@@ -69,7 +70,7 @@ def perimeter(phi: fem.Function, rho0, rho1, eps: float) -> float:
 
     def work():
         x3 = verts.points3()
-        r0, r1 = eval_density("rho0", rho0, x3), eval_density("rho1", rho1, x3)
+        r0, r1 = density_values("rho0", rho0, x3), density_values("rho1", rho1, x3)
         return perimeter_of_vertex_set(verts.x, verts.m, vals < 0, r0, r1, eps)
 
     return on_root(verts.comm, work)
@@ -88,7 +89,7 @@ def total_variation(u: fem.Function, rho0, rho1, eps: float) -> float:
 
     def work():
         x3 = verts.points3()
-        r0, r1 = eval_density("rho0", rho0, x3), eval_density("rho1", rho1, x3)
+        r0, r1 = density_values("rho0", rho0, x3), density_values("rho1", rho1, x3)
         b = balls(verts.x, eps)
         return float(np.sum(verts.m * (r0 * (ball_max(vals, b) - vals) + r1 * (vals - ball_min(vals, b)))) / eps)
 

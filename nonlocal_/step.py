@@ -56,9 +56,10 @@ from dataclasses import dataclass
 import numpy as np
 from dolfinx import fem
 
+from meshes.densities import density_values
 from meshes.mpi import on_root
 
-from ._checks import check_choice, check_eps_for_mesh, check_positive, eval_density
+from ._checks import check_choice, check_eps_for_mesh, check_positive
 from ._vertices import Vertices
 from .mincut import CutProblem
 from .neighbours import nearest_other_phase_within
@@ -95,7 +96,7 @@ class StepContext:
 
         def densities():
             x3 = verts.points3()
-            return eval_density("rho0", rho0, x3), eval_density("rho1", rho1, x3)
+            return density_values("rho0", rho0, x3), density_values("rho1", rho1, x3)
 
         # errors are raised on every rank; the values themselves stay on rank 0
         vals = [None]

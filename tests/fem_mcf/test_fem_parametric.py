@@ -91,5 +91,5 @@ def test_parametric_and_level_set_agree_on_a_weighted_ellipse():
 def test_bad_arguments():
     with pytest.raises(ValueError, match="tau"):
         parametric_flow([circle(0.5, 16)], one, tau=0.0, T=0.1)
-    with pytest.raises(ValueError, match="rho: must be finite and positive"):
+    with pytest.raises(ValueError, match="rho must be finite and positive on the curve vertices"):
         parametric_flow([circle(0.5, 16)], lambda x: -np.ones(x.shape[1]), tau=0.01, T=0.1)
