@@ -10,6 +10,8 @@ The flow :math:`V = -\kappa - \partial_\nu\log\rho` (conventions:
   :func:`curves_to_level_set`.
 """
 
+import meshes  # noqa: F401  (first: loads h5py before PETSc loads its HDF5, see meshes)
+
 from .level_set import level_set_flow
 from .parametric import ParametricEvolution, curves_to_level_set, parametric_flow
 

@@ -16,8 +16,10 @@ Conventions (the glossary every docstring in advmcf points to)
   global; the communicator is always taken from the mesh.
 """
 
-# h5py (used by meshio's XDMF reader) bundles its own HDF5.  It must be
-# loaded before DOLFINx/ADIOS2 load theirs, or its extension modules bind to
-# the other HDF5 and fail ("Not a datatype").  Every advmcf package imports
-# meshes first, so importing h5py here fixes the order once.
+# h5py (used by meshio's XDMF reader and writer) bundles its own HDF5.  It
+# must be loaded before PETSc/DOLFINx load theirs, or its extension modules
+# bind to the other HDF5 and fail ("Not a datatype").  Every advmcf package
+# imports meshes before petsc4py, so importing h5py here fixes the order; a
+# script of your own that imports petsc4py or dolfinx.fem.petsc before any
+# advmcf package must import h5py (or meshes) first.
 import h5py as _h5py  # noqa: F401,E402
