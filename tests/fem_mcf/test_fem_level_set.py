@@ -230,3 +230,20 @@ def test_redistancing_keeps_a_signed_distance_but_is_not_the_default():
     x = ev.sets[-1].function_space.tabulate_dof_coordinates()
     local = np.abs(ev.sets[-1].x.array - (np.linalg.norm(x[:, :2], axis=1) - R)).max()
     assert MPI.COMM_WORLD.allreduce(local, op=MPI.MAX) < 5e-3
+
+
+@pytest.mark.parallel([1, 2])
+def test_vtx_output_is_written():
+    """vtx_path writes one ADIOS2 .bp folder (collectively) with the steps at the output times."""
+    import tempfile
+    from pathlib import Path
+
+    comm = MPI.COMM_WORLD
+    folder = Path(comm.bcast(tempfile.mkdtemp(prefix="advmcf-vtx-") if comm.rank == 0 else None, root=0))
+    msh = box(comm, [-1, -1], [1, 1], n=16)
+    ev = level_set_flow(level_set(msh, disc([0, 0], 0.5)), one, tau=0.01, T=0.02,
+                        output_times=[0.0, 0.01, 0.02], vtx_path=folder / "phi.bp")
+    comm.barrier()
+    assert ev.times == [0.0, 0.01, 0.02]
+    files = sorted(p.name for p in (folder / "phi.bp").iterdir())
+    assert "md.idx" in files and any(name.startswith("data.") for name in files), files
