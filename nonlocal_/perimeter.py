@@ -56,6 +56,21 @@ def _vals(rho, x, mask):
     return rho[mask]
 
 
+def _on_root_with_vertex_data(u: fem.Function, rho0, rho1, eps: float, fn) -> float:
+    """Check ε, gather u and the vertex data on rank 0, and return the broadcast
+    ``fn(verts, u_values, rho0_values, rho1_values)`` computed there."""
+    eps = check_positive("eps", eps)
+    check_eps_for_mesh(eps, u.function_space.mesh)
+    verts = Vertices(u.function_space)
+    vals = verts.gather(u)
+
+    def work():
+        x3 = verts.points3()
+        return fn(verts, vals, density_values("rho0", rho0, x3), density_values("rho1", rho1, x3))
+
+    return on_root(verts.comm, work)
+
+
 def perimeter(phi: fem.Function, rho0, rho1, eps: float) -> float:
     r"""Per_ε({phi < 0}; ρ0, ρ1) on the vertices (global).
 
@@ -63,17 +78,9 @@ def perimeter(phi: fem.Function, rho0, rho1, eps: float) -> float:
     (``x`` of shape ``(3, num_points)``).  Only vertices within ε of the other
     phase are visited (a nearest-neighbour query, no balls).
     """
-    eps = check_positive("eps", eps)
-    check_eps_for_mesh(eps, phi.function_space.mesh)
-    verts = Vertices(phi.function_space)
-    vals = verts.gather(phi)
-
-    def work():
-        x3 = verts.points3()
-        r0, r1 = density_values("rho0", rho0, x3), density_values("rho1", rho1, x3)
-        return perimeter_of_vertex_set(verts.x, verts.m, vals < 0, r0, r1, eps)
-
-    return on_root(verts.comm, work)
+    return _on_root_with_vertex_data(
+        phi, rho0, rho1, eps,
+        lambda verts, vals, r0, r1: perimeter_of_vertex_set(verts.x, verts.m, vals < 0, r0, r1, float(eps)))
 
 
 def total_variation(u: fem.Function, rho0, rho1, eps: float) -> float:
@@ -82,15 +89,10 @@ def total_variation(u: fem.Function, rho0, rho1, eps: float) -> float:
     Builds the ε-balls of every vertex (memory ~ number of vertices times
     vertices per ball): meant for moderate meshes and for tests.
     """
-    eps = check_positive("eps", eps)
-    check_eps_for_mesh(eps, u.function_space.mesh)
-    verts = Vertices(u.function_space)
-    vals = verts.gather(u)
 
-    def work():
-        x3 = verts.points3()
-        r0, r1 = density_values("rho0", rho0, x3), density_values("rho1", rho1, x3)
-        b = balls(verts.x, eps)
-        return float(np.sum(verts.m * (r0 * (ball_max(vals, b) - vals) + r1 * (vals - ball_min(vals, b)))) / eps)
+    def tv(verts, vals, r0, r1):
+        b = balls(verts.x, float(eps))
+        return float(np.sum(verts.m * (r0 * (ball_max(vals, b) - vals) + r1 * (vals - ball_min(vals, b))))
+                     / float(eps))
 
-    return on_root(verts.comm, work)
+    return _on_root_with_vertex_data(u, rho0, rho1, eps, tv)
