@@ -37,8 +37,12 @@ test-serial: $(STAMP)
 test-mpi: $(STAMP)
 	timeout $(TEST_TIMEOUT) mpiexec -n 2 $(PY) -m pytest -m "parallel[2]" -p no:cacheprovider tests
 
+# Benchmarks write benchmarks/results/ (minutes to hours; never part of make test).
 bench: $(STAMP)
-	$(PY) benchmarks/run_all.py
+	mpirun -n 1 $(PY) benchmarks/fem_mcf_step.py
+	mpirun -n 2 $(PY) benchmarks/fem_mcf_step.py
+	$(PY) benchmarks/fem_mcf_work_precision.py
+	$(PY) benchmarks/nonlocal_step.py --quick
 
 clean:
 	rm -rf $(VENV) build *.egg-info
