@@ -57,6 +57,8 @@ import numpy as np
 from dolfinx import fem
 
 from meshes.densities import density_values
+from meshes.distance import distance_to_simplices
+from meshes.interface import interface
 from meshes.mpi import on_root
 
 from ._checks import check_choice, check_eps_for_mesh, check_positive
@@ -115,7 +117,7 @@ def _check_args(eps, tau, p, selection):
 
 def step(phi_k: fem.Function, rho0, rho1, eps: float, tau: float, *, p: int = 1,
          selection: str = "minimal", displacement_hint: float = 0.0,
-         context: StepContext | None = None, method: str = "tree"):
+         context: StepContext | None = None, method: str = "tree", solver: str = "push-relabel"):
     r"""One step :math:`A_k \to A_{k+1}` of the scheme (module docstring).
 
     Args:
@@ -130,6 +132,8 @@ def step(phi_k: fem.Function, rho0, rho1, eps: float, tau: float, *, p: int = 1,
         method: graph construction, "tree" (fast, default) or "plain"
             (one edge per ball member: the reference); see
             :mod:`nonlocal_.mincut`.  Both give the same sets.
+        solver: max-flow solver, "push-relabel" (OR-tools, default) or
+            "bk" (PyMaxflow's Boykov–Kolmogorov: the reference).
 
     Returns:
         ``(phi, info)``: the P1 level set of :math:`A_{k+1}` and a dict of
@@ -144,6 +148,7 @@ def step(phi_k: fem.Function, rho0, rho1, eps: float, tau: float, *, p: int = 1,
     """
     eps, tau = _check_args(eps, tau, p, selection)
     check_choice("method", method, ("tree", "plain"))
+    check_choice("solver", solver, ("push-relabel", "bk"))
     t_start = time.perf_counter()
     V = phi_k.function_space
     ctx = context if context is not None else StepContext.build(V, rho0, rho1, eps)
@@ -152,17 +157,14 @@ def step(phi_k: fem.Function, rho0, rho1, eps: float, tau: float, *, p: int = 1,
     chi_local = phi_k.x.array[: verts.num_owned] < 0
     counts = comm.allreduce(np.array([np.count_nonzero(chi_local), chi_local.size]))
     trivial = counts[0] == 0 or counts[0] == counts[1]
-    if trivial:
-        phi_vals, sd_vals = verts.gather(phi_k), None
-    else:
-        from meshes.distance import signed_distance
-
-        sd_vals = verts.gather(signed_distance(phi_k))
-        phi_vals = verts.gather(phi_k)
+    # the interface pieces of all ranks (collective); rank 0 measures distances to them on demand
+    simplices = None if trivial else interface(phi_k).gathered()
+    phi_vals = verts.gather(phi_k)
     out = [None]
 
     def work():
-        values, info = _solve_on_root(ctx, phi_vals, sd_vals, eps, tau, p, selection, displacement_hint, method)
+        values, info = _solve_on_root(ctx, phi_vals, simplices, eps, tau, p, selection, displacement_hint,
+                                      (method, solver))
         out[0] = values
         return info
 
@@ -172,40 +174,69 @@ def step(phi_k: fem.Function, rho0, rho1, eps: float, tau: float, *, p: int = 1,
     return phi, info
 
 
-def _solve_on_root(ctx, phi_vals, sd_vals, eps, tau, p, selection, hint, method):
+class _Distances:
+    r""":math:`d = |\mathrm{sd}_k|` at the vertices, measured out to a cutoff and extended on demand.
+
+    ``upto(c)`` returns d clipped at a cutoff ≥ c: exact where it is below
+    the cutoff, a lower bound where it equals it.  Far vertices are never
+    searched unless a caller needs them (the unrestricted problem).
+    """
+
+    def __init__(self, x, simplices):
+        self.x, self.simplices, self.cutoff, self.d = x, simplices, 0.0, None
+
+    def upto(self, c: float) -> np.ndarray:
+        if c > self.cutoff:
+            self.d = distance_to_simplices(self.x, self.simplices, None if np.isinf(c) else c)
+            self.cutoff = c
+        return self.d
+
+    @property
+    def complete(self) -> bool:
+        """Whether every distance is known exactly (none is clipped)."""
+        return bool(self.d.max() < self.cutoff)
+
+
+def _solve_on_root(ctx, phi_vals, simplices, eps, tau, p, selection, hint, graph):
     verts = ctx.verts
     x, m, r0, r1 = verts.x, verts.m, ctx.rho0, ctx.rho1
     chi = phi_vals < 0
     h = ctx.h_max
+    rho = r0 + r1
     info = {"band_vertices": 0, "band_width": 0.0, "band_widenings": 0, "graph_nodes": 0,
             "graph_edges": 0, "solve_time": 0.0, "certified": True, "gap": 0.0, "displacement": 0.0}
-    if sd_vals is None:  # empty set or whole domain: nothing can change
-        u, values = chi, phi_vals.copy()
+    if simplices is None:  # empty set or whole domain: nothing can change
+        u, values, weight = chi, phi_vals.copy(), np.zeros_like(m)
     else:
-        d = np.abs(sd_vals)
-        rho = r0 + r1
-        w_all = m * rho * (d if p == 1 else 1.0) / tau
-        W = 2 * eps + 4 * h + 2 * hint
-        dmax = float(d.max())
+        dist = _Distances(x, simplices)
+
+        def fidelity_weights(d):
+            return m * rho * (d if p == 1 else 1.0) / tau
+
+        W = 2 * eps + 4 * h + 1.5 * hint
         while True:
-            u, sub, res, cut = _band_solve(x, m, r0, r1, w_all, chi, d, eps, W, selection, method)
+            d = dist.upto(W + 3 * eps)
+            weight = fidelity_weights(d)  # exact where d < cutoff, a lower bound elsewhere
+            u, sub, res, cut = _band_solve(x, m, r0, r1, weight, chi, d, eps, W, selection, graph)
             changed = u != chi
             disp = float(d[changed].max()) if changed.any() else 0.0
-            if W >= dmax:
+            if dist.complete and W >= d.max():
                 break
             if disp > W - 2 * eps:
                 log.info("band W = %g too narrow (a vertex at distance %g changed): widening", W, disp)
                 W = max(1.5 * W, disp + 3 * eps + 4 * h)
-            elif _trivial_set_is_better(u, chi, w_all, x, m, r0, r1, eps):
+            elif (_trivial_set_is_better(u, chi, weight, x, m, r0, r1, eps)
+                  and _trivial_set_is_better(u, chi, fidelity_weights(dist.upto(np.inf)), x, m, r0, r1, eps)):
                 # The band certificate covers the band only: near extinction (or
                 # filling) the empty set (or the whole domain) can beat every
                 # set the band allows.  Then solve the unrestricted problem.
+                # (The first test, with clipped distances, bounds E(∅), E(Ω) from below.)
                 log.info("the empty set or the whole domain beats the band solution: solving unrestricted")
-                W = dmax
+                W = float(dist.upto(np.inf).max())
             else:
                 break
             info["band_widenings"] += 1
-        info.update(band_vertices=int(np.count_nonzero(cut.free)), band_width=float(min(W, dmax)),
+        info.update(band_vertices=int(np.count_nonzero(cut.free)), band_width=float(min(W, d.max())),
                     graph_nodes=res["graph_nodes"], graph_edges=res["graph_edges"],
                     solve_time=res["solve_time"], certified=res["certified"], gap=res["gap"],
                     displacement=disp)
@@ -214,7 +245,7 @@ def _solve_on_root(ctx, phi_vals, sd_vals, eps, tau, p, selection, hint, method)
             info["solve_time"] += t_thr
         else:
             values = np.where(u == chi, phi_vals, np.where(u, -h / 2, h / 2))
-    info["fidelity"] = float(np.sum((m * (r0 + r1) * (np.abs(sd_vals) if (p == 1 and sd_vals is not None) else 1.0))[u != chi]) / tau)
+    info["fidelity"] = float(np.sum(weight[u != chi]))
     info["perimeter_eps"] = perimeter_of_vertex_set(x, m, u, r0, r1, eps)
     info["energy"] = info["fidelity"] + info["perimeter_eps"]
     info["volume"] = float(np.sum(m[u]))
@@ -226,20 +257,21 @@ def _trivial_set_is_better(u, chi, w_all, x, m, r0, r1, eps) -> bool:
     r"""Whether ∅ or Ω has lower step energy than the vertex set ``u``.
 
     E(∅) = Σ_{χ} w and E(Ω) = Σ_{not χ} w (Per_ε(∅) = Per_ε(Ω) = 0), with
-    w = m ρ d^p / τ; E(u) = Σ_{u ≠ χ} w + Per_ε(u).
+    w = m ρ d^p / τ; E(u) = Σ_{u ≠ χ} w + Per_ε(u).  Weights that are lower
+    bounds (w ≠ w_all only off u ≠ χ) make this a necessary condition.
     """
     energy = np.sum(w_all[u != chi]) + perimeter_of_vertex_set(x, m, u, r0, r1, eps)
     return min(np.sum(w_all[chi]), np.sum(w_all[~chi])) < energy * (1 - 1e-12)
 
 
-def _band_solve(x, m, r0, r1, w_all, chi, d, eps, W, selection, method):
+def _band_solve(x, m, r0, r1, w_all, chi, d, eps, W, selection, graph):
     """The exact cut with |sd| <= W free; returns (u on all vertices, band index, result, problem)."""
     sub = np.flatnonzero(d <= W + 2 * eps * (1 + 1e-9))
     ds = d[sub]
     free = ds <= W
     terms = ds <= W + eps * (1 + 1e-9)
     cut = CutProblem(x[sub], eps, free, chi[sub], w_all[sub], m[sub] * r0[sub] / eps,
-                     m[sub] * r1[sub] / eps, terms, method=method)
+                     m[sub] * r1[sub] / eps, terms, method=graph[0], solver=graph[1])
     usub, res, _ = cut.solve(selection)
     u = chi.copy()
     u[sub] = usub
@@ -257,7 +289,7 @@ def _subvertex_values(x, sub, cut, u, r_all, h, selection):
     w = np.where(usub, far, -far)
     if layer.any():
         thr = CutProblem(cut.x, cut.eps, layer, cut.chi, cut.w, cut.c0, cut.c1, cut.terms, fixed=usub,
-                         method=cut.method)
+                         method=cut.method, solver=cut.solver)
         _, _, levels = thr.solve(selection, thresholds=svals + [-s for s in svals], r=r_all[sub])
         # inside: w in (s_j, s_{j+1}] where s_j is the largest level still holding the vertex
         lo = np.zeros(usub.size)

@@ -47,14 +47,15 @@ def _ball_energy(u, chi, w, c0, c1, terms, b):
     return float(np.sum(w * np.abs(uf - chi)) + np.sum(per[terms]))
 
 
+@pytest.mark.parametrize("solver", ["push-relabel", "bk"])
 @pytest.mark.parametrize("method", ["tree", "plain"])
 @pytest.mark.parametrize("seed", range(5))
-def test_minimal_and_maximal_minimizers_match_enumeration(seed, method):
+def test_minimal_and_maximal_minimizers_match_enumeration(seed, method, solver):
     problem = _random_problem(seed)
     best, umin, umax, sets = _enumerate(*problem)
     # the minimal/maximal minimizers are themselves minimizers (lattice property)
     assert any((s == umin).all() for s in sets) and any((s == umax).all() for s in sets)
-    cut = CutProblem(*problem, method=method)
+    cut = CutProblem(*problem, method=method, solver=solver)
     for selection, expected in (("minimal", umin), ("maximal", umax)):
         u, info, _ = cut.solve(selection)
         assert info["certified"], info
@@ -67,13 +68,15 @@ def test_enumeration_sees_ties():
     assert any(len(_enumerate(*_random_problem(seed))[3]) > 1 for seed in range(6))
 
 
+@pytest.mark.parametrize("solver", ["push-relabel", "bk"])
 @pytest.mark.parametrize("selection", ["minimal", "maximal"])
-def test_threshold_levels_match_fresh_solves(selection):
+def test_threshold_levels_match_fresh_solves(selection, solver):
     x, eps, free, chi, w, c0, c1, terms = _random_problem(3, num_free=12)
     b = balls(x, eps)
     r = np.linspace(0.5, 1.5, chi.size)
     svals = [0.25, 0.5, -0.25, -0.5]
-    _, _, levels = CutProblem(x, eps, free, chi, w, c0, c1, terms).solve(selection, thresholds=svals, r=r)
+    _, _, levels = CutProblem(x, eps, free, chi, w, c0, c1, terms, solver=solver).solve(
+        selection, thresholds=svals, r=r)
     for s in svals:
         # E + s sum r u: shift the fidelity's unary part, enumerated
         idx = np.flatnonzero(free)
@@ -103,7 +106,8 @@ def test_set_energy_equals_ball_formula():
 @pytest.mark.parametrize("selection", ["minimal", "maximal"])
 @pytest.mark.parametrize("d", [2, 3])
 def test_tree_and_plain_graphs_agree_on_a_band(selection, d):
-    """The k-d tree reduction gives the plain graph's minimizer on a larger problem (fixed collar)."""
+    """The k-d tree reduction with push-relabel gives the plain graph's minimizer by BK on a larger
+    problem (fixed collar)."""
     rng = np.random.default_rng(d)
     n = 3000 if d == 2 else 4000
     x = rng.uniform(-1, 1, (n, d))
@@ -114,7 +118,8 @@ def test_tree_and_plain_graphs_agree_on_a_band(selection, d):
     m = np.full(n, 2.0**d / n)
     rho0, rho1 = 1.0 + 0.3 * x[:, 1], 1.5 + 0.2 * x[:, 0]
     args = (x, eps, free, sd < 0, m * (rho0 + rho1) * np.abs(sd) / tau, m * rho0 / eps, m * rho1 / eps, terms)
-    tree, plain = CutProblem(*args, method="tree"), CutProblem(*args, method="plain")
+    tree = CutProblem(*args, method="tree", solver="push-relabel")
+    plain = CutProblem(*args, method="plain", solver="bk")
     u_tree, info_tree, _ = tree.solve(selection)
     u_plain, info_plain, _ = plain.solve(selection)
     assert info_tree["certified"] and info_plain["certified"]
