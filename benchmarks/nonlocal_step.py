@@ -16,6 +16,9 @@ subprocess (so that the peak memory is the step's own run):
 - (a) the plain min-cut (one graph edge per ball member, PyMaxflow's BK: the
   reference the issue measured), the first step only, on the same band, where
   it runs within the time limit;  "plain/fast" compares the cuts of step 1;
+- the fast step on 2 ranks (``mpiexec -n 2``): the same two steps; rank 0
+  gathers the vertex data and solves, so this measures what the gather and
+  scatter cost (on this 2-core machine the ranks share the cores);
 - (b) one step of ``fem_mcf.LevelSetStepper`` (P1, delta = h, same tau) on
   the same mesh, after its set-up.
 
@@ -85,8 +88,10 @@ def one(h: float, k: int, config: str, fem: bool) -> dict:
     return out
 
 
-def run_child(h, k, config, fem, timeout):
+def run_child(h, k, config, fem, timeout, ranks=1):
     cmd = [sys.executable, __file__, "--one", repr(h), str(k), config] + (["--fem"] if fem else [])
+    if ranks > 1:
+        cmd = [str(Path(sys.executable).with_name("mpiexec")), "-n", str(ranks)] + cmd
     try:
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
@@ -98,12 +103,19 @@ def run_child(h, k, config, fem, timeout):
     return json.loads(lines[-1])
 
 
+def _step2(row) -> str:
+    if row is None:
+        return ""
+    return row["error"] if "error" in row else f"{row['step2']['step_time']:.2f}"
+
+
 def table(rows) -> str:
     fast = [r for r in rows if r.get("config") == "fast" and "error" not in r]
     plain = {(r["h"], r["eps_over_h"]): r for r in rows if r.get("config") == "plain"}
+    two = {(r["h"], r["eps_over_h"]): r for r in rows if r.get("config") == "fast-2ranks"}
     head = ("| vertices | h | eps/h | band vertices | graph edges | step 1 [s] (widenings) | step 2 [s] "
             "| cuts step 2 [s] | peak RSS [GB] | certified | plain cuts step 1 [s] | plain/fast "
-            "| fem_mcf step [s] | step 2/fem |")
+            "| fem_mcf step [s] | step 2/fem | step 2 on 2 ranks [s] |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in sorted(fast, key=lambda r: (r["eps_over_h"], r["num_vertices"])):
         s1, s2 = r["step1"], r["step2"]
@@ -120,7 +132,7 @@ def table(rows) -> str:
             f"| {s2['graph_edges']} | {s1['step_time']:.2f} ({s1['band_widenings']}) | {s2['step_time']:.2f} "
             f"| {s2['solve_time']:.2f} | {r['peak_rss_gb']:.2f} | {s1['certified'] and s2['certified']} "
             f"| {pc} | {ratio} | {'' if fem is None else f'{fem:.2f}'} "
-            f"| {'' if fem is None else f'{s2['step_time'] / fem:.1f}'} |")
+            f"| {'' if fem is None else f'{s2['step_time'] / fem:.1f}'} | {_step2(two.get((r['h'], r['eps_over_h'])))} |")
     return "\n".join(lines)
 
 
@@ -131,7 +143,11 @@ def main():
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(float(args.one[0]), int(args.one[1]), args.one[2], args.fem)))
+        from mpi4py import MPI
+
+        out = one(float(args.one[0]), int(args.one[1]), args.one[2], args.fem)
+        if MPI.COMM_WORLD.rank == 0:
+            print(json.dumps(out | {"ranks": MPI.COMM_WORLD.size}))
         return
     ns = [64, 128] if args.quick else [128, 256, 512]  # 1/512: 1.05e6 vertices
     rows = []
@@ -139,6 +155,8 @@ def main():
         for n in ns:
             h = 1.0 / n
             rows.append(run_child(h, k, "fast", True, 3600.0))
+            print(json.dumps(rows[-1]), flush=True)
+            rows.append(run_child(h, k, "fast", False, 3600.0, ranks=2) | {"config": "fast-2ranks"})
             print(json.dumps(rows[-1]), flush=True)
     # (a) the plain min-cut, smallest sizes first, until it fails or times out
     for k in (4, 8, 16):

@@ -17,6 +17,8 @@ import basix
 import numpy as np
 from scipy.spatial import cKDTree
 
+from meshes.sets import vertex_coordinates
+
 __all__ = ["owned_cells", "clip_negative", "cut_faces", "simplex_volumes", "integrate",
            "distance_to_simplices"]
 
@@ -44,7 +46,7 @@ def owned_cells(*functions):
     gdim, tdim = msh.geometry.dim, msh.topology.dim
     num_cells = msh.topology.index_map(tdim).size_local
     dofs = V.dofmap.list[:num_cells]
-    x = V.tabulate_dof_coordinates()[:, :gdim]
+    x = vertex_coordinates(V)[:, :gdim]
     cols = [x[dofs]] + [f.x.array[dofs][:, :, None] for f in functions]
     return np.concatenate(cols, axis=2)
 

@@ -13,6 +13,7 @@ import numpy as np
 from dolfinx import fem
 from meshes._simplices import distance_to_simplices
 from meshes.interface import interface
+from meshes.sets import vertex_coordinates
 
 __all__ = ["signed_distance", "distance_to_simplices", "hausdorff"]
 
@@ -28,7 +29,7 @@ def signed_distance(phi: fem.Function, cutoff: float | None = None) -> fem.Funct
     """
     gdim = phi.function_space.mesh.geometry.dim
     simplices = interface(phi).gathered()
-    x = phi.function_space.tabulate_dof_coordinates()[:, :gdim]
+    x = vertex_coordinates(phi.function_space)[:, :gdim]
     d = distance_to_simplices(x, simplices, cutoff)
     out = fem.Function(phi.function_space, name="signed_distance")
     out.x.array[:] = np.where(phi.x.array < 0, -d, d)

@@ -19,6 +19,8 @@ import numpy as np
 import ufl
 from dolfinx import fem
 
+from meshes.sets import vertex_coordinates
+
 __all__ = ["Vertices"]
 
 
@@ -39,7 +41,7 @@ class Vertices:
             raise ValueError("nonlocal_: the level-set function must be scalar P1 (one value per vertex)")
         self.num_owned = imap.size_local
         self.num_global = imap.size_global
-        xloc = V.tabulate_dof_coordinates()[: self.num_owned, :gdim]
+        xloc = vertex_coordinates(V)[: self.num_owned, :gdim]
         v = ufl.TestFunction(V)
         mvec = fem.assemble_vector(fem.form(v * ufl.dx))
         mvec.scatter_reverse(dolfinx.la.InsertMode.add)

@@ -10,12 +10,13 @@ piecewise-linear interface :math:`\partial A_k`, :math:`\chi = 1_{A_k}`):
     + \rho_{1,i} (u_i - \min_{B_i} u)\big],
 
 :math:`\rho = \rho_0 + \rho_1`, p ∈ {0, 1}.  It is solved exactly by one
-min-cut (:mod:`nonlocal_.mincut`, with the k-d tree graph reduction), which returns the minimal or the maximal
-minimizer and a max-flow = min-cut certificate.
+min-cut (:mod:`nonlocal_.mincut`: the k-d tree graph reduction, OR-tools'
+push–relabel max-flow), which returns the minimal or the maximal minimizer
+and a max-flow = min-cut certificate.
 
 **Band.**  Only the vertices with :math:`|\mathrm{sd}_k| \le W` are free; the
 others keep their side.  W starts at
-:math:`2\varepsilon + 4h_{max} + 2\delta_{prev}`
+:math:`2\varepsilon + 4h_{max} + 1.5\,\delta_{prev}`
 (:math:`\delta_{prev}` an optional hint, the previous step's displacement)
 and is checked after the solve: if a vertex with
 :math:`|\mathrm{sd}_k| > W - 2\varepsilon` changed side, W is widened to
@@ -31,7 +32,7 @@ of the convex problem :math:`\min_w \frac{1}{2\tau}\sum_i m_i\rho_i(w_i +
 \mathrm{sd}_{k,i})^2 + TV_\varepsilon(w)`, and for every s the set
 :math:`\{w > s\}` minimises the step energy plus
 :math:`\frac{s}{\tau}\sum_i m_i\rho_i u_i`.  After the exact solve, these
-threshold problems are solved (incremental max-flow on the same graph) for
+threshold problems are solved (one max-flow each, on the layer graph) for
 :math:`s = \pm j h_{max}/4`, j = 1..4, with the vertices farther than
 2 h_max from the new boundary held fixed; each vertex gets the
 midpoint of its bracket of w (±5/4 h_max beyond the last), and the returned
@@ -41,10 +42,18 @@ interpolated zero of the estimated w (resolution h_max/4).  With p = 0 the
 returned φ keeps the previous values where a vertex did not change side and
 is ∓h_max/2 where it did.
 
-**MPI.**  The vertex data (coordinates, masses, densities, sd_k) are gathered
-on rank 0 (:mod:`nonlocal_._vertices`), which builds the band, its ε-balls
-and the graph, solves, and scatters the new level set; 1 and N ranks give the
-same sets because rank 0 sees the same sorted data.
+**Distances.**  :math:`d_i` is measured on rank 0 from the gathered
+interface pieces, out to a cutoff :math:`W + 3\varepsilon` (far vertices are
+not searched); the check against ∅ and Ω first uses the clipped distances,
+which bound E(∅) and E(Ω) from below, and measures all distances only when
+that bound does not already rule them out.
+
+**MPI.**  The vertex data (coordinates, masses, densities, φ_k) and the
+interface pieces are gathered on rank 0 (:mod:`nonlocal_._vertices`), which
+measures the distances, builds the band, its ε-balls and the graph, solves,
+and scatters the new level set; 1 and N ranks give the same sets because
+rank 0 sees the same sorted data.  The max-flow is serial: more ranks do not
+make the step faster (``benchmarks/nonlocal_step.py`` measures the gather).
 """
 
 from __future__ import annotations
