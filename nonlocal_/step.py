@@ -214,8 +214,8 @@ def _solve_on_root(ctx, phi_vals, simplices, eps, tau, p, selection, hint, graph
     rho = r0 + r1
     info = {"band_vertices": 0, "band_width": 0.0, "band_widenings": 0, "graph_nodes": 0,
             "graph_edges": 0, "solve_time": 0.0, "certified": True, "gap": 0.0, "displacement": 0.0}
-    if simplices is None:  # empty set or whole domain: nothing can change
-        u, values, weight = chi, phi_vals.copy(), np.zeros_like(m)
+    if simplices is None:  # empty set or whole domain: nothing can change, Per_ε = 0
+        u, values, weight, per = chi, phi_vals.copy(), np.zeros_like(m), 0.0
     else:
         dist = _Distances(x, simplices)
 
@@ -223,10 +223,12 @@ def _solve_on_root(ctx, phi_vals, simplices, eps, tau, p, selection, hint, graph
             return m * rho * (d if p == 1 else 1.0) / tau
 
         W = 2 * eps + 4 * h + 1.5 * hint
+        per_chi = perimeter_of_vertex_set(x, m, chi, r0, r1, eps)
         while True:
             d = dist.upto(W + 3 * eps)
             weight = fidelity_weights(d)  # exact where d < cutoff, a lower bound elsewhere
             u, sub, res, cut = _band_solve(x, m, r0, r1, weight, chi, d, eps, W, selection, graph)
+            per = per_chi + _band_perimeter_change(x, m, r0, r1, chi, u, sub, d <= W + eps * (1 + 1e-9), eps)
             changed = u != chi
             disp = float(d[changed].max()) if changed.any() else 0.0
             if dist.complete and W >= d.max():
@@ -234,8 +236,8 @@ def _solve_on_root(ctx, phi_vals, simplices, eps, tau, p, selection, hint, graph
             if disp > W - 2 * eps:
                 log.info("band W = %g too narrow (a vertex at distance %g changed): widening", W, disp)
                 W = max(1.5 * W, disp + 3 * eps + 4 * h)
-            elif (_trivial_set_is_better(u, chi, weight, x, m, r0, r1, eps)
-                  and _trivial_set_is_better(u, chi, fidelity_weights(dist.upto(np.inf)), x, m, r0, r1, eps)):
+            elif (_trivial_set_is_better(u, chi, weight, per)
+                  and _trivial_set_is_better(u, chi, fidelity_weights(dist.upto(np.inf)), per)):
                 # The band certificate covers the band only: near extinction (or
                 # filling) the empty set (or the whole domain) can beat every
                 # set the band allows.  Then solve the unrestricted problem.
@@ -255,22 +257,37 @@ def _solve_on_root(ctx, phi_vals, simplices, eps, tau, p, selection, hint, graph
         else:
             values = np.where(u == chi, phi_vals, np.where(u, -h / 2, h / 2))
     info["fidelity"] = float(np.sum(weight[u != chi]))
-    info["perimeter_eps"] = perimeter_of_vertex_set(x, m, u, r0, r1, eps)
+    info["perimeter_eps"] = per
     info["energy"] = info["fidelity"] + info["perimeter_eps"]
     info["volume"] = float(np.sum(m[u]))
     info["empty"] = not bool(u.any())
     return values, info
 
 
-def _trivial_set_is_better(u, chi, w_all, x, m, r0, r1, eps) -> bool:
+def _trivial_set_is_better(u, chi, w_all, per) -> bool:
     r"""Whether ∅ or Ω has lower step energy than the vertex set ``u``.
 
     E(∅) = Σ_{χ} w and E(Ω) = Σ_{not χ} w (Per_ε(∅) = Per_ε(Ω) = 0), with
-    w = m ρ d^p / τ; E(u) = Σ_{u ≠ χ} w + Per_ε(u).  Weights that are lower
-    bounds (w ≠ w_all only off u ≠ χ) make this a necessary condition.
+    w = m ρ d^p / τ; E(u) = Σ_{u ≠ χ} w + Per_ε(u), ``per`` = Per_ε(u).
+    Weights that are lower bounds (w ≠ w_all only off u ≠ χ) make this a
+    necessary condition.
     """
-    energy = np.sum(w_all[u != chi]) + perimeter_of_vertex_set(x, m, u, r0, r1, eps)
+    energy = np.sum(w_all[u != chi]) + per
     return min(np.sum(w_all[chi]), np.sum(w_all[~chi])) < energy * (1 - 1e-12)
+
+
+def _band_perimeter_change(x, m, r0, r1, chi, u, sub, terms, eps) -> float:
+    r"""Per_ε(u) − Per_ε(χ) for a band solution, from the band and its collar ``sub`` only.
+
+    ``sub`` = {d ≤ W + 2ε}, ``terms`` = {d ≤ W + ε} (all vertices).  Exact
+    on any mesh: u = χ off {d ≤ W} and d is 1-Lipschitz, so a vertex with
+    d > W + ε has u = χ on its whole ball (its term does not change), and the
+    ball of a vertex in ``terms`` lies in ``sub``.
+    """
+    mt = np.where(terms[sub], m[sub], 0.0)
+    xs, r0s, r1s = x[sub], r0[sub], r1[sub]
+    return (perimeter_of_vertex_set(xs, mt, u[sub], r0s, r1s, eps)
+            - perimeter_of_vertex_set(xs, mt, chi[sub], r0s, r1s, eps))
 
 
 def _band_solve(x, m, r0, r1, w_all, chi, d, eps, W, selection, graph):

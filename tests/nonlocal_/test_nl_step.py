@@ -47,6 +47,8 @@ def test_band_result_equals_unrestricted_problem(selection):
     diff = msh.comm.allreduce(np.count_nonzero((band.x.array < 0) != (full.x.array < 0)))
     assert diff == 0 and info["certified"] and info_full["certified"]
     assert info["energy"] == pytest.approx(info_full["energy"], rel=1e-12)
+    # Per_eps from the band and its collar equals Per_eps on the whole mesh
+    assert info["perimeter_eps"] == pytest.approx(perimeter(band, rho0, rho1, 0.08), rel=1e-12)
 
 
 @pytest.mark.parallel([1, 2])
