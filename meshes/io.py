@@ -20,7 +20,7 @@ from mpi4py import MPI
 
 from meshes.mpi import on_root
 
-__all__ = ["MeshFileError", "read_mesh", "write_xdmf", "write_vtx"]
+__all__ = ["MeshFileError", "read_mesh", "write_xdmf", "write_vtx", "write_vtx_series"]
 
 _SIMPLEX = {2: ("triangle", "triangle"), 3: ("tetra", "tetrahedron")}
 
@@ -128,5 +128,36 @@ def write_vtx(path, functions, t: float = 0.0) -> None:
     msh = functions[0].function_space.mesh
     with io.VTXWriter(msh.comm, str(path), functions, engine="BP4") as f:
         f.write(t)
+
+
+def write_vtx_series(path, times, sets, name: str = "phi") -> None:
+    """Write the P1 functions ``sets`` (one per time in ``times``, one space) as one VTX time series
+    (collective).
+
+    The folder appears complete or not at all: it is written under a
+    temporary name and renamed by rank 0 (an older folder of that name is
+    replaced).
+    """
+    import shutil
+
+    path = Path(path)
+    if len(times) != len(sets) or not sets:
+        raise ValueError(f"write_vtx_series: {len(times)} times for {len(sets)} functions")
+    comm = sets[0].function_space.mesh.comm
+    tmp = path.with_name(f".{path.name}.tmp")
+    if comm.rank == 0 and tmp.exists():
+        shutil.rmtree(tmp)
+    comm.barrier()
+    out = dolfinx.fem.Function(sets[0].function_space, name=name)
+    with io.VTXWriter(comm, str(tmp), [out], engine="BP4") as f:
+        for t, phi in zip(times, sets):
+            out.x.array[:] = phi.x.array
+            f.write(float(t))
+    comm.barrier()
+    if comm.rank == 0:
+        if path.exists():
+            shutil.rmtree(path)
+        tmp.rename(path)
+    comm.barrier()
 
 

@@ -37,6 +37,7 @@ def _parser():
     r.add_argument("--out", type=Path, default=None, help="output folder (default results/<suite name>)")
     r.add_argument("--resume", action="store_true", help="skip runs whose result file exists")
     r.add_argument("--quiet", action="store_true", help="no progress lines")
+    r.add_argument("--vtx", action="store_true", help="also write every run's sets to DIR/vtx/<run>.bp (ParaView)")
     t = sub.add_parser("table", help="print the error tables of a finished suite")
     t.add_argument("dir", type=Path)
     t.add_argument("--format", choices=("md", "tex", "csv"), default="md")
@@ -83,7 +84,7 @@ def _run(args, comm) -> int:
     out = args.out if args.out is not None else Path("results") / suite.name
     if comm.rank == 0:
         logging.info("suite %s: %d runs on %d rank(s), output %s", suite.name, len(suite.runs), comm.size, out)
-    doc = run_suite(suite, out, comm, resume=args.resume)
+    doc = run_suite(suite, out, comm, resume=args.resume, vtx=args.vtx)
     failed = [r["run"]["id"] for r in doc["runs"] if r["status"] != "ok"]
     if comm.rank == 0:
         from validation.plots import plot_all

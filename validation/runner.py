@@ -109,7 +109,8 @@ def _save_npz(path, arrays):
 
 
 def _execute(spec, suite, comm, schemes, progress):
-    """Run one spec; returns (metrics, ratios, reference label, mesh stats, timings, steps, geometry)."""
+    """Run one spec; returns (metrics, ratios, reference label, mesh stats, timings, steps, geometry,
+    evolutions): ``evolutions`` maps a label to each :class:`~meshes.evolution.Evolution` worth saving."""
     from meshes.sets import level_set
     from meshes.stats import mesh_stats
 
@@ -121,7 +122,7 @@ def _execute(spec, suite, comm, schemes, progress):
     reference = case.reference(spec.eps, spec.tau)
     opts = dict(spec.options)
     t1 = time.perf_counter()
-    steps, geometry = 0, None
+    steps, geometry, evolutions = 0, None, {}
     if spec.kind == "comparison":
         extra = dict(spec.extra)
         rng = np.random.default_rng(extra["seed"])
@@ -148,6 +149,7 @@ def _execute(spec, suite, comm, schemes, progress):
         ev_b = schemes[extra["versus"]].run(case, phi0, spec.eps, spec.tau, spec.T, extra["versus_options"],
                                             [0.0, spec.T], progress)
         steps = len(ev_a.diagnostics) + len(ev_b.diagnostics)
+        evolutions = {spec.scheme: ev_a, extra["versus"]: ev_b}
         t2 = time.perf_counter()
         a, b = ev_a.sets[-1], ev_b.sets[-1]
         metrics = {"versus_symdiff": symmetric_difference(a, b, case.density.rho),
@@ -156,6 +158,7 @@ def _execute(spec, suite, comm, schemes, progress):
         phi0 = case.initial_level_set(msh)
         evolution = scheme.run(case, phi0, spec.eps, spec.tau, spec.T, opts, [0.0, spec.T], progress)
         steps = len(evolution.diagnostics)
+        evolutions = {"": evolution}
         t2 = time.perf_counter()
         if spec.kind == "one_step":
             metrics = consistency_metrics(evolution.sets[-1], case, spec.tau)
@@ -173,7 +176,16 @@ def _execute(spec, suite, comm, schemes, progress):
     label = {"one_step": "analytic V = -κ - ∂_ν log ρ on the exact initial boundary",
              "comparison": "comparison principle (the theorem: 0 violations)",
              "versus": "the two schemes against each other"}.get(spec.kind, reference.label)
-    return metrics, ratios, label, mesh, timings, steps, geometry
+    return metrics, ratios, label, mesh, timings, steps, geometry, evolutions
+
+
+def _write_vtx(out: Path, spec, evolutions):
+    """``out/vtx/<run>[-<scheme>].bp``: the sets of each evolution at its output times (collective)."""
+    from meshes.io import write_vtx_series
+
+    base = run_file_name(spec.id)[: -len(".json")]
+    for label, ev in evolutions.items():
+        write_vtx_series(out / "vtx" / (base + (f"-{label}" if label else "") + ".bp"), ev.times, ev.sets)
 
 
 def _record(spec, status, reason=None, **fields):
@@ -181,7 +193,7 @@ def _record(spec, status, reason=None, **fields):
 
 
 def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | None = None,
-              stop_after: int | None = None) -> dict:
+              stop_after: int | None = None, vtx: bool = False) -> dict:
     """Run every run of ``suite`` (collective over ``comm``) and write ``out_dir``.
 
     Args:
@@ -192,6 +204,9 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
         schemes: scheme registry (default :data:`validation.schemes.SCHEMES`).
         stop_after: stop (as if killed) after this many runs were computed in
             this call, before writing ``results.json``; for tests of resume.
+        vtx: also write the sets of every run (initial and final; both
+            schemes of a ``versus`` run; not ``comparison`` runs) to
+            ``out_dir/vtx/<run>.bp`` for ParaView.
 
     Returns the results document (identical on every rank).
     """
@@ -219,8 +234,10 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
             log.info("%s: running", prefix)
         t0 = time.perf_counter()
         try:
-            metrics, ratios, ref, mesh, timings, steps, geometry = _execute(spec, suite, comm, schemes,
-                                                                  _Progress(comm, prefix))
+            metrics, ratios, ref, mesh, timings, steps, geometry, evolutions = _execute(
+                spec, suite, comm, schemes, _Progress(comm, prefix))
+            if vtx:
+                _write_vtx(out, spec, evolutions)
             outcome = None
         except Exception as err:  # recorded as a failed run; the suite goes on
             outcome = f"{type(err).__name__}: {err}".splitlines()[0]

@@ -1,7 +1,8 @@
 """A small suite with the real schemes (level-set FEM and the nonlocal scheme), end to end.
 
 Run on all ranks and on rank 0 alone (COMM_SELF), it must give identical
-tables; the nonlocal radius error must decrease along the diagonal.
+tables; the nonlocal radius error must decrease along the diagonal; with
+``vtx=True`` every run leaves one complete VTX folder.
 """
 
 from pathlib import Path
@@ -43,10 +44,15 @@ def test_real_schemes_identical_tables_on_n_and_one_rank(tmp_path):
         (base / "small.toml").write_text(SUITE)
     comm.barrier()
     suite = load_suite(base / "small.toml")
-    doc = run_suite(suite, base / "world", comm)
+    doc = run_suite(suite, base / "world", comm, vtx=True)
     assert [r["status"] for r in doc["runs"]] == ["ok"] * 4, [r.get("reason") for r in doc["runs"]]
     nonlocal_err = [r["metrics"]["radius_error"] for r in doc["runs"] if r["run"]["scheme"] == "nonlocal"]
     assert nonlocal_err[1] < nonlocal_err[0], f"nonlocal radius errors {nonlocal_err} do not decrease"
+    folders = sorted((base / "world" / "vtx").iterdir())
+    assert [f.name for f in folders] == sorted(
+        f"diagonal__{s}__eps={e}__tau={e}__h={h}.bp"
+        for s in ("level_set", "nonlocal") for e, h in (("0.2", "0.0666667"), ("0.1", "0.0333333"))), folders
+    assert all((f / "md.idx").exists() for f in folders)  # complete ADIOS2 folders, no temporary left
     if comm.rank == 0:
         run_suite(suite, base / "self", MPI.COMM_SELF)
     comm.barrier()
