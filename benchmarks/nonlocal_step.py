@@ -24,7 +24,8 @@ subprocess (so that the peak memory is the step's own run):
 
 Run: ``python benchmarks/nonlocal_step.py`` (writes
 ``benchmarks/results/nonlocal_step.json`` and ``.md``).  ``--quick`` runs the
-two smallest sizes only.
+two smallest sizes only; ``--only CONFIG`` re-runs one configuration and
+merges its rows into the existing results.
 """
 
 from __future__ import annotations
@@ -141,6 +142,8 @@ def main():
     parser.add_argument("--one", nargs=3, metavar=("H", "K", "CONFIG"))
     parser.add_argument("--fem", action="store_true")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", choices=("fast", "fast-2ranks", "plain"),
+                        help="run one configuration and merge its rows into the existing results file")
     args = parser.parse_args()
     if args.one:
         from mpi4py import MPI
@@ -149,18 +152,20 @@ def main():
         if MPI.COMM_WORLD.rank == 0:
             print(json.dumps(out | {"ranks": MPI.COMM_WORLD.size}))
         return
-    ns = [64, 128] if args.quick else [128, 256, 512]  # 1/512: 1.05e6 vertices
+    ns = [64, 128] if args.quick else [128, 256, 512]  # crossed meshes: 1/512 has 2.1e6 vertices
+    run = {c: args.only in (None, c) for c in ("fast", "fast-2ranks", "plain")}
     rows = []
     for k in (4, 8, 16):
         for n in ns:
             h = 1.0 / n
-            rows.append(run_child(h, k, "fast", True, 3600.0))
-            print(json.dumps(rows[-1]), flush=True)
-            if k == 4:  # the gather/scatter cost does not depend on eps
+            if run["fast"]:
+                rows.append(run_child(h, k, "fast", True, 3600.0))
+                print(json.dumps(rows[-1]), flush=True)
+            if run["fast-2ranks"] and k == 4:  # the gather/scatter cost does not depend on eps
                 rows.append(run_child(h, k, "fast", False, 3600.0, ranks=2) | {"config": "fast-2ranks"})
                 print(json.dumps(rows[-1]), flush=True)
     # (a) the plain min-cut, smallest sizes first, until it fails or times out
-    for k in (4, 8, 16):
+    for k in (4, 8, 16) if run["plain"] else ():
         for n in ns:
             rows.append(run_child(1.0 / n, k, "plain", False, PLAIN_TIMEOUT))
             print(json.dumps(rows[-1]), flush=True)
@@ -170,9 +175,15 @@ def main():
     name = "nonlocal_step_quick" if args.quick else "nonlocal_step"
     meta = {"command": "python benchmarks/nonlocal_step.py" + (" --quick" if args.quick else ""),
             "cpu_count": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    if args.only:  # merge: keep the other configurations' rows of the last full run
+        old = json.loads((RESULTS / f"{name}.json").read_text())
+        rows = [r for r in old["rows"] if r.get("config") != args.only] + rows
+        meta = old["meta"] | {f"date_{args.only}": meta["date"]}
     (RESULTS / f"{name}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
     (RESULTS / f"{name}.md").write_text(
-        f"Command: `{meta['command']}` ({meta['date']}, {meta['cpu_count']} cores, serial)\n\n"
+        f"Command: `{meta['command']}` ({meta['date']}, {meta['cpu_count']} cores; "
+        + "".join(f"`--only {k[5:]}` re-run {v}; " for k, v in meta.items() if k.startswith("date_"))
+        + "each configuration in a fresh process)\n\n"
         + table(rows) + "\n")
     print(table(rows))
 
