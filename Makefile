@@ -42,7 +42,7 @@ bench: $(STAMP)
 	mpirun -n 1 $(PY) benchmarks/fem_mcf_step.py
 	mpirun -n 2 $(PY) benchmarks/fem_mcf_step.py
 	$(PY) benchmarks/fem_mcf_work_precision.py
-	$(PY) benchmarks/nonlocal_step.py --quick
+	$(PY) benchmarks/nonlocal_step.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -98,6 +98,8 @@ def run_child(h, k, config, fem, timeout, ranks=1):
     except subprocess.TimeoutExpired:
         return {"h": h, "eps_over_h": k, "config": config, "error": f"timeout after {timeout:g} s"}
     lines = [line for line in res.stdout.splitlines() if line.startswith("{")]
+    if res.returncode < 0:  # e.g. SIGKILL from the kernel's out-of-memory killer
+        return {"h": h, "eps_over_h": k, "config": config, "error": f"killed by signal {-res.returncode}"}
     if res.returncode != 0 or not lines:
         return {"h": h, "eps_over_h": k, "config": config,
                 "error": (res.stderr.strip().splitlines() or ["failed"])[-1]}
