@@ -3,7 +3,7 @@
 Case (issue 3): crossed structured mesh of [-1, 1]^2, disc of radius 0.5,
 rho0 = rho1 = 1, eps = k h with k in {4, 8, 16}, tau = 0.02 (the disc moves
 by tau/r = 0.04; tau = eps would make the coarse, wide-eps steps degenerate:
-4 tau > r^2 there, and the empty set wins), minimal selection, p = 1.  Per configuration, in a fresh serial
+4 tau > r^2 there, and the empty set wins), minimal selection, p = 1.  Per configuration, in a fresh
 subprocess (so that the peak memory is the step's own run):
 
 - the fast step (k-d tree graph, OR-tools push-relabel): two steps of the

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io as io_
+import shutil
 from pathlib import Path
 
 import basix.ufl
@@ -138,8 +139,6 @@ def write_vtx_series(path, times, sets, name: str = "phi") -> None:
     temporary name and renamed by rank 0 (an older folder of that name is
     replaced).
     """
-    import shutil
-
     path = Path(path)
     if len(times) != len(sets) or not sets:
         raise ValueError(f"write_vtx_series: {len(times)} times for {len(sets)} functions")

@@ -36,8 +36,9 @@ Max-flow solvers (``solver=``):
 
 - ``"push-relabel"`` (default): OR-tools' push–relabel ``SimpleMaxFlow``, on
   capacities scaled to integers (the finite ones sum to :math:`2^{58}`, the
-  infinite ones are :math:`2^{62}`: no int64 overflow).  Push–relabel is
-  about 10× faster than BK on these graphs (``benchmarks/nonlocal_step.py``).
+  infinite ones are :math:`2^{62}`: no int64 overflow).  With the tree
+  graph it cuts 10–20× faster than the plain graph with BK
+  (``benchmarks/nonlocal_step.py``).
   With u = 1 ↔ source, one solve gives both selections: the source side of
   the residual graph (``get_source_side_min_cut``) is the smallest minimum
   cut, the minimal minimizer; the complement of the nodes that reach the
@@ -76,12 +77,12 @@ from scipy.spatial import cKDTree
 from ._cover import KDTree, ball_cover
 from .neighbours import balls, closed_radius, nearest_other_phase_within
 
-__all__ = ["CutProblem", "set_energy"]
+__all__ = ["CutProblem", "SOLVERS", "set_energy"]
 
 log = logging.getLogger(__name__)
 
 _RTOL = 1e-9
-_SOLVERS = ("push-relabel", "bk")
+SOLVERS = ("push-relabel", "bk")
 
 
 def set_energy(u, chi, w, c0, c1, terms, x, eps) -> float:
@@ -129,8 +130,8 @@ class CutProblem:
                  solver="push-relabel"):
         if method not in ("tree", "plain"):
             raise ValueError(f"method must be 'tree' or 'plain', got {method!r}")
-        if solver not in _SOLVERS:
-            raise ValueError(f"solver must be one of {_SOLVERS}, got {solver!r}")
+        if solver not in SOLVERS:
+            raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
         self.x, self.eps, self.method, self.solver = np.asarray(x, float), float(eps), method, solver
         self.free, self.chi = np.asarray(free, bool), np.asarray(chi, bool)
         self.fixed = self.chi if fixed is None else np.asarray(fixed, bool)

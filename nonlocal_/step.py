@@ -72,7 +72,7 @@ from meshes.mpi import on_root
 
 from ._checks import check_choice, check_eps_for_mesh, check_positive
 from ._vertices import Vertices
-from .mincut import CutProblem
+from .mincut import SOLVERS, CutProblem
 from .neighbours import nearest_other_phase_within
 from .perimeter import perimeter_of_vertex_set
 
@@ -157,7 +157,7 @@ def step(phi_k: fem.Function, rho0, rho1, eps: float, tau: float, *, p: int = 1,
     """
     eps, tau = _check_args(eps, tau, p, selection)
     check_choice("method", method, ("tree", "plain"))
-    check_choice("solver", solver, ("push-relabel", "bk"))
+    check_choice("solver", solver, SOLVERS)
     t_start = time.perf_counter()
     V = phi_k.function_space
     ctx = context if context is not None else StepContext.build(V, rho0, rho1, eps)
