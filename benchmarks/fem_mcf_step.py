@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-import dolfinx_solver  # noqa: F401
+import meshes  # noqa: F401  (first: prepares the DOLFINx stack, see meshes.stack)
 import numpy as np
 import ufl
 from dolfinx import fem, mesh

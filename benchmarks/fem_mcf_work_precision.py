@@ -17,7 +17,7 @@ import math
 import time
 from pathlib import Path
 
-import dolfinx_solver  # noqa: F401
+import meshes  # noqa: F401  (first: prepares the DOLFINx stack, see meshes.stack)
 import matplotlib
 
 matplotlib.use("Agg")

@@ -10,7 +10,7 @@ The flow :math:`V = -\kappa - \partial_\nu\log\rho` (conventions:
   :func:`curves_to_level_set`.
 """
 
-import meshes  # noqa: F401  (first: loads h5py before PETSc loads its HDF5, see meshes)
+import meshes  # noqa: F401  (first: prepares the DOLFINx stack, see meshes.stack)
 
 from .level_set import level_set_flow
 from .parametric import ParametricEvolution, curves_to_level_set, parametric_flow

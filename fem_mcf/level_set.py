@@ -40,7 +40,6 @@ weighted stiffness matrix is not an M-matrix on general meshes.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -57,12 +56,15 @@ from meshes.densities import density_values
 from meshes.evolution import Evolution
 from meshes.interface import interface_integral
 from meshes.measures import volume
+from meshes.stack import solver_options
 
 
-__all__ = ["level_set_flow", "LevelSetStepper", "default_petsc_options"]
+__all__ = ["level_set_flow", "LevelSetStepper", "default_petsc_options", "OPTIONS_PREFIX"]
 
 _log = logging.getLogger(__name__)
-_prefix_counter = itertools.count()
+#: The KSP's options prefix: ``-level_set_ksp_monitor``, ``-level_set_pc_type`` on the command line or in
+#: ``PETSC_OPTIONS`` override :func:`default_petsc_options` (:func:`meshes.stack.solver_options`).
+OPTIONS_PREFIX = "level_set_"
 
 
 def default_petsc_options() -> dict:
@@ -91,15 +93,16 @@ class LevelSetStepper:
 
     ``step(tau)`` replaces ``self.phi`` (degree ``degree``) by
     :math:`\varphi^{n+1}` from the system in :mod:`fem_mcf.level_set`.  Forms
-    are compiled, the matrix is created and the KSP (prefix unique to the
-    instance) is configured in the constructor; a step reassembles values only.
+    are compiled, the matrix is created and the KSP (options prefix
+    :data:`OPTIONS_PREFIX`) is configured in the constructor; a step reassembles values only.
 
     Args:
         phi0: the initial P1 level-set function (copied, not modified).
         rho: the density callable, interpolated in the space of ``phi``.
         degree: 1 or 2, the Lagrange degree of the solution.
         delta: the Evans–Spruck regularization δ > 0.
-        petsc_options: options for the KSP, on top of :func:`default_petsc_options`.
+        petsc_options: options for the KSP; they override the options database, which overrides
+            :func:`default_petsc_options`.
     """
 
     def __init__(self, phi0: fem.Function, rho: Callable, degree: int, delta: float,
@@ -130,9 +133,9 @@ class LevelSetStepper:
         self.x = fem_petsc.create_vector(self.V)
         self.ksp = PETSc.KSP().create(self.comm)
         self.ksp.setOperators(self.A)
-        prefix = f"fem_mcf_level_set_{next(_prefix_counter)}_"
+        prefix = OPTIONS_PREFIX
         self.ksp.setOptionsPrefix(prefix)
-        options = {**default_petsc_options(), **(petsc_options or {})}
+        options = solver_options(prefix, default_petsc_options(), petsc_options)
         opts = PETSc.Options()
         opts.prefixPush(prefix)
         for key, value in options.items():

@@ -16,10 +16,9 @@ Conventions (the glossary every docstring in advmcf points to)
   global; the communicator is always taken from the mesh.
 """
 
-# h5py (used by meshio's XDMF reader and writer) bundles its own HDF5.  It
-# must be loaded before PETSc/DOLFINx load theirs, or its extension modules
-# bind to the other HDF5 and fail ("Not a datatype").  Every advmcf package
-# imports meshes before petsc4py, so importing h5py here fixes the order; a
-# script of your own that imports petsc4py or dolfinx.fem.petsc before any
-# advmcf package must import h5py (or meshes) first.
-import h5py as _h5py  # noqa: F401,E402
+# Every advmcf package imports meshes first: this puts h5py, mpi4py and (when
+# installed) dolfinx_solver in the one order that works, whatever the caller
+# imported before (see meshes.stack).
+from meshes.stack import prepare as _prepare  # noqa: E402
+
+_prepare()

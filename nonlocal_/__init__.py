@@ -14,7 +14,7 @@ The name has a trailing underscore because ``nonlocal`` is a Python keyword.
 
 from mpi4py import MPI as _MPI  # noqa: F401  (loads MPI before dolfinx)
 
-import meshes  # noqa: F401  (first: loads h5py before PETSc loads its HDF5, see meshes)
+import meshes  # noqa: F401  (first: prepares the DOLFINx stack, see meshes.stack)
 
 from .flow import adversarial_flow
 from .perimeter import perimeter, total_variation

@@ -5,7 +5,7 @@ Serial tests are unmarked; tests that must agree on 1 and 2 ranks are marked
 ``pytest -m "parallel[1]"`` and then ``mpiexec -n 2 pytest -m "parallel[2]"``.
 """
 
-import dolfinx_solver  # noqa: F401  (loads MPI before dolfinx/petsc4py)
+import meshes  # noqa: F401  (first: prepares the DOLFINx stack, see meshes.stack)
 import pytest
 from mpi4py import MPI
 

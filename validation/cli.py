@@ -98,7 +98,11 @@ def _run(args, comm) -> int:
 
 
 def main(argv=None) -> int:
-    import dolfinx_solver  # noqa: F401  (loads MPI before dolfinx/petsc4py)
+    from meshes.stack import init_petsc, split_petsc_args
+
+    argv, petsc_args = split_petsc_args(sys.argv[1:] if argv is None else argv)
+    if petsc_args:  # before anything imports petsc4py.PETSc: PETSc's own initialization reads them
+        init_petsc(petsc_args)
     from mpi4py import MPI
 
     from meshes.mpi import install_abort_hook

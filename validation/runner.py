@@ -208,8 +208,17 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
             schemes of a ``versus`` run; not ``comparison`` runs) to
             ``out_dir/vtx/<run>.bp`` for ParaView.
 
-    Returns the results document (identical on every rank).
+    Returns the results document (identical on every rank).  The suite's
+    ``petsc_options`` are in PETSc's options database while it runs
+    (:func:`meshes.stack.options_database`).
     """
+    from meshes.stack import options_database
+
+    with options_database(suite.petsc_options):
+        return _run_suite(suite, out_dir, comm, resume, schemes, stop_after, vtx)
+
+
+def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, vtx):
     schemes = SCHEMES if schemes is None else schemes
     out = Path(out_dir)
     runs_dir = out / "runs"

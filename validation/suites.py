@@ -39,6 +39,17 @@ counts comparison-principle violations; ``versus`` runs exactly two schemes
 on the same mesh and initial set and measures the distance between their
 sets at T (ρ-symmetric difference and Hausdorff).
 
+PETSc options for the suite's solvers go in an optional table, names with
+the solver's options prefix (``level_set_`` for the level-set FEM) and
+without the dash::
+
+    [petsc_options]
+    level_set_ksp_rtol = 1e-8
+    level_set_ksp_converged_reason = true     # a flag
+
+They apply while the suite runs, except where the command line or
+``PETSC_OPTIONS`` set the same option (those win).
+
 Everything is checked before anything runs: unknown keys, wrong types and
 impossible values (ε ≤ 0, τ ≤ 0, T ≤ 0, h ≤ 0, an ε-ball narrower than
 ``min_cells_per_eps`` cells, a density not positive on the mesh vertices, a
@@ -118,6 +129,7 @@ class Suite:
     runs: list
     source: str
     studies: list = field(default_factory=list)
+    petsc_options: dict = field(default_factory=dict)
 
 
 def builtin_suites() -> dict:
@@ -327,6 +339,31 @@ def _comparison_keys(st, key, case):
     return (("amplitude", float(amp)), ("pairs", pairs), ("seed", seed))
 
 
+def _petsc_options(table) -> dict:
+    """The ``[petsc_options]`` table: option names (with their solver's prefix, no dash) -> string values.
+
+    ``true`` is a flag without a value (``level_set_ksp_monitor = true``),
+    ``false`` leaves the option out.
+    """
+    if not isinstance(table, dict):
+        _fail("petsc_options", f"must be a table of PETSc options, got {table!r}")
+    out = {}
+    for name, value in table.items():
+        key = f"petsc_options.{name}"
+        if name.startswith("-"):
+            _fail(key, f"write the option without its dash: {name.lstrip('-')} = ...")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+            _fail(key, "not a PETSc option name (letters, digits and '_', e.g. level_set_ksp_rtol)")
+        if isinstance(value, bool):
+            if value:
+                out[name] = ""
+        elif isinstance(value, (int, float, str)):
+            out[name] = str(value)
+        else:
+            _fail(key, f"must be a string, a number or true/false, got {value!r}")
+    return out
+
+
 def load_suite(suite: str | Path, schemes: dict | None = None) -> Suite:
     """Load and check a suite: a TOML file, or the name of a built-in suite.
 
@@ -348,9 +385,10 @@ def load_suite(suite: str | Path, schemes: dict | None = None) -> Suite:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise SuiteError(f"{path}: not valid TOML: {err}") from None
-    unknown = set(data) - {"suite", "cases", "studies"}
+    unknown = set(data) - {"suite", "cases", "studies", "petsc_options"}
     if unknown:
-        _fail(sorted(unknown)[0], "unknown top-level key (allowed: suite, cases, studies)")
+        _fail(sorted(unknown)[0], "unknown top-level key (allowed: suite, cases, studies, petsc_options)")
+    petsc_options = _petsc_options(data.get("petsc_options", {}))
     head = data.get("suite", {})
     if not isinstance(head, dict):
         _fail("suite", "must be a table")
@@ -382,4 +420,4 @@ def load_suite(suite: str | Path, schemes: dict | None = None) -> Suite:
     for i, st in enumerate(study_tables):
         runs += _study_runs(i, st, cases, schemes, names)
     return Suite(head.get("name", path.stem), head.get("description", ""), cases, runs, text,
-                 [st["name"] for st in study_tables])
+                 [st["name"] for st in study_tables], petsc_options)
