@@ -35,7 +35,7 @@ def _parser():
     r = sub.add_parser("run", help="run a validation suite (collective; rank 0 writes)")
     r.add_argument("suite", help="a suite TOML file or the name of a built-in suite (see 'advmcf list')")
     r.add_argument("--out", type=Path, default=None, help="output folder (default results/<suite name>)")
-    r.add_argument("--resume", action="store_true", help="skip runs whose result file exists")
+    r.add_argument("--resume", action="store_true", help="reuse runs recorded in --out with the same inputs (parameters, case, mesh file, code); recompute the rest")
     r.add_argument("--quiet", action="store_true", help="no progress lines")
     r.add_argument("--vtx", action="store_true", help="also write every run's sets to DIR/vtx/<run>.bp (ParaView)")
     t = sub.add_parser("table", help="print the error tables of a finished suite")

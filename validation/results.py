@@ -11,6 +11,9 @@ Schema ``advmcf.results/1``::
       "runs": [
         {"run": {"id", "study", "kind", "path", "case", "scheme", "scheme_label", "options",
                  "eps", "tau", "h", "T", "param", "group", "extra"},
+         "key": SHA-256 of everything that determines the run (validation.fingerprint),
+         "inputs": {"case" (TOML table, mesh file SHA-256, resolved reference),
+                    "code" (advmcf version, sources SHA-256, library versions)},
          "status": "ok" | "failed",
          "reason": null | "one line",
          "reference": "what the errors are measured against",
@@ -23,8 +26,8 @@ Schema ``advmcf.results/1``::
       ]
     }
 
-NaN is written as ``null``.  A failed run has only ``run``, ``status``,
-``reason`` and ``timings``.
+NaN is written as ``null``.  A failed run has only ``run``, ``key``,
+``inputs``, ``status``, ``reason`` and ``timings``.
 """
 
 from __future__ import annotations

@@ -4,8 +4,11 @@ Output folder ``DIR``:
 
 - ``runs/<run>.json``: one record per run, written atomically (to a
   temporary file in the same folder, then :func:`os.replace`), so a file
-  that exists is complete; ``--resume`` skips every run whose record exists
-  and matches the run's id and parameters (finished or failed).
+  that exists is complete.  Each record carries the run's inputs and their
+  hash (:mod:`validation.fingerprint`: parameters, the resolved case, the
+  mesh file's contents, the code version); ``--resume`` skips a run only if
+  its record finished ``ok`` with the same hash, and says in one line why it
+  recomputes any other (what changed, or that it failed before).
 - ``results.json``: every run of the suite plus the environment (schema
   ``advmcf.results/1``, see :mod:`validation.results`).
 - ``table.md``, ``table.tex``, ``table.csv`` (:mod:`validation.tables`).
@@ -25,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from validation.fingerprint import case_inputs, code_version, describe_change, run_inputs, run_key
 from validation.metrics import consistency_metrics, count_violations, flow_metrics
 from validation.results import atomic_write_json, environment, read_json, write_results
 from validation.schemes import SCHEMES
@@ -188,8 +192,9 @@ def _write_vtx(out: Path, spec, evolutions):
         write_vtx_series(out / "vtx" / (base + (f"-{label}" if label else "") + ".bp"), ev.times, ev.sets)
 
 
-def _record(spec, status, reason=None, **fields):
-    return {"run": spec.as_dict(), "status": status, "reason": reason, **fields}
+def _record(spec, key, inputs, status, reason=None, **fields):
+    return {"run": spec.as_dict(), "key": key, "inputs": {k: v for k, v in inputs.items() if k != "run"},
+            "status": status, "reason": reason, **fields}
 
 
 def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | None = None,
@@ -200,7 +205,8 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
         suite: a :class:`validation.suites.Suite`.
         out_dir: the output folder (created by rank 0).
         comm: the communicator every mesh is made on.
-        resume: skip runs whose record in ``out_dir/runs`` exists and matches.
+        resume: skip runs whose record in ``out_dir/runs`` finished ``ok`` with
+            the same inputs (:mod:`validation.fingerprint`); recompute the others.
         schemes: scheme registry (default :data:`validation.schemes.SCHEMES`).
         stop_after: stop (as if killed) after this many runs were computed in
             this call, before writing ``results.json``; for tests of resume.
@@ -226,17 +232,28 @@ def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, vtx):
         runs_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_json(out / "suite.json", {"name": suite.name, "source": suite.source})
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    # what determines the runs besides their parameters (rank 0 reads the mesh files)
+    cases, code = comm.bcast((({name: case_inputs(c) for name, c in suite.cases.items()}, code_version())
+                              if comm.rank == 0 else None), root=0)
     records, computed = [], 0
     n = len(suite.runs)
     for i, spec in enumerate(suite.runs):
         path = runs_dir / run_file_name(spec.id)
         prefix = f"[{i + 1}/{n}] {spec.id}"
+        inputs = run_inputs(spec, cases[spec.case], code)
+        key = run_key(inputs)
         old = comm.bcast(read_json(path) if (resume and comm.rank == 0) else None, root=0)
-        if old is not None and old.get("run") == spec.as_dict() and old.get("status") in ("ok", "failed"):
+        if isinstance(old, dict):
+            if old.get("key") == key and old.get("status") == "ok":
+                if comm.rank == 0:
+                    log.info("%s: done before, skipped", prefix)
+                records.append(old)
+                continue
             if comm.rank == 0:
-                log.info("%s: done before (%s), skipped", prefix, old["status"])
-            records.append(old)
-            continue
+                before = {"run": old.get("run"), **old["inputs"]} if isinstance(old.get("inputs"), dict) else None
+                why = (f"failed before ({old.get('reason')})" if old.get("key") == key
+                       else f"inputs changed: {describe_change(before, inputs)}")
+                log.info("%s: recomputing, %s", prefix, why)
         if stop_after is not None and computed >= stop_after:
             return {}
         if comm.rank == 0:
@@ -255,7 +272,7 @@ def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, vtx):
         total = comm.allreduce(time.perf_counter() - t0, op=_max_op())
         if reason is None:
             timings["total"] = total
-            rec = _record(spec, "ok", reference=ref, mesh=mesh, metrics=metrics, ratios=ratios,
+            rec = _record(spec, key, inputs, "ok", reference=ref, mesh=mesh, metrics=metrics, ratios=ratios,
                           timings=timings, steps=steps, file=path.name)
             if geometry is not None:
                 _save_npz(path.with_suffix(".npz"), geometry)
@@ -263,7 +280,7 @@ def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, vtx):
                 errs = ", ".join(f"{k}={v:.3e}" for k, v in metrics.items())
                 log.info("%s: ok in %.1f s (%s)", prefix, total, errs)
         else:
-            rec = _record(spec, "failed", reason, timings={"total": total})
+            rec = _record(spec, key, inputs, "failed", reason, timings={"total": total})
             if comm.rank == 0:
                 log.warning("%s: FAILED: %s", prefix, reason)
         if comm.rank == 0:
