@@ -5,7 +5,7 @@
     advmcf mesh box  --lower -1 -1 --upper 1 1 --h 0.05 -o box.xdmf [--gmsh]
     advmcf mesh disc --centre 0 0 --radius 1 --h 0.05 [--band 0.5 0.1 0.01] -o disc.xdmf
     advmcf mesh ball --centre 0 0 0 --radius 1 --h 0.1 -o ball.xdmf
-    advmcf mesh convert in.msh out.xdmf
+    advmcf mesh convert in.msh -o out.xdmf
     advmcf mesh info mesh.xdmf
 
 Collective (run it under mpirun like everything else); rank 0 prints.  Bad
@@ -21,17 +21,45 @@ from mpi4py import MPI
 __all__ = ["add_mesh_parser", "run_mesh_command"]
 
 
-def add_mesh_parser(subparsers) -> None:
-    """Register the ``mesh`` subcommand on an argparse ``subparsers`` object."""
-    p = subparsers.add_parser("mesh", help="make, convert or inspect a mesh (XDMF output)")
-    sub = p.add_subparsers(dest="mesh_command", required=True)
-    box = sub.add_parser("box", help="a box: structured (default) or unstructured (--gmsh)")
+_EXAMPLES = {
+    "box": """examples:
+  advmcf mesh box --lower -1 -1 --upper 1 1 --h 0.05 -o box.xdmf          # structured, crossed diagonals
+  advmcf mesh box --lower -1 -1 --upper 1 1 --h 0.1 --gmsh -o box.xdmf    # unstructured (gmsh)
+  mpirun -n 2 advmcf mesh box --lower 0 0 0 --upper 1 1 1 --h 0.1 -o cube.xdmf""",
+    "disc": """examples:
+  advmcf mesh disc --centre 0 0 --radius 1 --h 0.05 -o disc.xdmf
+  advmcf mesh disc --centre 0 0 --radius 1 --h 0.1 --band 0.5 0.1 0.01 -o disc.xdmf   # refined near r = 0.5""",
+    "ball": """examples:
+  advmcf mesh ball --centre 0 0 0 --radius 1 --h 0.1 -o ball.xdmf""",
+    "convert": """examples:
+  advmcf mesh convert model.msh -o model.xdmf    # gmsh: read with DOLFINx's reader (cell and facet tags kept)
+  advmcf mesh convert mesh.vtu -o mesh.xdmf      # anything else meshio reads""",
+    "info": """examples:
+  advmcf mesh info disc.xdmf
+  advmcf mesh info model.msh""",
+}
+
+
+def add_mesh_parser(subparsers, parents=()) -> None:
+    """Register the ``mesh`` subcommand on an argparse ``subparsers`` object (``parents``: shared options)."""
+    import argparse
+
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = subparsers.add_parser("mesh", parents=list(parents), help="make, convert or inspect a mesh (XDMF output)",
+                              description="Make, convert or inspect a mesh; output is XDMF (DOLFINx, ParaView).")
+    sub = p.add_subparsers(dest="mesh_command", required=True, metavar="MESH_COMMAND")
+
+    def add(name, help_):
+        return sub.add_parser(name, parents=list(parents), help=help_, description=help_[0].upper() + help_[1:] + ".",
+                              formatter_class=fmt, epilog=_EXAMPLES[name])
+
+    box = add("box", "a box: structured (default) or unstructured (--gmsh)")
     box.add_argument("--lower", type=float, nargs="+", required=True)
     box.add_argument("--upper", type=float, nargs="+", required=True)
     box.add_argument("--h", type=float, required=True, help="cell size")
     box.add_argument("--gmsh", action="store_true", help="unstructured gmsh mesh instead of a structured one")
     for kind, dim in (("disc", 2), ("ball", 3)):
-        q = sub.add_parser(kind, help=f"an unstructured gmsh {kind} ({dim}D)")
+        q = add(kind, f"an unstructured gmsh {kind} ({dim}D)")
         q.add_argument("--centre", type=float, nargs=dim, required=True)
         q.add_argument("--radius", type=float, required=True)
         q.add_argument("--h", type=float, required=True, help="cell size")
@@ -39,12 +67,12 @@ def add_mesh_parser(subparsers) -> None:
         q.add_argument("--band", type=float, nargs=3, metavar=("RADIUS", "WIDTH", "H_FINE"),
                        help="gmsh only: cells of size H_FINE within WIDTH of the circle/sphere "
                             "of RADIUS about the centre (the box centre for a box)")
+    conv = add("convert", "convert a mesh file (.msh through DOLFINx's gmsh reader, others through meshio) to XDMF")
+    conv.add_argument("input", help="the mesh file")
+    for q in (box, sub.choices["disc"], sub.choices["ball"], conv):
         q.add_argument("-o", "--output", required=True, help="output XDMF file")
-    conv = sub.add_parser("convert", help="convert any meshio-readable mesh to XDMF")
-    conv.add_argument("input")
-    conv.add_argument("output")
-    info = sub.add_parser("info", help="print mesh statistics")
-    info.add_argument("file")
+    info = add("info", "print mesh statistics")
+    info.add_argument("file", help="the mesh file")
 
 
 def _make(args, comm):

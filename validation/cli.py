@@ -2,11 +2,17 @@ r"""The ``advmcf`` command line.
 
 ::
 
-    mpirun -n N advmcf run SUITE [--out DIR] [--resume]   # SUITE: a TOML file or a built-in name
-    advmcf table DIR [--format md|tex|csv]
-    advmcf plot DIR
+    mpirun -n N advmcf run SUITE [-o DIR] [--resume] [--vtx|--xdmf] [PETSc options]
+    advmcf table DIR [-f md|tex|csv] [--columns K,...] [--study NAME] [-o FILE]
+    advmcf plot DIR [-o DIR]
     advmcf list
-    advmcf mesh ...                                       # see meshes.cli
+    advmcf mesh box|disc|ball|convert|info ...             # see meshes.cli
+    advmcf --version
+
+Every subcommand takes ``-v``/``-q`` (repeatable; :mod:`validation.progress`)
+and ``-h`` with examples.  PETSc options (``-level_set_ksp_monitor``,
+``-log_view``, ...) go after the other arguments and are passed to PETSc's
+initialization (:mod:`meshes.stack`).
 
 Every rank parses the arguments and loads the suite; a bad suite is reported
 by rank 0 in one line and every rank exits with code 2 before any mesh is
@@ -18,7 +24,6 @@ tabulated), 2 on a bad suite, 0 otherwise.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
@@ -26,25 +31,96 @@ from meshes.cli import add_mesh_parser, run_mesh_command
 
 __all__ = ["main"]
 
+_RUN_EXAMPLES = """examples:
+  advmcf run quick                                  # the demo suite, output in results/quick
+  mpirun -n 2 advmcf run paper -o results/paper     # a built-in suite on 2 ranks
+  advmcf run my_suite.toml -o out --resume          # reuse the runs already in out/
+  advmcf run quick --vtx                            # also ParaView time series in results/quick/vtx/
+  advmcf run quick -level_set_ksp_monitor -log_view # PETSc options last (prefix level_set_)
+
+PETSc options also come from PETSC_OPTIONS and a suite's [petsc_options] table."""
+_TABLE_EXAMPLES = """examples:
+  advmcf table results/quick                           # Markdown on stdout
+  advmcf table results/quick -o errors.tex             # LaTeX (booktabs + siunitx), format from the suffix
+  advmcf table results/paper --study diagonal -f tex   # one study
+  advmcf table results/quick --columns scheme,eps,h,radius_error,radius_error_order
+  advmcf table results/quick --columns help            # list the column keys"""
+_PLOT_EXAMPLES = """examples:
+  advmcf plot results/quick                  # figures (PNG and PDF) into results/quick
+  advmcf plot results/quick -o figures/      # elsewhere"""
+
+
+def _common():
+    """-v/-q, shared by every subcommand."""
+    c = argparse.ArgumentParser(add_help=False)
+    g = c.add_argument_group("verbosity")
+    g.add_argument("-v", "--verbose", action="count", default=0,
+                   help="more messages (-v: every module's information, -vv: debug)")
+    g.add_argument("-q", "--quiet", action="count", default=0,
+                   help="fewer messages (-q: no progress, warnings only; -qq: errors only)")
+    return c
+
+
+class _Version(argparse.Action):
+    """``--version``: advmcf's version and the stack's, read when asked (DOLFINx is imported then)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib import metadata
+        import platform
+
+        import dolfinx
+        from petsc4py import PETSc
+
+        try:
+            version = metadata.version("advmcf")
+        except metadata.PackageNotFoundError:
+            version = "unknown (not installed)"
+        petsc = ".".join(map(str, PETSc.Sys.getVersion()))
+        print(f"advmcf {version} (DOLFINx {dolfinx.__version__}, PETSc {petsc}, "
+              f"Python {platform.python_version()})")
+        parser.exit()
+
 
 def _parser():
-    p = argparse.ArgumentParser(prog="advmcf", description=(
-        "Adversarial training as weighted mean curvature flow: validation suites, error tables "
-        "and meshes (run under mpirun for parallel runs)."))
-    sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("run", help="run a validation suite (collective; rank 0 writes)")
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = argparse.ArgumentParser(prog="advmcf", formatter_class=fmt, description=(
+        "Adversarial training as weighted mean curvature flow: validation suites, error tables, "
+        "figures and meshes (run under mpirun for parallel runs)."),
+        epilog="Run 'advmcf COMMAND -h' for the options and examples of a command.")
+    p.add_argument("--version", action=_Version, help="print advmcf's version and the stack's, and exit")
+    common = _common()
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    r = sub.add_parser("run", parents=[common], formatter_class=fmt, epilog=_RUN_EXAMPLES,
+                       help="run a validation suite (collective; rank 0 writes)",
+                       description="Run a validation suite: every run, then tables and figures.")
     r.add_argument("suite", help="a suite TOML file or the name of a built-in suite (see 'advmcf list')")
-    r.add_argument("--out", type=Path, default=None, help="output folder (default results/<suite name>)")
-    r.add_argument("--resume", action="store_true", help="reuse runs recorded in --out with the same inputs (parameters, case, mesh file, code); recompute the rest")
-    r.add_argument("--quiet", action="store_true", help="no progress lines")
-    r.add_argument("--vtx", action="store_true", help="also write every run's sets to DIR/vtx/<run>.bp (ParaView)")
-    t = sub.add_parser("table", help="print the error tables of a finished suite")
-    t.add_argument("dir", type=Path)
-    t.add_argument("--format", choices=("md", "tex", "csv"), default="md")
-    pl = sub.add_parser("plot", help="write the figures of a finished suite into DIR")
-    pl.add_argument("dir", type=Path)
-    sub.add_parser("list", help="list the built-in suites, density kinds, shapes and schemes")
-    add_mesh_parser(sub)
+    r.add_argument("-o", "--out", type=Path, default=None, help="output folder (default results/<suite name>)")
+    r.add_argument("--resume", action="store_true",
+                   help="reuse runs recorded in --out with the same inputs (parameters, case, mesh file, code); "
+                        "recompute the rest")
+    r.add_argument("--vtx", action="store_true",
+                   help="also write every run's sets to OUT/vtx/<run>.bp (ADIOS2, ParaView time series)")
+    t = sub.add_parser("table", parents=[common], formatter_class=fmt, epilog=_TABLE_EXAMPLES,
+                       help="print or write the error tables of a finished suite",
+                       description="The error tables of a finished suite, with observed orders.")
+    t.add_argument("dir", type=Path, help="the suite's output folder")
+    t.add_argument("-f", "--format", choices=("md", "tex", "csv"), default=None,
+                   help="md (default), tex (booktabs + siunitx) or csv (one row per run); "
+                        "default from the suffix of -o")
+    t.add_argument("--columns", default=None, help="comma-separated column keys, in order ('help' lists them)")
+    t.add_argument("--study", action="append", default=None, help="only this study (repeatable)")
+    t.add_argument("-o", "--output", type=Path, default=None, help="write to this file instead of stdout")
+    pl = sub.add_parser("plot", parents=[common], formatter_class=fmt, epilog=_PLOT_EXAMPLES,
+                        help="write the figures of a finished suite",
+                        description="Write the figures of a finished suite (PNG and vector PDF).")
+    pl.add_argument("dir", type=Path, help="the suite's output folder")
+    pl.add_argument("-o", "--out", type=Path, default=None, help="folder for the figures (default DIR)")
+    sub.add_parser("list", parents=[common], help="list the built-in suites, density kinds, shapes and schemes",
+                   description="List the built-in suites, density kinds, initial shapes, schemes and references.")
+    add_mesh_parser(sub, parents=[common])
     return p
 
 
@@ -72,6 +148,9 @@ def _list() -> int:
 
 
 def _run(args, comm) -> int:
+    import logging
+
+    from validation.progress import LOGGER
     from validation.runner import run_suite
     from validation.suites import SuiteError, load_suite
 
@@ -82,19 +161,50 @@ def _run(args, comm) -> int:
             print(f"advmcf: error: {err}", file=sys.stderr)
         return 2
     out = args.out if args.out is not None else Path("results") / suite.name
-    if comm.rank == 0:
-        logging.info("suite %s: %d runs on %d rank(s), output %s", suite.name, len(suite.runs), comm.size, out)
+    logging.getLogger(LOGGER).info("suite %s: %d runs on %d rank(s), output %s", suite.name, len(suite.runs),
+                                   comm.size, out)
     doc = run_suite(suite, out, comm, resume=args.resume, vtx=args.vtx)
-    failed = [r["run"]["id"] for r in doc["runs"] if r["status"] != "ok"]
+    failed = [r["run"]["id"] for r in doc["runs"] if r["status"] == "failed"]
     if comm.rank == 0:
         from validation.plots import plot_all
 
         plot_all(out)
-        print((out / "table.md").read_text())
+        if args.quiet < 2:
+            print((out / "table.md").read_text())
         if failed:
             print(f"advmcf: {len(failed)} of {len(doc['runs'])} runs failed (reasons in the table and "
                   f"{out / 'results.json'})", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _table(args, doc) -> int:
+    from validation.results import atomic_write_text
+    from validation.tables import column_keys, render
+
+    if args.columns is not None and args.columns.strip() == "help":
+        print("column keys: " + ", ".join(column_keys(doc)))
+        return 0
+    fmt = args.format
+    if fmt is None:
+        suffix = args.output.suffix.lstrip(".") if args.output is not None else ""
+        fmt = suffix if suffix in ("md", "tex", "csv") else "md"
+    columns = None if args.columns is None else [c.strip() for c in args.columns.split(",") if c.strip()]
+    studies = None if args.study is None else [s for arg in args.study for s in arg.split(",") if s]
+    try:
+        text = render(doc, fmt, columns=columns, studies=studies)
+    except ValueError as err:
+        print(f"advmcf table: error: {err}", file=sys.stderr)
+        return 2
+    if args.output is None:
+        print(text, end="")
+        return 0
+    try:
+        atomic_write_text(args.output, text)
+    except OSError as err:
+        print(f"advmcf table: error: -o {args.output}: cannot write ({err.strerror})", file=sys.stderr)
+        return 2
+    print(args.output)
+    return 0
 
 
 def main(argv=None) -> int:
@@ -106,13 +216,12 @@ def main(argv=None) -> int:
     from mpi4py import MPI
 
     from meshes.mpi import install_abort_hook
+    from validation.progress import configure_logging
 
     comm = MPI.COMM_WORLD
     install_abort_hook(comm)
     args = _parser().parse_args(argv)
-    quiet = getattr(args, "quiet", False)
-    logging.basicConfig(level=logging.WARNING if (quiet or comm.rank != 0) else logging.INFO,
-                        format="%(message)s", stream=sys.stderr)
+    configure_logging(args.verbose - args.quiet, comm.rank)
     if args.command == "run":
         return _run(args, comm)
     if args.command == "mesh":
@@ -129,12 +238,9 @@ def main(argv=None) -> int:
         print(f"advmcf: error: {err}", file=sys.stderr)
         return 2
     if args.command == "table":
-        from validation.tables import render
-
-        print(render(doc, args.format), end="")
-        return 0
+        return _table(args, doc)
     from validation.plots import plot_all
 
-    for path in plot_all(args.dir):
+    for path in plot_all(args.dir, args.out):
         print(path)
     return 0

@@ -1,30 +1,56 @@
-r"""Figures of a finished suite (matplotlib, Agg backend), written into its folder.
+r"""Figures of a finished suite, for a paper: PNG (300 dpi) and vector PDF side by side.
 
-- ``convergence_<study>.png``: log–log errors against the refinement
-  parameter (ε, or τ), one line per scheme/group, with dashed reference
-  slopes 1 and 2.
-- ``interfaces_<study>.png`` (2D): the final interfaces of every scheme at
-  the finest level, overlaid on the coarsest mesh of the study that was
-  stored (at most 50 000 cells, to stay legible), with the exact final
-  interface where the reference has one, in the case's domain.
-- ``heatmap_<study>_<scheme>.png`` (``grid`` studies): the error over the
-  (ε, τ) grid.
+- ``convergence_<study>``: log–log errors against the refinement parameter
+  (ε, or τ for ``tau_to_zero``), one panel per error, one line per scheme
+  (and per τ on a grid); the least-squares observed order is in the legend,
+  slope triangles for orders 1 and 2; flagged runs (:mod:`validation.flags`)
+  are drawn as open markers and left out of the lines' orders.
+- ``interfaces_<study>`` (2D): (a) the final sets of every scheme at the
+  finest level with the reference set, framed on the sets; (b) a detail with
+  the mesh those sets were computed on (the same h as the curves).
+- ``heatmap_<study>_<scheme>`` (``grid`` studies): the error over the
+  (ε, τ) grid, values written in each cell in a colour readable on it.
 
-The geometry comes from ``runs/<run>.npz`` (written by the runner):
-``interface`` (n, 2, 2) segments, optional ``cells`` (m, 3, 2) triangles,
-``exact`` (k, 2) points of the exact final interface and ``domain`` (2, 2).
+Labels are the quantities in math text (ε, τ, h), schemes are named as in
+papers (:func:`validation.schemes.scheme_title`), the palette is Okabe–Ito's
+(colour-blind safe) with a distinct marker per scheme, and there are no
+internal titles: what a figure shows is in its axis labels and legend.
+
+The geometry comes from ``runs/<run>.npz``, written by the runner with
+:func:`interface_geometry`.
 """
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import numpy as np
 
 from validation.results import load_results
-from validation.tables import _ORDERED, METRICS, study_tables
+from validation.schemes import scheme_title
+from validation.tables import _ORDERED, study_tables
 
-__all__ = ["plot_all"]
+__all__ = ["plot_all", "interface_geometry", "METRIC_LABELS"]
+
+#: y-axis labels of the error metrics (matplotlib math text).
+METRIC_LABELS = {
+    "radius_error": r"radius error $|R_h(T) - R(T)|$",
+    "symdiff_rho": r"$\rho(A_h(T)\,\triangle\,A(T))$",
+    "hausdorff": r"Hausdorff distance $d_H(\partial A_h, \partial A)$",
+    "extinction_error": r"extinction-time error $|T^*_h - T^*|$",
+    "consistency_max": r"$\max_{\partial A}\,|\delta/\tau - V|$",
+    "consistency_l2": r"$\|\delta/\tau - V\|_{L^2(\partial A)}$",
+    "versus_symdiff": r"$\rho(A_h^{\mathrm{(1)}}\,\triangle\,A_h^{\mathrm{(2)}})$ at $T$",
+    "versus_hausdorff": r"$d_H(\partial A_h^{\mathrm{(1)}}, \partial A_h^{\mathrm{(2)}})$ at $T$",
+}
+#: Okabe & Ito's colour-blind-safe palette (black last).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+_STYLE = {"font.family": "STIXGeneral", "mathtext.fontset": "stix", "font.size": 9, "axes.labelsize": 9,
+          "axes.titlesize": 9, "legend.fontsize": 7.5, "xtick.labelsize": 8, "ytick.labelsize": 8,
+          "lines.linewidth": 1.2, "lines.markersize": 4.5, "axes.linewidth": 0.6, "pdf.fonttype": 42,
+          "savefig.dpi": 300, "figure.dpi": 100}
 
 
 def _pyplot():
@@ -36,125 +62,323 @@ def _pyplot():
     return plt
 
 
-def _convergence(plt, table, out):
+def _save(plt, fig, out, stem):
+    """``stem.png`` (300 dpi) and ``stem.pdf`` (vector); returns both paths."""
+    paths = [out / f"{stem}.png", out / f"{stem}.pdf"]
+    for p in paths:
+        fig.savefig(p, bbox_inches="tight", pad_inches=0.02)
+    plt.close(fig)
+    return paths
+
+
+def _math(expr: str) -> str:
+    """An h rule such as ``eps/3`` or ``0.5*tau`` as math text."""
+    return (expr.replace("eps", r"\varepsilon").replace("tau", r"\tau").replace("**", "^")
+            .replace("*", r"\,").replace(" ", ""))
+
+
+def _study_spec(doc, study):
+    """The study's TOML table from the suite source (for its h rule), or {}."""
+    try:
+        data = tomllib.loads(doc["suite"].get("source") or "")
+    except tomllib.TOMLDecodeError:
+        return {}
+    return next((st for st in data.get("studies", []) if isinstance(st, dict) and st.get("name") == study), {})
+
+
+def _path_note(doc, table):
+    """What moves with the refinement parameter, e.g. ``$\tau = \varepsilon$, $h = \varepsilon/3$``."""
+    spec = _study_spec(doc, table["study"])
+    rows = [r for r in table["rows"] if not r["ls"]]
+    notes = []
+    if table["path"] == "diagonal":
+        notes.append(r"$\tau = \varepsilon$")
+    elif table["path"] == "eps_to_zero":
+        notes.append(rf"$\tau = {rows[0]['tau']:g}$")
+    elif table["path"] == "tau_to_zero":
+        notes.append(rf"$\varepsilon = {rows[0]['eps']:g}$")
+    h = spec.get("h", "eps/8")
+    notes.append(rf"$h = {_math(h) if isinstance(h, str) else format(h, 'g')}$")
+    return ", ".join(notes)
+
+
+def _scheme_styles(doc):
+    """A fixed colour and marker per scheme label across all figures of a suite."""
+    labels = []
+    for r in doc["runs"]:
+        key = r["run"]["scheme_label"]
+        if key not in labels:
+            labels.append(key)
+    return {k: (PALETTE[i % len(PALETTE)], MARKERS[i % len(MARKERS)]) for i, k in enumerate(labels)}
+
+
+def _titles(doc):
+    return {r["run"]["scheme_label"]: scheme_title(r["run"]["scheme"], r["run"].get("options") or {})
+            for r in doc["runs"]}
+
+
+def _slope_triangle(ax, p, x, y, width):
+    """A slope-``p`` triangle in log–log axes, right angle at the bottom right, its left corner at
+    (x, y) and its horizontal leg from ``x`` to ``width * x``; the legs are labelled 1 and p."""
+    from matplotlib.patches import Polygon
+
+    x1, y1 = x * width, y * width**p
+    ax.add_patch(Polygon([(x, y), (x1, y), (x1, y1)], closed=True, fill=False, edgecolor="0.35", linewidth=0.7))
+    ax.text(np.sqrt(x * x1), y / 1.08, "1", ha="center", va="top", fontsize=7, color="0.25")
+    ax.text(x1 * 1.03, np.sqrt(y * y1), f"{p:g}", ha="left", va="center", fontsize=7, color="0.25")
+
+
+def _groups(table):
+    """(scheme label, τ on a grid or None, rows, least-squares row) per line of the figure."""
+    out = []
+    for g in table["groups"]:
+        tau = g["rows"][0]["tau"] if table["path"] == "grid" else None
+        out.append((g["scheme"], tau, g["rows"], g["ls"]))
+    return out
+
+
+def _convergence(plt, doc, table, out):
+    from matplotlib.ticker import FixedLocator, LogFormatterSciNotation, LogLocator, NullFormatter, NullLocator
+
     param = table["param"]
-    metrics = [m for m in table["metrics"] if m in _ORDERED]
+
+    def drawable(m):
+        return any(r["status"] != "failed" and np.isfinite(r[m]) and r[m] > 0 for r in table["rows"] if not r["ls"])
+
+    metrics = [m for m in table["metrics"] if m in _ORDERED and drawable(m)]
     if not metrics:
-        return None
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.6), squeeze=False)
-    groups = {}
-    for row in table["rows"]:
-        if not row["ls"]:
-            groups.setdefault((row["scheme"], row["tau"] if table["path"] == "grid" else None), []).append(row)
+        return []
+    styles, titles = _scheme_styles(doc), _titles(doc)
+    n = len(metrics)
+    fig, axes = plt.subplots(1, n, figsize=(3.3 * n, 2.9), squeeze=False)
+    xs = sorted({r[param] for r in table["rows"] if not r["ls"]})
+    grid_taus = sorted({t for _, t, _, _ in _groups(table) if t is not None}, reverse=True)
+    dashes = ["-", "--", ":", "-."]
+    flagged_any = False
     for ax, m in zip(axes[0], metrics):
-        anchor = None
-        for (label, tau), rows in groups.items():
+        drawn = []  # (x, e) of every plotted point
+        for label, tau, rows, ls in _groups(table):
             x = np.array([r[param] for r in rows])
             e = np.array([r[m] for r in rows])
-            ok = np.isfinite(e) & (e > 0)
-            if ok.sum() == 0:
+            good = np.array([r["status"] == "ok" for r in rows]) & np.isfinite(e) & (e > 0)
+            flag = np.array([r["status"] == "flagged" for r in rows]) & np.isfinite(e) & (e > 0)
+            if not (good.any() or flag.any()):
                 continue
-            name = label + (f", τ={tau:g}" if tau is not None else "")
-            ax.loglog(x[ok], e[ok], "o-", label=name)
-            anchor = anchor or (x[ok][0], e[ok][0])
-        if anchor is not None:
-            xs = np.array(sorted({r[param] for rows in groups.values() for r in rows}))
-            for p, style in ((1, "k--"), (2, "k:")):
-                ax.loglog(xs, anchor[1] * (xs / anchor[0]) ** p, style, lw=0.8, label=f"slope {p}")
-        ax.set_xlabel("τ" if param == "tau" else "ε")
-        ax.set_title(METRICS[m])
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.suptitle(table["title"], fontsize=8)
-    fig.tight_layout()
-    path = out / f"convergence_{table['study']}.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+            color, marker = styles[label]
+            name = titles.get(label, label)
+            if tau is not None:
+                name += rf", $\tau = {tau:g}$"
+            order = ls.get(m + "_order") if ls is not None else float("nan")
+            if order is not None and np.isfinite(order):
+                name += f" (order {order:.2f})"
+            ls_style = dashes[grid_taus.index(tau) % len(dashes)] if tau is not None else "-"
+            ax.loglog(x[good], e[good], linestyle=ls_style, marker=marker, color=color, label=name)
+            if flag.any():
+                flagged_any = True
+                ax.loglog(x[flag], e[flag], linestyle="none", marker=marker, color=color, markerfacecolor="white")
+            drawn += list(zip(x[good | flag], e[good | flag]))
+        if drawn and len(xs) >= 2:
+            # slopes 1 and 2 side by side in the lower right, their tops below every point
+            px, pe = np.array(drawn).T
+            span = xs[-1] / xs[0]
+            width = span**0.16
+            top = float(pe.min()) / 1.6
+            for p, start in ((1, 0.5), (2, 0.76)):
+                x0 = xs[0] * span**start
+                _slope_triangle(ax, p, x0, top / width**p, width)
+            lo, hi = ax.get_ylim()
+            ax.set_ylim(min(lo, top / width**2 / 1.5), hi)
+        ax.xaxis.set_major_locator(FixedLocator(xs))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xticklabels([f"{v:g}" for v in xs], rotation=45 if len(xs) > 5 else 0)
+        ax.set_xlabel((r"$\tau$" if param == "tau" else r"$\varepsilon$") + f"   ({_path_note(doc, table)})")
+        ax.set_ylabel(METRIC_LABELS[m])
+        ax.yaxis.set_major_locator(LogLocator(base=10))
+        ax.yaxis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
+        ax.yaxis.set_minor_formatter(LogFormatterSciNotation(labelOnlyBase=False, minor_thresholds=(1.5, 1.5)))
+        ax.grid(True, which="major", alpha=0.25, linewidth=0.5)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False, handlelength=2.2)
+    if flagged_any:
+        fig.text(0.01, -0.02, "open markers: flagged runs (see the table's notes), not used for the orders",
+                 fontsize=7, ha="left", va="top")
+    fig.tight_layout(w_pad=1.5)
+    return _save(plt, fig, out, f"convergence_{table['study']}")
 
 
-def _interfaces(plt, doc, table, out):
-    from matplotlib.collections import LineCollection, PolyCollection
+def interface_geometry(phi, case, reference, t: float, h: float):
+    """Arrays for the interface figure (collective; rank 0 gets a dict, the others None; 2D only).
 
-    recs = [r for r in doc["runs"] if r["run"]["study"] == table["study"] and r["status"] == "ok"
-            and (out / "runs" / (r.get("file", "")[:-5] + ".npz")).is_file()]
-    if not recs:
+    ``interface`` (n, 2, 2): segments of the computed interface; ``reference``
+    (k, 2, 2): segments of the reference set's boundary at ``t`` (the exact
+    circle of a radial reference, else the zero level of the reference's P1
+    interpolant on this mesh); ``zoom_cells`` (m, 3, 2): the mesh cells in a
+    window of half-width 6h about the interface point farthest along (1, 1);
+    ``zoom`` (3,): the window's centre and half-width; ``h``; ``domain``.
+    """
+    from meshes.interface import interface
+    from meshes.sets import level_set
+
+    if case.dim != 2:
         return None
-    recs.sort(key=lambda r: r["run"]["h"])
+    msh = phi.function_space.mesh
+    comm = msh.comm
+    segs = np.asarray(interface(phi).gathered())
+    geo = {"interface": segs, "h": np.float64(h)}
+    if case.domain is not None:
+        geo["domain"] = np.asarray(case.domain)
+    if reference.radius is not None:
+        R = float(reference.radius(t))
+        if R > 0:
+            c, _ = case._radial_centre()
+            theta = np.linspace(0, 2 * np.pi, 513)
+            pts = c + R * np.stack([np.cos(theta), np.sin(theta)], axis=1)
+            geo["reference"] = np.stack([pts[:-1], pts[1:]], axis=1)
+    elif reference.shape_at is not None:
+        shape = reference.shape_at(t)
+        if shape is not None:
+            geo["reference"] = np.asarray(interface(level_set(phi.function_space, shape)).gathered())
+    if segs.size:
+        pts = segs.reshape(-1, 2)
+        centre = pts[np.argmax(pts @ np.array([1.0, 1.0]))]
+        w = 6.0 * h
+        imap = msh.topology.index_map(msh.topology.dim)
+        cells = msh.geometry.x[msh.geometry.dofmaps[0][: imap.size_local]][:, :, :2]
+        near = np.any(np.all(np.abs(cells - centre) <= w * 1.2, axis=2), axis=1)
+        parts = comm.gather(cells[near], root=0)
+        if comm.rank == 0:
+            geo["zoom_cells"] = np.concatenate(parts)
+            geo["zoom"] = np.array([centre[0], centre[1], w])
+    return geo if comm.rank == 0 else None
+
+
+def _interfaces(plt, doc, table, folder, out):
+    from matplotlib.collections import LineCollection, PolyCollection
+    from matplotlib.patches import Rectangle
+
+    def npz(r):
+        return folder / "runs" / (r.get("file", "")[:-5] + ".npz")
+
+    recs = [r for r in doc["runs"] if r["run"]["study"] == table["study"] and r["status"] in ("ok", "flagged")
+            and npz(r).is_file()]
+    if not recs:
+        return []
+    recs.sort(key=lambda r: (r["run"]["h"], r["run"][table["param"]]))
     finest = {}
     for r in recs:
         finest.setdefault(r["run"]["scheme_label"], r)
-    load = {r["run"]["id"]: np.load(out / "runs" / (r["file"][:-5] + ".npz")) for r in recs}
-    fig, ax = plt.subplots(figsize=(5.5, 5.5))
-    coarse = next((r for r in reversed(recs) if "cells" in load[r["run"]["id"]].files), None)
-    if coarse is not None:
-        ax.add_collection(PolyCollection(load[coarse["run"]["id"]]["cells"], facecolors="none",
-                                         edgecolors="0.8", linewidths=0.3))
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for i, (lab, r) in enumerate(finest.items()):
-        ax.add_collection(LineCollection(load[r["run"]["id"]]["interface"], colors=colors[i % len(colors)],
-                                         linewidths=1.2, label=f"{lab} (h = {r['run']['h']:g})"))
-    first = load[recs[0]["run"]["id"]]
-    if "exact" in first.files:
-        ex = np.vstack([first["exact"], first["exact"][:1]])
-        ax.plot(ex[:, 0], ex[:, 1], "k--", lw=0.8, label="exact")
-    if "domain" in first.files:
-        (x0, y0), (x1, y1) = first["domain"]
-        ax.set_xlim(x0, x1)
-        ax.set_ylim(y0, y1)
-    else:
-        ax.autoscale()
-    ax.set_aspect("equal")
-    ax.legend(fontsize=7, loc="upper right")
-    mesh_note = f", mesh of h = {coarse['run']['h']:g}" if coarse is not None else ""
-    ax.set_title(f"{table['study']}: final interfaces, finest level{mesh_note}", fontsize=9)
-    path = out / f"interfaces_{table['study']}.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    load = {r["run"]["id"]: np.load(npz(r)) for r in finest.values()}
+    with_curve = [r for r in finest.values() if load[r["run"]["id"]]["interface"].size]
+    if not with_curve:
+        return []
+    styles, titles = _scheme_styles(doc), _titles(doc)
+    fig, (ax, az) = plt.subplots(1, 2, figsize=(6.8, 3.4))
+    first = load[with_curve[0]["run"]["id"]]
+    ref = first["reference"] if "reference" in first.files else None
+    ref_kind = table["reference"].split(" (")[0]
+    ref_label = ("exact" if table["reference"].startswith(("radial", "exact")) else "reference") + f" ({ref_kind})"
+    for a in (ax, az):
+        if ref is not None:
+            a.add_collection(LineCollection(ref, colors="k", linewidths=1.0, linestyles=(0, (4, 2)),
+                                            label=ref_label, zorder=3))
+        for r in with_curve:
+            color, _ = styles[r["run"]["scheme_label"]]
+            a.add_collection(LineCollection(load[r["run"]["id"]]["interface"], colors=color, linewidths=1.3,
+                                            label=titles.get(r["run"]["scheme_label"]), zorder=2))
+    pts = np.concatenate([load[r["run"]["id"]]["interface"].reshape(-1, 2) for r in with_curve]
+                         + ([ref.reshape(-1, 2)] if ref is not None else []))
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    pad = 0.08 * float(np.max(hi - lo)) + 1e-12
+    mid, half = (lo + hi) / 2, float(np.max(hi - lo)) / 2 + pad
+    ax.set_xlim(mid[0] - half, mid[0] + half)
+    ax.set_ylim(mid[1] - half, mid[1] + half)
+    h = float(first["h"]) if "h" in first.files else with_curve[0]["run"]["h"]
+    if "zoom" in first.files:
+        cx, cy, w = first["zoom"]
+        az.add_collection(PolyCollection(first["zoom_cells"], facecolors="none", edgecolors="0.72",
+                                         linewidths=0.4, zorder=1))
+        az.set_xlim(cx - w, cx + w)
+        az.set_ylim(cy - w, cy + w)
+        ax.add_patch(Rectangle((cx - w, cy - w), 2 * w, 2 * w, fill=False, edgecolor="0.3", linewidth=0.7, zorder=4))
+        ax.annotate("(b)", (cx + w, cy + w), xytext=(2, 2), textcoords="offset points", fontsize=7, color="0.3")
+    run = with_curve[0]["run"]
+    when = "after one step" if table["kind"] == "one_step" else f"at $T = {run['T']:g}$"
+    ax.set_title(rf"(a) final sets {when}, $\varepsilon = {run['eps']:g}$, $\tau = {run['tau']:g}$", loc="left")
+    az.set_title(rf"(b) detail with the mesh, $h = {h:.3g}$", loc="left")
+    from matplotlib.ticker import MaxNLocator
+
+    for a in (ax, az):
+        a.xaxis.set_major_locator(MaxNLocator(5))
+        a.yaxis.set_major_locator(MaxNLocator(5))
+        a.set_aspect("equal")
+        a.set_xlabel("$x$")
+        a.set_ylabel("$y$")
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(3, len(labels)), frameon=False,
+               bbox_to_anchor=(0.5, -0.06))
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return _save(plt, fig, out, f"interfaces_{table['study']}")
 
 
-def _heatmaps(plt, table, out):
+def _heatmaps(plt, doc, table, out):
     metrics = [m for m in table["metrics"] if m in _ORDERED]
     if table["path"] != "grid" or not metrics:
         return []
     m = metrics[0]
+    titles = _titles(doc)
     paths = []
-    for label in sorted({r["scheme"] for r in table["rows"] if not r["ls"]}):
+    for label in dict.fromkeys(r["scheme"] for r in table["rows"] if not r["ls"]):
         rows = [r for r in table["rows"] if not r["ls"] and r["scheme"] == label]
         eps = sorted({r["eps"] for r in rows}, reverse=True)
         tau = sorted({r["tau"] for r in rows}, reverse=True)
         grid = np.full((len(tau), len(eps)), np.nan)
+        flagged = np.zeros(grid.shape, bool)
         for r in rows:
-            grid[tau.index(r["tau"]), eps.index(r["eps"])] = r[m]
-        fig, ax = plt.subplots(figsize=(5, 4))
-        im = ax.imshow(np.log10(grid), origin="upper", cmap="viridis")
-        ax.set_xticks(range(len(eps)), [f"{v:.3g}" for v in eps])
-        ax.set_yticks(range(len(tau)), [f"{v:.3g}" for v in tau])
-        ax.set_xlabel("ε")
-        ax.set_ylabel("τ")
+            i, j = tau.index(r["tau"]), eps.index(r["eps"])
+            grid[i, j] = r[m] if r["status"] != "failed" else np.nan
+            flagged[i, j] = r["status"] == "flagged"
+        fig, ax = plt.subplots(figsize=(3.6, 2.9))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lg = np.log10(grid)
+        cmap = plt.get_cmap("viridis")
+        im = ax.imshow(lg, origin="upper", cmap=cmap, aspect="auto")
+        ax.set_xticks(range(len(eps)), [f"{v:g}" for v in eps])
+        ax.set_yticks(range(len(tau)), [f"{v:g}" for v in tau])
+        ax.set_xlabel(r"adversarial budget $\varepsilon$")
+        ax.set_ylabel(r"time step $\tau$")
+        finite = np.isfinite(lg)
+        lo, hi = (np.min(lg[finite]), np.max(lg[finite])) if finite.any() else (0.0, 1.0)
         for (i, j), v in np.ndenumerate(grid):
-            ax.text(j, i, "—" if not np.isfinite(v) else f"{v:.1e}", ha="center", va="center", fontsize=7, color="w")
-        fig.colorbar(im, label=f"log10 {METRICS[m]}")
-        ax.set_title(f"{table['study']}: {label}", fontsize=9)
+            if not np.isfinite(v):
+                text, colour = "failed", "k"
+            else:
+                rgb = cmap((lg[i, j] - lo) / (hi - lo) if hi > lo else 0.5)[:3]
+                luminance = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
+                colour = "k" if luminance > 0.45 else "w"
+                mant, exp = f"{v:.1e}".split("e")
+                text = rf"${mant}{{\times}}10^{{{int(exp)}}}$" + ("*" if flagged[i, j] else "")
+            ax.text(j, i, text, ha="center", va="center", fontsize=7, color=colour)
+        cb = fig.colorbar(im)
+        cb.set_label(r"$\log_{10}$ " + METRIC_LABELS[m])
+        ax.set_title(titles.get(label, label) + (", * flagged" if flagged.any() else ""), loc="left")
         fig.tight_layout()
         safe = "".join(c if c.isalnum() or c in "-_=" else "_" for c in label)
-        path = out / f"heatmap_{table['study']}_{safe}.png"
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
-        paths.append(path)
+        paths += _save(plt, fig, out, f"heatmap_{table['study']}_{safe}")
     return paths
 
 
-def plot_all(folder) -> list[Path]:
-    """Write every figure of the suite in ``folder``; returns their paths (call on one rank)."""
-    out = Path(folder)
-    doc = load_results(out)
+def plot_all(folder, out=None) -> list[Path]:
+    """Write every figure of the suite in ``folder`` into ``out`` (default ``folder``), PNG and PDF;
+    returns their paths (call on one rank)."""
+    folder = Path(folder)
+    doc = load_results(folder)
+    out = folder if out is None else Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     plt = _pyplot()
     paths = []
-    for table in study_tables(doc):
-        for p in (_convergence(plt, table, out), _interfaces(plt, doc, table, out)):
-            if p is not None:
-                paths.append(p)
-        paths += _heatmaps(plt, table, out)
+    with plt.rc_context(_STYLE):
+        for table in study_tables(doc):
+            paths += _convergence(plt, doc, table, out)
+            paths += _interfaces(plt, doc, table, folder, out)
+            paths += _heatmaps(plt, doc, table, out)
     return paths

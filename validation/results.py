@@ -132,10 +132,16 @@ def environment(comm, started: str) -> dict:
 
 
 def write_results(folder: Path, doc: dict) -> None:
-    """Write ``results.json`` and the three tables into ``folder`` (call on one rank)."""
-    from validation.tables import render
+    """Write ``results.json`` and the tables into ``folder`` (call on one rank): ``table.md``,
+    ``table.tex`` (every study) and ``table_<study>.tex`` (one each, for ``\\input``), ``table.csv``
+    (one row per run) and ``orders.csv`` (one row per observed order); see :mod:`validation.tables`."""
+    from validation.tables import orders_csv, render
 
     folder = Path(folder)
     atomic_write_json(folder / "results.json", doc)
     for fmt in ("md", "tex", "csv"):
         atomic_write_text(folder / f"table.{fmt}", render(doc, fmt))
+    for study in doc["suite"]["studies"]:
+        if any(r["run"]["study"] == study for r in doc["runs"]):
+            atomic_write_text(folder / f"table_{study}.tex", render(doc, "tex", studies=[study]))
+    atomic_write_text(folder / "orders.csv", orders_csv(doc))

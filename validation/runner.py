@@ -21,6 +21,7 @@ all ranks (an allgather of the status) so every rank records the same.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import time
@@ -28,38 +29,22 @@ from pathlib import Path
 
 import numpy as np
 
+from validation.flags import run_flags
 from validation.fingerprint import case_inputs, code_version, describe_change, run_inputs, run_key
 from validation.metrics import consistency_metrics, count_violations, flow_metrics
 from validation.results import atomic_write_json, environment, read_json, write_results
+from validation.plots import interface_geometry
+from validation.progress import LOGGER, SuiteProgress
 from validation.schemes import SCHEMES
 
 __all__ = ["run_suite", "run_file_name"]
 
-log = logging.getLogger("advmcf")
+log = logging.getLogger(LOGGER)
 
 
 def run_file_name(run_id: str) -> str:
     """The file name of a run's record: its id with every character outside [A-Za-z0-9._=-] replaced."""
     return re.sub(r"[^A-Za-z0-9._=-]", "_", run_id.replace("/", "__")) + ".json"
-
-
-def _short(v):
-    return f"{v:.6g}" if isinstance(v, float) else str(v)
-
-
-class _Progress:
-    """Per-step progress for long runs: a log line on rank 0 at most every ``every`` seconds."""
-
-    def __init__(self, comm, prefix, every=5.0):
-        self.comm, self.prefix, self.every = comm, prefix, every
-        self.last = time.perf_counter()
-
-    def __call__(self, *args, **kwargs):
-        now = time.perf_counter()
-        if self.comm.rank == 0 and now - self.last > self.every:
-            self.last = now
-            info = ", ".join([_short(a) for a in args] + [f"{k}={_short(v)}" for k, v in kwargs.items()])
-            log.info("%s   ... %s", self.prefix, info)
 
 
 def _perturbed_disc_pair(centre, radius, amplitude, rng):
@@ -81,30 +66,6 @@ def _perturbed_disc_pair(centre, radius, amplitude, rng):
     return out
 
 
-def _geometry(phi, case, reference, t):
-    """Arrays for the interface figure (2D; rank 0 gets them, others None): see :mod:`validation.plots`."""
-    from meshes.interface import interface
-
-    if case.dim != 2:
-        return None
-    msh = phi.function_space.mesh
-    gathered = interface(phi).gathered()
-    geo = {"interface": np.asarray(getattr(gathered, "simplices", gathered))}
-    if case.domain is not None:
-        geo["domain"] = np.asarray(case.domain)
-    imap = msh.topology.index_map(msh.topology.dim)
-    if imap.size_global <= 50000:
-        cells = msh.geometry.x[msh.geometry.dofmaps[0][: imap.size_local]][:, :, :2]
-        parts = msh.comm.gather(cells, root=0)
-        if msh.comm.rank == 0:
-            geo["cells"] = np.concatenate(parts)
-    if reference.radius is not None and float(reference.radius(t)) > 0:
-        c, _ = case._radial_centre()
-        theta = np.linspace(0, 2 * np.pi, 256, endpoint=False)
-        geo["exact"] = c + float(reference.radius(t)) * np.stack([np.cos(theta), np.sin(theta)], axis=1)
-    return geo if msh.comm.rank == 0 else None
-
-
 def _save_npz(path, arrays):
     """np.savez to a temporary file, then rename (atomic)."""
     tmp = path.with_name(f".{path.name}.tmp.npz")
@@ -114,7 +75,8 @@ def _save_npz(path, arrays):
 
 def _execute(spec, suite, comm, schemes, progress):
     """Run one spec; returns (metrics, ratios, reference label, mesh stats, timings, steps, geometry,
-    evolutions): ``evolutions`` maps a label to each :class:`~meshes.evolution.Evolution` worth saving."""
+    evolutions, flags): ``evolutions`` maps a label to each :class:`~meshes.evolution.Evolution` worth
+    saving, ``flags`` are :func:`validation.flags.run_flags`."""
     from meshes.sets import level_set
     from meshes.stats import mesh_stats
 
@@ -168,10 +130,12 @@ def _execute(spec, suite, comm, schemes, progress):
             metrics = consistency_metrics(evolution.sets[-1], case, spec.tau)
         else:
             metrics = flow_metrics(evolution, case, reference)
-        geometry = _geometry(evolution.sets[-1], case, reference, float(evolution.times[-1]))
+        geometry = interface_geometry(evolution.sets[-1], case, reference, float(evolution.times[-1]),
+                                      stats.h_max)
     t3 = time.perf_counter()
     h = stats.h_max
-    uses_eps = schemes[spec.scheme].uses_eps or schemes.get(dict(spec.extra).get("versus"), scheme).uses_eps
+    used = [scheme, schemes.get(dict(spec.extra).get("versus"), scheme)]
+    uses_eps = any(s.uses_eps for s in used)
     ratios = {"h_over_eps": h / spec.eps if uses_eps else float("nan"),
               "h_over_tau_V": h / (spec.tau * reference.speed) if reference.speed > 0 else float("nan")}
     mesh = {"h_min": stats.h_min, "h_max": stats.h_max,
@@ -180,7 +144,8 @@ def _execute(spec, suite, comm, schemes, progress):
     label = {"one_step": "analytic V = -κ - ∂_ν log ρ on the exact initial boundary",
              "comparison": "comparison principle (the theorem: 0 violations)",
              "versus": "the two schemes against each other"}.get(spec.kind, reference.label)
-    return metrics, ratios, label, mesh, timings, steps, geometry, evolutions
+    flags = run_flags(spec, metrics, ratios, reference, evolutions, any(s.vertex_sets for s in used))
+    return metrics, ratios, label, mesh, timings, steps, geometry, evolutions, flags
 
 
 def _write_vtx(out: Path, spec, evolutions):
@@ -220,11 +185,28 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
     """
     from meshes.stack import options_database
 
-    with options_database(suite.petsc_options):
-        return _run_suite(suite, out_dir, comm, resume, schemes, stop_after, vtx)
+    works = [_expected_steps(spec) * _cells_per_unit(suite.cases[spec.case], spec.h) for spec in suite.runs]
+    progress = SuiteProgress(comm, works)
+    try:
+        with options_database(suite.petsc_options):
+            return _run_suite(suite, out_dir, comm, resume, schemes, stop_after, vtx, progress)
+    finally:
+        progress.close()
 
 
-def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, vtx):
+def _expected_steps(spec) -> int:
+    """The number of time steps a run makes unless its set vanishes (all its flows together)."""
+    flows = {"versus": 2, "comparison": 2 * dict(spec.extra).get("pairs", 1)}.get(spec.kind, 1)
+    return flows * max(1, math.ceil(spec.T / spec.tau - 1e-9))
+
+
+def _cells_per_unit(case, h) -> float:
+    """(1/h)^d times the box volume: proportional to the number of cells of a run's mesh."""
+    vol = float(np.prod(np.subtract(case.domain[1], case.domain[0]))) if case.domain is not None else 1.0
+    return vol / h**case.dim
+
+
+def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, vtx, progress):
     schemes = SCHEMES if schemes is None else schemes
     out = Path(out_dir)
     runs_dir = out / "runs"
@@ -244,10 +226,11 @@ def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, vtx):
         key = run_key(inputs)
         old = comm.bcast(read_json(path) if (resume and comm.rank == 0) else None, root=0)
         if isinstance(old, dict):
-            if old.get("key") == key and old.get("status") == "ok":
+            if old.get("key") == key and old.get("status") in ("ok", "flagged"):
                 if comm.rank == 0:
                     log.info("%s: done before, skipped", prefix)
                 records.append(old)
+                progress.end_run(i)
                 continue
             if comm.rank == 0:
                 before = {"run": old.get("run"), **old["inputs"]} if isinstance(old.get("inputs"), dict) else None
@@ -257,11 +240,12 @@ def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, vtx):
         if stop_after is not None and computed >= stop_after:
             return {}
         if comm.rank == 0:
-            log.info("%s: running", prefix)
+            log.debug("%s: running", prefix)
+        progress.start_run(i, prefix, _expected_steps(spec))
         t0 = time.perf_counter()
         try:
-            metrics, ratios, ref, mesh, timings, steps, geometry, evolutions = _execute(
-                spec, suite, comm, schemes, _Progress(comm, prefix))
+            metrics, ratios, ref, mesh, timings, steps, geometry, evolutions, flags = _execute(
+                spec, suite, comm, schemes, progress)
             if vtx:
                 _write_vtx(out, spec, evolutions)
             outcome = None
@@ -272,13 +256,16 @@ def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, vtx):
         total = comm.allreduce(time.perf_counter() - t0, op=_max_op())
         if reason is None:
             timings["total"] = total
-            rec = _record(spec, key, inputs, "ok", reference=ref, mesh=mesh, metrics=metrics, ratios=ratios,
-                          timings=timings, steps=steps, file=path.name)
+            status = "flagged" if flags else "ok"
+            rec = _record(spec, key, inputs, status, reference=ref, mesh=mesh, metrics=metrics, ratios=ratios,
+                          timings=timings, steps=steps, file=path.name, flags=flags)
             if geometry is not None:
                 _save_npz(path.with_suffix(".npz"), geometry)
             if comm.rank == 0:
                 errs = ", ".join(f"{k}={v:.3e}" for k, v in metrics.items())
-                log.info("%s: ok in %.1f s (%s)", prefix, total, errs)
+                log.info("%s: %s in %.1f s (%s)", prefix, status, total, errs)
+                for f in flags:
+                    log.warning("%s: flagged %s: %s", prefix, f["code"], f["message"])
         else:
             rec = _record(spec, key, inputs, "failed", reason, timings={"total": total})
             if comm.rank == 0:
@@ -286,6 +273,7 @@ def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, vtx):
         if comm.rank == 0:
             atomic_write_json(path, rec)
         records.append(rec)
+        progress.end_run(i)
         computed += 1
     doc = {"schema": "advmcf.results/1",
            "suite": {"name": suite.name, "description": suite.description, "source": suite.source,

@@ -24,7 +24,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Scheme", "SCHEMES", "scheme_label"]
+__all__ = ["Scheme", "SCHEMES", "scheme_label", "scheme_title"]
 
 
 def _int_at_least(lo):
@@ -43,13 +43,21 @@ def _one_of(*values):
 
 @dataclass(frozen=True)
 class Scheme:
-    """A named scheme: its runner, its option validators and whether it uses ε."""
+    """A named scheme: its runner, its option validators and whether it uses ε.
+
+    ``vertex_sets``: its sets move through mesh vertices, so a step that moves
+    the boundary by less than a cell can pin it (flagged when h/(τ|V|) ≥ 1,
+    :mod:`validation.flags`).  ``title``: its name in figures, as papers
+    call it.
+    """
 
     name: str
     run: Callable
     options: dict
     uses_eps: bool
     needs_smooth_2d: bool = False
+    vertex_sets: bool = False
+    title: str = ""
 
 
 def _level_set(case, phi0, eps, tau, T, options, output_times, progress):
@@ -85,10 +93,13 @@ def _parametric(case, phi0, eps, tau, T, options, output_times, progress):
 #: The built-in schemes by name.
 SCHEMES = {
     "level_set": Scheme("level_set", _level_set,
-                        {"degree": _int_at_least(1), "redistance_every": _int_at_least(0)}, False),
-    "parametric": Scheme("parametric", _parametric, {}, False, needs_smooth_2d=True),
+                        {"degree": _int_at_least(1), "redistance_every": _int_at_least(0)}, False,
+                        title="level-set FEM"),
+    "parametric": Scheme("parametric", _parametric, {}, False, needs_smooth_2d=True,
+                         title="parametric FEM (BGN)"),
     "nonlocal": Scheme("nonlocal", _nonlocal,
-                       {"p": _one_of(0, 1), "selection": _one_of("minimal", "maximal")}, True),
+                       {"p": _one_of(0, 1), "selection": _one_of("minimal", "maximal")}, True,
+                       vertex_sets=True, title="adversarial scheme"),
 }
 
 
@@ -97,3 +108,21 @@ def scheme_label(name: str, options: dict) -> str:
     if not options:
         return name
     return name + "(" + ",".join(f"{k}={v}" for k, v in sorted(options.items())) + ")"
+
+
+def scheme_title(name: str, options: dict) -> str:
+    """A scheme's name for figures: its :attr:`Scheme.title` and its options in words, e.g.
+    ``adversarial scheme, p = 0, maximal minimizer``."""
+    scheme = SCHEMES.get(name)
+    title = scheme.title if scheme is not None and scheme.title else name.replace("_", " ")
+    words = []
+    for key, value in sorted(options.items()):
+        if key == "selection":
+            words.append(f"{value} minimizer")
+        elif key == "degree":
+            words.append(f"P{value}")
+        elif key == "redistance_every":
+            words.append(f"redistanced every {value} steps" if value else "no redistancing")
+        else:
+            words.append(f"{key} = {value}")
+    return ", ".join([title] + words)

@@ -165,3 +165,50 @@ def test_failed_run_is_recorded_and_suite_goes_on(tmp_path):
     assert doc["runs"][2]["reason"] == "FloatingPointError: diverged at eps = 0.01"
     table = (out / "table.md").read_text()
     assert "failed" in table and "diverged at eps = 0.01" in table
+
+
+def _vanish(case, phi0, eps, tau, T, options, output_times, progress):
+    """A scheme whose set is empty after its first step (the reference survives to T)."""
+    from meshes.evolution import Evolution
+
+    empty = phi0.copy()
+    empty.x.array[:] = 1.0
+    return Evolution(list(output_times), [phi0.copy()] + [empty.copy() for _ in output_times[1:]],
+                     [{"t": tau}], tau, "vanish")
+
+
+SCHEMES_F = dict(SCHEMES_T, vanish=Scheme("vanish", _vanish, {}, True),
+                 pinning=Scheme("pinning", _exact, {}, True, vertex_sets=True))
+
+
+@pytest.mark.parallel([1, 2])
+def test_degenerate_runs_are_flagged_not_ok(tmp_path):
+    """Extinction long before the reference's, NaN metrics and h/(τ|V|) ≥ 1 for a vertex-set scheme give
+    status 'flagged', a marker and a footnote in the table, and no observed order through them."""
+    comm = MPI.COMM_WORLD
+    text = (SUITE.replace('schemes = ["exact"]', 'schemes = ["vanish", "pinning"]')
+            .replace('path = "diagonal"', 'path = "eps_to_zero"\ntau = 0.004'))
+    out = _shared_dir(tmp_path, comm) / "out"
+    path = _shared_dir(tmp_path, comm) / "suite.toml"
+    if comm.rank == 0:
+        path.write_text(text)
+    comm.barrier()
+    doc = run_suite(load_suite(path, SCHEMES_F), out, comm, schemes=SCHEMES_F)
+    vanish = [r for r in doc["runs"] if r["run"]["scheme"] == "vanish"]
+    assert [r["status"] for r in vanish] == ["flagged"] * 3
+    for r in vanish:
+        codes = [f["code"] for f in r["flags"]]
+        assert codes == ["extinct_early", "nan_metric"], codes
+        assert "hausdorff" in r["flags"][1]["message"]
+    pinning = [r for r in doc["runs"] if r["run"]["scheme"] == "pinning"]
+    ratios = [r["ratios"]["h_over_tau_V"] for r in pinning]  # h/(tau |V|) = (eps/2)/(0.004/0.4) = 50 eps
+    assert np.allclose(ratios, [2.0, 1.0, 0.5], rtol=0.02), ratios
+    assert [r["status"] for r in pinning] == ["flagged", "flagged", "ok"]
+    assert all(r["flags"][0]["code"] == "pinned" for r in pinning[:2])
+    table = (out / "table.md").read_text()
+    assert table.count("| vanish (") == 3 and table.count("| pinning (") == 2
+    assert "pinned: h/(τ|V|) = 2 ≥ 1" in table and "extinct_early: the set vanished at t = 0.004" in table
+    ls = [line for line in table.splitlines() if "least-squares order" in line]
+    assert all("| 1." not in line and "| 2." not in line for line in ls), ls  # < 2 usable rows: no order
+    csv_rows = (out / "table.csv").read_text().splitlines()
+    assert sum(",flagged," in row for row in csv_rows) == 5

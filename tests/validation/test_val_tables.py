@@ -9,7 +9,7 @@ import pytest
 
 from validation.plots import plot_all
 from validation.results import atomic_write_json, load_results
-from validation.tables import render, study_tables
+from validation.tables import column_keys, orders_csv, render, study_tables
 
 
 def _run(study, path, label, eps, tau, metrics, status="ok", group=None, param="eps"):
@@ -57,13 +57,70 @@ def test_tex_is_booktabs_and_escaped():
     assert r"$h/\varepsilon$" in tex and "_" not in tex.replace(r"\_", "").split("tabular")[1]
 
 
-def test_csv_has_order_columns():
+def test_csv_is_tidy_and_orders_have_their_own_file():
     rows = list(csv.DictReader(io.StringIO(render(_doc(), "csv"))))
-    assert {"radius_error", "radius_error_order", "eps", "tau", "h_over_eps", "h_over_tau_V"} <= set(rows[0])
-    a = [r for r in rows if r["study"] == "diag" and r["scheme"] == "A"]
-    assert float(a[1]["radius_error_order"]) == pytest.approx(1.0)
+    assert len(rows) == len(_doc()["runs"])  # one row per run, no least-squares rows
+    assert {"radius_error", "eps", "tau", "h_over_eps", "h_over_tau_V", "status", "flags"} <= set(rows[0])
+    assert not any(k.endswith("_order") for k in rows[0])
     grid = [r for r in rows if r["study"] == "grid" and r["status"] == "ok"]
     assert len(grid) == 6
+    orders = list(csv.DictReader(io.StringIO(orders_csv(_doc()))))
+    a = [o for o in orders if o["study"] == "diag" and o["scheme"] == "A" and o["metric"] == "radius_error"]
+    assert [o["kind"] for o in a] == ["pairwise"] * 3 + ["least_squares"]
+    assert all(float(o["order"]) == pytest.approx(1.0) for o in a)
+    assert (a[0]["coarse"], a[0]["fine"], a[-1]["coarse"], a[-1]["fine"]) == ("0.08", "0.04", "0.08", "0.01")
+    g = {o["group"] for o in orders if o["study"] == "grid"}
+    assert g == {"tau=0.02", "tau=0.01"}
+
+
+def _flagged_doc():
+    doc = _doc()
+    run = next(r for r in doc["runs"] if r["run"]["scheme"] == "A" and r["run"]["eps"] == 0.08)
+    run["status"] = "flagged"
+    run["metrics"]["radius_error"] = 50.0  # a degenerate value that would spoil the orders
+    run["flags"] = [{"code": "pinned", "message": "h/(τ|V|) = 2 ≥ 1: a step moves the boundary by less than a cell"}]
+    return doc
+
+
+def test_flagged_rows_get_a_marker_and_a_footnote_and_no_order():
+    doc = _flagged_doc()
+    diag = study_tables(doc)[0]
+    a = [r for r in diag["rows"] if r["scheme"] == "A"]
+    assert a[0]["marker"] == "a" and np.isnan(a[1]["radius_error_order"])  # no order through the flagged row
+    assert np.allclose([r["radius_error_order"] for r in a[2:]], 1.0)
+    ls = next(r for r in diag["rows"] if r["ls"])
+    assert ls["radius_error_order"] == pytest.approx(1.0)  # fitted over the unflagged rows only
+    md = render(doc, "md")
+    assert "| A (a) |" in md and "(a) `diag/A/eps=0.08/tau=0.08`: pinned: h/(τ|V|) = 2" in md
+    tex = render(doc, "tex")
+    assert r"A\textsuperscript{a}" in tex and r"\textsuperscript{a}~pinned: $h$" not in tex
+    assert r"\textsuperscript{a}~pinned: h/($\tau$$|V|$) = 2 $\geq$ 1" in tex
+    rows = list(csv.DictReader(io.StringIO(render(doc, "csv"))))
+    assert [r["flags"] for r in rows if r["status"] == "flagged"] == ["pinned"]
+
+
+def test_tex_numbers_are_siunitx_and_minus_signs_are_real():
+    doc = _doc()
+    for r in doc["runs"]:
+        if r["run"]["scheme"] == "B" and r["status"] == "ok":
+            r["metrics"]["symdiff_rho"] = 1.0 / r["run"]["eps"]  # order -1
+    tex = render(doc, "tex", studies=["diag"])
+    assert tex.count(r"\begin{tabular}") == 1
+    assert "S[table-format=1.3e-1]" in tex  # errors such as 2.400e-01
+    assert "S[table-format=-1.2]" in tex  # orders, one of them negative
+    assert " & -1.00 " in tex or " & -1.00 \\\\" in tex  # siunitx prints the minus sign
+    assert "{failed}" in tex and "{--}" in tex
+    md = render(doc, "md")
+    assert "| \u22121.00 |" in md and "| -1.00 |" not in md
+
+
+def test_columns_choose_and_order():
+    md = render(_doc(), "md", columns=["scheme", "eps", "radius_error", "radius_error_order"])
+    head = md.splitlines()[4]
+    assert head == "| scheme | ε | radius err | order |", head
+    with pytest.raises(ValueError, match="columns: unknown column 'radius'"):
+        render(_doc(), "md", columns=["radius"])
+    assert "scheme" in column_keys(_doc()) and "symdiff_rho_order" in column_keys(_doc())
 
 
 def test_bad_format():
@@ -77,10 +134,15 @@ def test_plots_and_cli_table(tmp_path, capsys):
     atomic_write_json(tmp_path / "results.json", _doc())
     paths = plot_all(tmp_path)
     names = sorted(p.name for p in paths)
-    assert names == ["convergence_diag.png", "convergence_grid.png", "heatmap_grid_A.png"], names
+    assert names == ["convergence_diag.pdf", "convergence_diag.png", "convergence_grid.pdf", "convergence_grid.png",
+                     "heatmap_grid_A.pdf", "heatmap_grid_A.png"], names
     assert all(p.stat().st_size > 1000 for p in paths)
     assert main(["table", str(tmp_path), "--format", "csv"]) == 0
     assert capsys.readouterr().out == render(load_results(tmp_path), "csv")
+    assert main(["table", str(tmp_path), "-o", str(tmp_path / "t.tex"), "--study", "diag"]) == 0
+    assert (tmp_path / "t.tex").read_text() == render(load_results(tmp_path), "tex", studies=["diag"])
+    assert main(["table", str(tmp_path), "--columns", "scheme,eps,bogus"]) == 2
+    assert "columns: unknown column 'bogus'" in capsys.readouterr().err
     assert main(["table", str(tmp_path / "nowhere")]) == 2
     assert "not an advmcf results file" in capsys.readouterr().err
 
