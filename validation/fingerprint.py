@@ -3,8 +3,10 @@ r"""What determines a run, and its hash: the key ``--resume`` matches records by
 A run's result depends on its parameters (scheme, options, ε, τ, h, T, study
 kind and extras), on its case as resolved (the case's TOML table: density,
 domain, initial set, T, and the resolved reference), on the *contents* of a
-mesh file (not its name), and on the code that computes it (advmcf's own
-sources and the versions of the libraries it calls).  :func:`run_inputs`
+mesh file (not its name), on the PETSc options in effect (command line,
+``PETSC_OPTIONS``, the suite's ``[petsc_options]``; monitors and viewers
+left out), and on the code that computes it (advmcf's own sources and the
+versions of the libraries it calls).  :func:`run_inputs`
 collects all of it as plain JSON data and :func:`run_key` hashes it
 (SHA-256 of the canonical JSON), so a record is reused only when every one of
 them is unchanged; :func:`describe_change` names what differs, in one line.
@@ -15,10 +17,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["file_sha256", "mesh_file_sha256", "code_version", "case_inputs", "run_inputs", "run_key", "describe_change"]
+__all__ = ["file_sha256", "mesh_file_sha256", "code_version", "case_inputs", "petsc_inputs", "run_inputs",
+           "run_key", "describe_change"]
 
 #: The packages advmcf calls whose versions can change a number.
 _DEPENDENCIES = ("numpy", "scipy", "fenics-dolfinx", "fenics-basix", "fenics-ffcx", "fenics-ufl", "petsc4py",
@@ -87,9 +91,22 @@ def case_inputs(case) -> dict:
     return {"table": table, "reference": case.reference_kind}
 
 
-def run_inputs(spec, case: dict, code: dict) -> dict:
-    """Everything that determines a run: ``spec.as_dict()``, :func:`case_inputs` and :func:`code_version`."""
-    return json.loads(json.dumps({"run": spec.as_dict(), "case": case, "code": code}))
+#: PETSc options that only report (they cannot change a number), left out of the inputs.
+_REPORTING = re.compile(r"(^|_)(monitor|view|converged_reason|log_view|options_left|help|info)")
+
+
+def petsc_inputs() -> dict:
+    """The PETSc options database as it stands (name -> value), without reporting-only options."""
+    from petsc4py import PETSc
+
+    return {k: str(v) for k, v in sorted(PETSc.Options().getAll().items()) if not _REPORTING.search(k)}
+
+
+def run_inputs(spec, case: dict, code: dict, petsc: dict | None = None) -> dict:
+    """Everything that determines a run: ``spec.as_dict()``, :func:`case_inputs`, :func:`petsc_inputs`
+    and :func:`code_version`."""
+    return json.loads(json.dumps({"run": spec.as_dict(), "case": case, "petsc_options": petsc or {},
+                                  "code": code}))
 
 
 def run_key(inputs: dict) -> str:

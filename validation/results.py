@@ -13,6 +13,7 @@ Schema ``advmcf.results/1``::
                  "eps", "tau", "h", "T", "param", "group", "extra"},
          "key": SHA-256 of everything that determines the run (validation.fingerprint),
          "inputs": {"case" (TOML table, mesh file SHA-256, resolved reference),
+                    "petsc_options" (the options database, monitors and viewers left out),
                     "code" (advmcf version, sources SHA-256, library versions)},
          "status": "ok" | "failed",
          "reason": null | "one line",

@@ -30,7 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from validation.flags import run_flags
-from validation.fingerprint import case_inputs, code_version, describe_change, run_inputs, run_key
+from validation.fingerprint import (case_inputs, code_version, describe_change, petsc_inputs, run_inputs,
+                                    run_key)
 from validation.metrics import consistency_metrics, count_violations, flow_metrics
 from validation.results import atomic_write_json, environment, read_json, write_results
 from validation.plots import interface_geometry
@@ -215,14 +216,14 @@ def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, vtx, progress)
         atomic_write_json(out / "suite.json", {"name": suite.name, "source": suite.source})
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     # what determines the runs besides their parameters (rank 0 reads the mesh files)
-    cases, code = comm.bcast((({name: case_inputs(c) for name, c in suite.cases.items()}, code_version())
-                              if comm.rank == 0 else None), root=0)
+    cases, code, petsc = comm.bcast((({name: case_inputs(c) for name, c in suite.cases.items()},
+                                      code_version(), petsc_inputs()) if comm.rank == 0 else None), root=0)
     records, computed = [], 0
     n = len(suite.runs)
     for i, spec in enumerate(suite.runs):
         path = runs_dir / run_file_name(spec.id)
         prefix = f"[{i + 1}/{n}] {spec.id}"
-        inputs = run_inputs(spec, cases[spec.case], code)
+        inputs = run_inputs(spec, cases[spec.case], code, petsc)
         key = run_key(inputs)
         old = comm.bcast(read_json(path) if (resume and comm.rank == 0) else None, root=0)
         if isinstance(old, dict):

@@ -111,7 +111,8 @@ def _resume_after(base, caplog, old_text, new_text, expect_calls, expect_log):
     ("domain = [[-1.0, -1.0], [1.0, 1.0]]", "domain = [[-1.0, -1.0], [1.2, 1.0]]", "case.table.domain"),
     ("T = 0.2", "T = 0.3", "run.T 0.2 -> 0.3"),
     ("T = 0.2", 'T = 0.2\nreference = "none"', "case.reference 'radial_ode' -> 'none'"),
-    ("tag = 1", "tag = 2", None),  # options are part of the run id: a new record
+    ("tag = 1", "tag = 2", None),
+    ("[[studies]]", '[petsc_options]\nlevel_set_ksp_rtol = 1e-6\n\n[[studies]]', "petsc_options.level_set_ksp_rtol"),  # options are part of the run id: a new record
 ])
 def test_changed_case_or_scheme_is_recomputed(base, caplog, old, new, field):
     assert old in SUITE
