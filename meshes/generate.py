@@ -1,16 +1,143 @@
-"""Meshes: structured boxes (triangles in 2D, tetrahedra in 3D) and unstructured gmsh meshes."""
+"""Meshes: structured boxes (triangles in 2D, tetrahedra in 3D) and unstructured gmsh meshes.
+
+:func:`box_plan` says what :func:`box` would make (vertex count, h_max and
+the vertices themselves, in chunks) without making it, so that checks on the
+mesh's vertices run before any mesh exists; :func:`check_mesh_size` refuses
+a mesh that cannot fit in this machine's memory, with the estimate.
+"""
 
 from __future__ import annotations
 
 import math
+import os
+from dataclasses import dataclass
+from typing import Callable, Iterator
 
 import dolfinx
 import numpy as np
 from mpi4py import MPI
 
+from meshes import checks
 from meshes.mpi import on_root
 
-__all__ = ["box", "box_family", "gmsh_mesh"]
+__all__ = ["box", "box_plan", "gmsh_mesh", "MeshPlan", "check_mesh_size", "BYTES_PER_VERTEX"]
+
+#: A lower bound of the memory a run needs per mesh vertex (all ranks together): the level-set
+#: step measured 920 bytes per vertex in 2D (benchmarks/fem_mcf_step.py, 131k -> 525k vertices).
+BYTES_PER_VERTEX = 500
+_MAX_INDEX = 2**31 - 1  # PETSc's 32-bit indices (the dolfinx-solver-real wheel)
+
+
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 2**63
+
+
+def check_mesh_size(num_vertices: float, what: str, name: str = "h") -> None:
+    """ValueError naming ``name`` when a mesh of ``num_vertices`` (an estimate will do) cannot fit in
+    this machine's memory at :data:`BYTES_PER_VERTEX`, or exceeds PETSc's 32-bit index range."""
+    need, have = num_vertices * BYTES_PER_VERTEX, _physical_memory()
+    if need > have or num_vertices > _MAX_INDEX:
+        raise ValueError(f"{name}: {what} would have {num_vertices:.3g} vertices (at least {need / 2**30:.3g} GiB "
+                         f"at {BYTES_PER_VERTEX} bytes per vertex; this machine has {have / 2**30:.3g} GiB"
+                         f"{', and PETSc indices are 32-bit' if num_vertices > _MAX_INDEX else ''}): "
+                         f"choose a larger {name}")
+
+
+@dataclass(frozen=True)
+class MeshPlan:
+    """What a mesh is or will be, without making it: dimension, vertex count, h_max, vertices.
+
+    Attributes:
+        gdim: the space dimension.
+        num_vertices: the global number of vertices.
+        h_max: the longest edge (as :func:`meshes.stats.mesh_stats` measures it, to round-off).
+        chunks: ``chunks()`` yields the vertex coordinates in blocks of shape ``(3, k)``.
+    """
+
+    gdim: int
+    num_vertices: int
+    h_max: float
+    chunks: Callable[[], Iterator[np.ndarray]]
+
+    @classmethod
+    def of_mesh(cls, msh: dolfinx.mesh.Mesh) -> "MeshPlan":
+        """The plan of a mesh made on one rank (``MPI.COMM_SELF``): its own vertices and h_max."""
+        from meshes.stats import mesh_stats
+
+        if msh.comm.size != 1:
+            raise ValueError("MeshPlan.of_mesh: needs a mesh on one rank (MPI.COMM_SELF)")
+        s = mesh_stats(msh)
+        x = np.array(msh.geometry.x.T)
+        return cls(msh.geometry.dim, s.num_vertices, s.h_max, lambda: iter([x]))
+
+
+def _box_counts(lo, hi, h, n) -> list[int]:
+    """Cells per axis: ``n`` (an int or one per axis), or ceil((upper_i - lower_i)/h)."""
+    if (h is None) == (n is None):
+        raise ValueError("box: give exactly one of h (cell size) or n (cell counts)")
+    if h is not None:
+        h = checks.positive("box: h", h)
+        counts = [max(1, math.ceil((b - a) / h - 1e-9)) for a, b in zip(lo, hi)]
+    elif np.ndim(n) == 0:
+        counts = [checks.integer("box: n", n, minimum=1)] * lo.size
+    else:
+        counts = [checks.integer("box: n", k, minimum=1) for k in n]
+    if len(counts) != lo.size:
+        raise ValueError(f"box: need one cell count per axis ({lo.size}), got {n}")
+    return counts
+
+
+def _box_args(lower, upper, h, n):
+    lo, hi = checks.point("box: lower", lower), checks.point("box: upper", upper)
+    if lo.shape != hi.shape:
+        raise ValueError(f"box: lower and upper must have the same number of coordinates, got {lower}, {upper}")
+    if np.any(hi <= lo):
+        raise ValueError(f"box: need lower < upper componentwise, got {lower}, {upper}")
+    counts = _box_counts(lo, hi, h, n)
+    return lo, hi, counts
+
+
+def _box_num_vertices(counts, diagonal) -> int:
+    grid = math.prod(k + 1 for k in counts)
+    return grid + (math.prod(counts) if len(counts) == 2 and diagonal == "crossed" else 0)
+
+
+def box_plan(lower, upper, h: float | None = None, n=None, diagonal: str = "crossed",
+             chunk: int = 1 << 18) -> MeshPlan:
+    r"""The :class:`MeshPlan` of ``box(comm, lower, upper, h, n, diagonal)``, without making it.
+
+    The vertices are DOLFINx's: :math:`x = l + \Delta\,i` on the grid
+    (:math:`\Delta = (u - l)/n` per axis) and, for the crossed 2D mesh, the
+    cell centres :math:`l + \Delta\,(i + 1/2)`, computed the same way (so
+    bitwise the same numbers).  h_max is the longest edge: the largest
+    spacing for the crossed 2D mesh (its half-diagonals are shorter), the
+    cell diagonal :math:`|\Delta|` for the other 2D diagonals and in 3D.
+    """
+    lo, hi, counts = _box_args(lower, upper, h, n)
+    step = (hi - lo) / np.asarray(counts)
+    gdim = lo.size
+    crossed = gdim == 2 and diagonal == "crossed"
+    h_max = float(step.max() if crossed else np.linalg.norm(step))
+
+    def blocks(offset, sizes):
+        axes = [lo[i] + step[i] * (np.arange(sizes[i]) + offset) for i in range(gdim)]
+        rows = max(1, chunk // max(1, math.prod(sizes[1:])))
+        for start in range(0, sizes[0], rows):
+            grid = np.meshgrid(axes[0][start:start + rows], *axes[1:], indexing="ij")
+            x = np.zeros((3, grid[0].size))
+            for i, g in enumerate(grid):
+                x[i] = g.ravel()
+            yield x
+
+    def chunks():
+        yield from blocks(0.0, [k + 1 for k in counts])
+        if crossed:
+            yield from blocks(0.5, counts)
+
+    return MeshPlan(gdim, _box_num_vertices(counts, diagonal), h_max, chunks)
 
 
 def box(comm: MPI.Comm, lower, upper, h: float | None = None, n=None,
@@ -20,34 +147,19 @@ def box(comm: MPI.Comm, lower, upper, h: float | None = None, n=None,
     Give either ``h`` (the target cell size along each axis: the number of
     cells along axis i is ceil((upper_i - lower_i)/h)) or ``n`` (an int, or one
     count per axis).  In 2D ``diagonal`` is passed to DOLFINx ("crossed" gives
-    a mesh with the symmetries of the square).
+    a mesh with the symmetries of the square).  A box too fine for this
+    machine's memory is refused before DOLFINx allocates it
+    (:func:`check_mesh_size`).
     """
-    lo, hi = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
-    if lo.shape != hi.shape or lo.size not in (2, 3):
-        raise ValueError(f"box: lower and upper must both have 2 or 3 coordinates, got {lower}, {upper}")
-    if np.any(hi <= lo):
-        raise ValueError(f"box: need lower < upper componentwise, got {lower}, {upper}")
-    if (h is None) == (n is None):
-        raise ValueError("box: give exactly one of h (cell size) or n (cell counts)")
-    if h is not None:
-        if not h > 0:
-            raise ValueError(f"box: h must be positive, got {h}")
-        n = [max(1, math.ceil((b - a) / h - 1e-9)) for a, b in zip(lo, hi)]
-    n = [int(n)] * lo.size if np.isscalar(n) else [int(k) for k in n]
-    if len(n) != lo.size or min(n) < 1:
-        raise ValueError(f"box: need one positive cell count per axis, got {n}")
+    lo, hi, counts = _box_args(lower, upper, h, n)
+    checks.choice("box: diagonal", diagonal, ("crossed", "left", "right", "left_right", "right_left"))
+    check_mesh_size(_box_num_vertices(counts, diagonal), f"the box with {' x '.join(map(str, counts))} cells",
+                    "h" if h is not None else "n")
     if lo.size == 2:
         diag = getattr(dolfinx.mesh.DiagonalType, diagonal)
         return dolfinx.mesh.create_rectangle(
-            comm, [lo, hi], n, dolfinx.mesh.CellType.triangle, diagonal=diag)
-    return dolfinx.mesh.create_box(comm, [lo, hi], n, dolfinx.mesh.CellType.tetrahedron)
-
-
-def box_family(comm: MPI.Comm, lower, upper, h0: float, levels: int, **kwargs):
-    """Meshes of the box with h = h0, h0/2, ..., h0/2**(levels-1)."""
-    if levels < 1:
-        raise ValueError(f"box_family: levels must be >= 1, got {levels}")
-    return [box(comm, lower, upper, h=h0 / 2**k, **kwargs) for k in range(levels)]
+            comm, [lo, hi], counts, dolfinx.mesh.CellType.triangle, diagonal=diag)
+    return dolfinx.mesh.create_box(comm, [lo, hi], counts, dolfinx.mesh.CellType.tetrahedron)
 
 
 def _gmsh_model(kind: str, gdim: int, params: dict, h: float, band):

@@ -44,9 +44,40 @@ def level_set(msh_or_space, shape, name: str = "phi") -> fem.Function:
         msh_or_space: a mesh (the P1 space is made) or a P1 function space.
         shape: a callable ``sdf(x)``, ``x`` of shape ``(3, num_points)``,
             returning ``(num_points,)`` values, negative inside
-            (see :mod:`meshes.shapes`).
+            (see :mod:`meshes.shapes`).  A :class:`meshes.shapes.Shape` must
+            have the mesh's dimension.
+
+    Raises:
+        ValueError: one line, if ``msh_or_space`` is neither, the shape's
+            dimension is not the mesh's, or the shape does not return one
+            value (not NaN) per point (collective: raised on every rank).
     """
-    V = msh_or_space if isinstance(msh_or_space, fem.FunctionSpace) else p1_space(msh_or_space)
+    if isinstance(msh_or_space, fem.FunctionSpace):
+        V = msh_or_space
+    elif isinstance(msh_or_space, dolfinx.mesh.Mesh):
+        V = p1_space(msh_or_space)
+    else:
+        raise ValueError(f"level_set: the first argument must be a dolfinx mesh or a P1 function space, "
+                         f"got {type(msh_or_space).__name__}")
+    if not callable(shape):
+        raise ValueError(f"level_set: shape must be a callable sdf(x) (see meshes.shapes), got {shape!r}")
+    gdim = V.mesh.geometry.dim
+    dim = getattr(shape, "dim", None)
+    if dim is not None and dim != gdim:
+        raise ValueError(f"level_set: {shape!r} on a {gdim}D mesh: give the shape {gdim} coordinates")
+    x = vertex_coordinates(V).T
+    values = np.asarray(shape(x), dtype=float)
+    problem = None
+    if values.shape != (x.shape[1],):
+        problem = (f"level_set: shape returned values of shape {values.shape} for {x.shape[1]} points; "
+                   "it must map x of shape (3, n) to n values")
+    elif np.isnan(values).any():
+        j = int(np.argmax(np.isnan(values)))
+        problem = f"level_set: shape is NaN at the vertex ({', '.join(f'{c:g}' for c in x[:gdim, j])})"
+    # collective, so that a problem on one rank's vertices is raised on every rank
+    problem = next((p for p in V.mesh.comm.allgather(problem) if p is not None), None)
+    if problem is not None:
+        raise ValueError(problem)
     phi = fem.Function(V, name=name)
-    phi.x.array[:] = np.asarray(shape(vertex_coordinates(V).T), dtype=phi.x.array.dtype)
+    phi.x.array[:] = values
     return phi

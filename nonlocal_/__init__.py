@@ -8,6 +8,8 @@ nonlocal perimeter Per_ε with class densities ρ0 (outside, class 0) and ρ1
 - :func:`step`: one exact step (min-cut), minimal or maximal minimizer.
 - :func:`adversarial_flow`: the time loop, returning a
   :class:`meshes.evolution.Evolution`.
+- :func:`check_eps_resolution`: the one rule for ε against the mesh size,
+  ε/h_max ≥ :data:`MIN_EPS_OVER_H` (or more, as a suite asks).
 
 The name has a trailing underscore because ``nonlocal`` is a Python keyword.
 """
@@ -16,8 +18,9 @@ from mpi4py import MPI as _MPI  # noqa: F401  (loads MPI before dolfinx)
 
 import meshes  # noqa: F401  (first: prepares the DOLFINx stack, see meshes.stack)
 
+from ._checks import MIN_EPS_OVER_H, check_eps_resolution
 from .flow import adversarial_flow
 from .perimeter import perimeter, total_variation
 from .step import step
 
-__all__ = ["perimeter", "total_variation", "step", "adversarial_flow"]
+__all__ = ["perimeter", "total_variation", "step", "adversarial_flow", "check_eps_resolution", "MIN_EPS_OVER_H"]

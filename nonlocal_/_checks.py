@@ -7,37 +7,39 @@ outcome is broadcast with :func:`meshes.mpi.on_root`.
 
 from __future__ import annotations
 
-import math
+from meshes import checks
 
-__all__ = ["check_positive", "check_choice", "check_eps_for_mesh"]
+__all__ = ["check_positive", "check_choice", "check_eps_resolution", "check_eps_for_mesh", "MIN_EPS_OVER_H"]
 
-#: an ε-ball must span at least this many cells of the largest size h_max
-MIN_CELLS_ACROSS_BALL = 3.0
+#: The scheme's floor for ε/h_max: below it an ε-ball (diameter 2ε) spans fewer than 3 cells of
+#: the largest size and the discrete Per_ε is meaningless.  Suites ask for more (min_cells_per_eps).
+MIN_EPS_OVER_H = 1.5
 
 
 def check_positive(name: str, value) -> float:
-    """``value`` as a float; ValueError unless it is finite and > 0."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a positive number, got {value!r}") from None
-    if not (math.isfinite(v) and v > 0):
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return v
+    """``value`` as a float; ValueError unless it is a finite number > 0 (:func:`meshes.checks.positive`)."""
+    return checks.positive(name, value)
 
 
 def check_choice(name: str, value, choices) -> None:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}")
+    checks.choice(name, value, choices)
+
+
+def check_eps_resolution(eps: float, h_max: float, min_eps_over_h: float = MIN_EPS_OVER_H,
+                         name: str = "eps") -> None:
+    """The one ε-versus-mesh rule: ValueError unless ε/h_max ≥ max(``min_eps_over_h``, :data:`MIN_EPS_OVER_H`).
+
+    h_max is the mesh's longest edge (:func:`meshes.stats.mesh_stats`).
+    """
+    need = max(float(min_eps_over_h), MIN_EPS_OVER_H)
+    if eps < need * h_max * (1 - 1e-9):
+        raise ValueError(
+            f"{name} = {eps:g} is too small for the mesh (h_max = {h_max:.4g}): eps/h_max = {eps / h_max:.3g}, "
+            f"need >= {need:g}: take {name} >= {need * h_max:.4g} or a finer mesh")
 
 
 def check_eps_for_mesh(eps: float, msh) -> None:
-    """ValueError when an ε-ball (diameter 2ε) spans fewer than 3 cells of size h_max."""
+    """:func:`check_eps_resolution` of ε on ``msh`` at the scheme's floor."""
     from meshes.stats import mesh_stats
 
-    h_max = mesh_stats(msh).h_max
-    if 2.0 * eps < MIN_CELLS_ACROSS_BALL * h_max:
-        raise ValueError(
-            f"eps = {eps:g} is too small for the mesh (h_max = {h_max:g}): an eps-ball must span "
-            f"at least {MIN_CELLS_ACROSS_BALL:g} cells, so take eps >= {MIN_CELLS_ACROSS_BALL * h_max / 2:g} "
-            "or refine the mesh")
+    check_eps_resolution(eps, mesh_stats(msh).h_max)

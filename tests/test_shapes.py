@@ -58,7 +58,7 @@ def test_half_space_and_ball():
 
 @pytest.mark.parametrize("make, match", [
     (lambda: shapes.disc([0, 0], -1.0), "radius"),
-    (lambda: shapes.ellipse([0, 0], [1.0, 0.0]), "semi-axes"),
+    (lambda: shapes.ellipse([0, 0], [1.0, 0.0]), "semi_axes"),
     (lambda: shapes.rectangle([0, 0], [0, 1]), "lower < upper"),
     (lambda: shapes.flower([0, 0], 1.0, 1.5, 3), "amplitude"),
     (lambda: shapes.dumbbell([-1, 0], [1, 0], 0.3, 0.5), "neck_half_width"),

@@ -87,19 +87,43 @@ class Case:
     spec: dict = field(default_factory=dict)
 
     def mesh(self, comm, h: float):
-        """The case's mesh: the box at cell size ``h``, or the mesh file (``h`` ignored)."""
+        """The case's mesh: the box at cell size ``h``, or the mesh file (``h`` ignored; its
+        dimension checked against ``dim``)."""
         if self.mesh_file is not None:
             from meshes.io import read_mesh
 
-            return read_mesh(comm, self.mesh_file)
+            return read_mesh(comm, self.mesh_file, gdim=self.dim)
         from meshes.generate import box
 
         return box(comm, self.domain[0], self.domain[1], h=h)
+
+    def plan(self, h: float | None):
+        """The :class:`meshes.generate.MeshPlan` of :meth:`mesh` (vertices and h_max without a mesh
+        for the box; the mesh file read once on this rank alone)."""
+        plans = self.__dict__.setdefault("_plans", {})
+        key = None if self.mesh_file is not None else h
+        if key not in plans:
+            if self.mesh_file is not None:
+                from mpi4py import MPI
+
+                from meshes.generate import MeshPlan
+
+                plans[key] = MeshPlan.of_mesh(self.mesh(MPI.COMM_SELF, None))
+            else:
+                from meshes.generate import box_plan
+
+                plans[key] = box_plan(self.domain[0], self.domain[1], h=h)
+        return plans[key]
 
     def shape(self):
         """The initial shape as a signed-distance callable (not for ``bayes``)."""
         kwargs = {k: v for k, v in self.initial.items() if k != "shape"}
         return getattr(shapes, self.initial["shape"])(**kwargs)
+
+    def initial_indicator(self):
+        r"""A callable negative exactly on the initial set: the shape's signed distance, or
+        :math:`\logho_0 - \logho_1` for ``bayes``."""
+        return self.density.log_ratio if self.initial["shape"] == "bayes" else self.shape()
 
     def initial_level_set(self, msh):
         r"""The P1 level set of the initial set on ``msh``.
@@ -110,11 +134,12 @@ class Case:
         """
         from meshes.sets import level_set
 
+        phi = level_set(msh, self.initial_indicator())
         if self.initial["shape"] == "bayes":
             from meshes.distance import signed_distance
 
-            return signed_distance(level_set(msh, self.density.log_ratio))
-        return level_set(msh, self.shape())
+            return signed_distance(phi)
+        return phi
 
     def boundary(self):
         """The exact smooth initial boundary (:mod:`validation.boundaries`), or None."""
@@ -335,6 +360,13 @@ def make_case(spec: dict, base_dir: Path | None = None) -> Case:
     if ref not in REFERENCES:
         raise ValueError(f"reference = {ref!r}: unknown (known: {', '.join(REFERENCES)})")
     case = Case(name, dim, float(T), density, dict(spec["initial"]), ref, domain, mesh_file, dict(spec))
+    if mesh_file is not None:
+        from meshes.io import MeshFileError
+
+        try:
+            case.plan(None)  # reads the file: it parses, holds simplices, and has dimension dim
+        except MeshFileError as err:
+            raise ValueError(f"mesh = {spec['mesh']!r}: {err}") from None
     applicable = case.applicable_references()
     if ref == "auto":
         case.reference_kind = next(k for k in applicable if k != "disc_recursion")

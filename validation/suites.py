@@ -23,7 +23,7 @@ A suite is a TOML file (read with :mod:`tomllib`) with three parts::
     eps = [0.2, 0.1, 0.05]        # a list, or one number for tau_to_zero
     # tau = 0.01                  # one number (eps_to_zero) or a list (tau_to_zero, grid); never for diagonal
     h = "eps/8"                   # a number, or an expression in eps and tau
-    min_cells_per_eps = 4         # the ε-ball must be at least this many cells wide
+    min_cells_per_eps = 4         # ε/h_max must be at least this (h_max the mesh's longest edge)
 
 Refinement paths: ``diagonal`` τ = ε (the paper's scheme); ``eps_to_zero``
 τ fixed, ε over the list; ``tau_to_zero`` ε fixed, τ over the list; ``grid``
@@ -51,10 +51,12 @@ They apply while the suite runs, except where the command line or
 ``PETSC_OPTIONS`` set the same option (those win).
 
 Everything is checked before anything runs: unknown keys, wrong types and
-impossible values (ε ≤ 0, τ ≤ 0, T ≤ 0, h ≤ 0, an ε-ball narrower than
-``min_cells_per_eps`` cells, a density not positive on the mesh vertices, a
-missing mesh file, a scheme that does not apply) raise :class:`SuiteError`
-with one line naming the key and the reason.
+impossible values (ε ≤ 0, τ ≤ 0, T ≤ 0, h ≤ 0, a missing mesh file or one of
+the other dimension, a scheme that does not apply), and on the vertices of
+each run's actual mesh (:mod:`validation.mesh_checks`): ε/h_max below
+``min_cells_per_eps``, a density not positive, an initial set that is empty
+or covers the mesh, a box too fine for memory.  Each raises
+:class:`SuiteError` with one line naming the key and the reason.
 """
 
 from __future__ import annotations
@@ -67,17 +69,17 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
 
+from meshes.generate import check_mesh_size
 from validation.cases import Case, make_case
 from validation.expressions import Expression
+from validation.mesh_checks import check_densities, check_eps_resolution, check_initial_set
 from validation.schemes import SCHEMES, scheme_label
 
 __all__ = ["SuiteError", "Suite", "RunSpec", "load_suite", "builtin_suites", "PATHS", "KINDS"]
 
 PATHS = ("diagonal", "eps_to_zero", "tau_to_zero", "grid")
 KINDS = ("flow", "one_step", "comparison", "versus")
-_MAX_GRID = 200  # vertices per axis used for the positivity check of the densities
 
 
 class SuiteError(ValueError):
@@ -89,7 +91,10 @@ class RunSpec:
     """One run of a suite: a scheme on a case at (ε, τ, h).
 
     ``param`` is the refinement variable of its study (``eps`` or ``tau``) and
-    ``group`` the key of the runs an observed order is taken over.
+    ``group`` the key of the runs an observed order is taken over.  ``h`` is
+    the study's cell size for a box (the id names it), or a mesh file's
+    h_max; ``h_max`` is the measured longest edge of the run's mesh (what
+    the tables print as h).
     """
 
     id: str
@@ -106,6 +111,7 @@ class RunSpec:
     param: str
     group: tuple
     extra: tuple = ()
+    h_max: float = float("nan")
 
     @property
     def label(self) -> str:
@@ -115,7 +121,7 @@ class RunSpec:
         """The run's parameters as plain JSON data (so a record read back compares equal)."""
         return json.loads(json.dumps({"id": self.id, "study": self.study, "kind": self.kind, "path": self.path,
                 "case": self.case, "scheme": self.scheme, "scheme_label": self.label,
-                "options": dict(self.options), "eps": self.eps, "tau": self.tau, "h": self.h,
+                "options": dict(self.options), "eps": self.eps, "tau": self.tau, "h": self.h, "h_max": self.h_max,
                 "T": self.T, "param": self.param, "group": list(self.group), "extra": dict(self.extra)}))
 
 
@@ -194,33 +200,41 @@ def _h_rule(value, key):
     return lambda eps, tau: float(value)
 
 
-def _check_density_positive(case: Case, h: float, key: str):
-    """ρ0 > 0 and ρ1 > 0 on the vertices of the case's box mesh (or the mesh file's points)."""
+def _mesh_of_run(case: Case, h_rule, eps: float, tau: float, key: str):
+    """The plan of a run's mesh and its h: the box at the study's h (checked to fit in memory), or
+    the case's mesh file (h = its measured h_max)."""
     if case.mesh_file is not None:
-        import meshio
+        plan = case.plan(None)
+        return plan, plan.h_max
+    try:
+        h = h_rule(eps, tau)
+    except (ValueError, ZeroDivisionError, ArithmeticError) as err:
+        _fail(f"{key}.h", f"cannot evaluate at eps = {eps:g}, tau = {tau:g}: {err}")
+    if not h > 0 or not math.isfinite(h):
+        _fail(f"{key}.h", f"h = {h!r} at eps = {eps:g}, tau = {tau:g}: must be positive")
+    lo, hi = case.domain
+    try:
+        plan = case.plan(h)
+        check_mesh_size(plan.num_vertices, f"the box {_box_text(lo, hi)} at h = {h:g}")
+    except ValueError as err:
+        _fail(f"{key}.h", str(err).removeprefix("h: "))
+    return plan, h
 
-        try:
-            pts = meshio.read(case.mesh_file).points
-        except Exception as err:  # meshio raises many types; report them in one line
-            _fail(f"cases.{case.name}.mesh", f"cannot read {case.mesh_file}: {err}")
-        x = np.zeros((3, len(pts)))
-        x[: pts.shape[1]] = pts.T
-    else:
-        lo, hi = (np.asarray(v) for v in case.domain)
-        n = [min(_MAX_GRID, max(1, math.ceil((b - a) / h - 1e-9))) for a, b in zip(lo, hi)]
-        axes = [np.linspace(a, b, k + 1) for a, b, k in zip(lo, hi, n)]
-        grid = np.meshgrid(*axes, indexing="ij")
-        x = np.zeros((3, grid[0].size))
-        for i, g in enumerate(grid):
-            x[i] = g.ravel()
-    for name, f in (("rho0", case.density.rho0), ("rho1", case.density.rho1)):
-        with np.errstate(all="ignore"):
-            v = f(x)
-        bad = ~(v > 0) | ~np.isfinite(v)
-        if bad.any():
-            j = int(np.argmax(bad))
-            where = ", ".join(f"{c:g}" for c in x[: case.dim, j])
-            _fail(key, f"{name} = {v[j]:g} at the mesh vertex ({where}): densities must be positive and finite on the mesh")
+
+def _box_text(lo, hi) -> str:
+    return " x ".join(f"[{a:g}, {b:g}]" for a, b in zip(lo, hi))
+
+
+def _check_meshes(runs, cases, labels) -> None:
+    """The densities and the initial set of each case on the vertices of every mesh its runs use."""
+    for name, h in dict.fromkeys((r.case, r.h) for r in runs):
+        case = cases[name]
+        plan = case.plan(None if case.mesh_file is not None else h)
+        for check in (check_densities, check_initial_set):
+            try:
+                check(case, plan, h)
+            except ValueError as err:
+                raise SuiteError(f"{labels[name]}.{err}") from None
 
 
 def _study_runs(i, st, cases, schemes, seen_names):
@@ -271,6 +285,9 @@ def _study_runs(i, st, cases, schemes, seen_names):
                   f"tau = {t:g} does not divide T = {case.T:g}: the disc recursion compares whole steps")
         if t > case.T:
             _fail(f"{key}.tau", f"tau = {t:g} exceeds the final time T = {case.T:g} of case {case.name!r}")
+    if case.mesh_file is not None and "h" in st:
+        _fail(f"{key}.h", f"case {case.name!r} reads its mesh from {case.mesh_file.name}: remove h "
+                          f"(the tables report the file's h_max = {case.plan(None).h_max:.4g})")
     h_rule = _h_rule(st.get("h", "eps/8"), f"{key}.h")
     min_cells = st.get("min_cells_per_eps", 4)
     if isinstance(min_cells, bool) or not isinstance(min_cells, (int, float)) or not min_cells > 0:
@@ -291,32 +308,25 @@ def _study_runs(i, st, cases, schemes, seen_names):
         (a, oa), (b, ob) = entries
         label = f"{scheme_label(a, dict(oa))} vs {scheme_label(b, dict(ob))}"
         units = [(a, oa, label, (("label", label), ("versus", b), ("versus_options", dict(ob))))]
-    runs, h_min = [], math.inf
+    runs = []
     for scheme, opts, label, extra in units:
         used = [schemes[scheme]] + ([schemes[dict(extra)["versus"]]] if kind == "versus" else [])
         for sch in used:
             if sch.needs_smooth_2d and (case.dim != 2 or case.boundary() is None):
                 _fail(f"{key}.schemes", f"scheme {sch.name!r} needs a smooth 2D initial shape; case {case.name!r} is not")
         for e, t in pairs:
-            try:
-                h = h_rule(e, t)
-            except (ValueError, ZeroDivisionError, ArithmeticError) as err:
-                _fail(f"{key}.h", f"cannot evaluate at eps = {e:g}, tau = {t:g}: {err}")
-            if not h > 0 or not math.isfinite(h):
-                _fail(f"{key}.h", f"h = {h!r} at eps = {e:g}, tau = {t:g}: must be positive")
-            if any(u.uses_eps for u in used) and case.mesh_file is None and e / h < min_cells * (1 - 1e-9):
-                _fail(f"{key}.h", f"h = {h:g} makes the eps-ball {e / h:.3g} cells wide at eps = {e:g} "
-                                  f"(need >= {min_cells:g}: choose a smaller h or a larger eps)")
-            h_min = min(h_min, h)
+            plan, h = _mesh_of_run(case, h_rule, e, t, key)
+            if any(u.uses_eps for u in used):
+                try:
+                    check_eps_resolution(e, plan, min_cells)
+                except ValueError as err:
+                    _fail(f"{key}.eps" if case.mesh_file is not None else f"{key}.h", str(err))
             T = t if kind == "one_step" else case.T
             param = "tau" if path == "tau_to_zero" else "eps"
             group = (label,) + ((f"tau={t:.6g}",) if path == "grid" else ())
             rid = f"{name}/{label}/eps={e:.6g}/tau={t:.6g}/h={h:.6g}"
-            runs.append(RunSpec(rid, name, kind, path, case.name, scheme, opts, e, t, h, T, param, group, extra))
-    if case.mesh_file is None:
-        _check_density_positive(case, h_min, f"{key} (case {case.name!r}) density")
-    else:
-        _check_density_positive(case, h_min, f"cases.{case.name}.density")
+            runs.append(RunSpec(rid, name, kind, path, case.name, scheme, opts, e, t, h, T, param, group, extra,
+                                plan.h_max))
     ids = [r.id for r in runs]
     if len(set(ids)) != len(ids):
         dup = next(x for x in ids if ids.count(x) > 1)
@@ -401,7 +411,7 @@ def load_suite(suite: str | Path, schemes: dict | None = None) -> Suite:
     case_tables = data.get("cases")
     if not isinstance(case_tables, list) or not case_tables:
         _fail("cases", "missing: a suite needs at least one [[cases]] table")
-    cases = {}
+    cases, labels = {}, {}
     for i, spec in enumerate(case_tables):
         label = f"cases[{i}]" + (f" ({spec['name']})" if isinstance(spec, dict) and isinstance(spec.get("name"), str) else "")
         if not isinstance(spec, dict):
@@ -413,11 +423,13 @@ def load_suite(suite: str | Path, schemes: dict | None = None) -> Suite:
         if case.name in cases:
             _fail(f"{label}.name", f"{case.name!r} is used by two cases")
         cases[case.name] = case
+        labels[case.name] = label
     study_tables = data.get("studies")
     if not isinstance(study_tables, list) or not study_tables:
         _fail("studies", "missing: a suite needs at least one [[studies]] table")
     runs, names = [], set()
     for i, st in enumerate(study_tables):
         runs += _study_runs(i, st, cases, schemes, names)
+    _check_meshes(runs, cases, labels)
     return Suite(head.get("name", path.stem), head.get("description", ""), cases, runs, text,
                  [st["name"] for st in study_tables], petsc_options)

@@ -5,7 +5,9 @@ One table per study.  Rows are runs, grouped by scheme (and by τ on an
 for ``tau_to_zero``).  Each error column is followed by its pairwise observed
 order (in the row of the finer level), and each group ends with a row of
 least-squares orders (:mod:`validation.orders`).  Every row reports h/ε and
-h/(τ|V|), |V| the reference speed at t = 0, so pinning is visible.
+h/(τ|V|), |V| the reference speed at t = 0, so pinning is visible.  The h
+column is the measured longest edge h_max of the run's mesh (a mesh file's
+own h).
 
 Degenerate runs (:mod:`validation.flags`) get a marker (a, b, ...) after the
 scheme and a footnote under the table saying what is wrong; orders are never
@@ -66,6 +68,14 @@ def _usable(row):
     return row["status"] == "ok"
 
 
+def _measured_h(record) -> float:
+    """The run's mesh h_max as measured (as planned for a failed run; the study's h in old records)."""
+    for h in ((record.get("mesh") or {}).get("h_max"), record["run"].get("h_max")):
+        if h is not None and math.isfinite(h):
+            return float(h)
+    return float(record["run"]["h"])
+
+
 def study_tables(doc: dict) -> list[dict]:
     """The tables of a results document: one dict per study with ``title``, ``reference``,
     ``metrics`` (keys present), ``rows`` (dicts, least-squares rows included), ``groups`` (scheme,
@@ -88,7 +98,7 @@ def study_tables(doc: dict) -> list[dict]:
             grp_rows = []
             for r in members:
                 run = r["run"]
-                row = {"scheme": run["scheme_label"], "eps": run["eps"], "tau": run["tau"], "h": run["h"],
+                row = {"scheme": run["scheme_label"], "eps": run["eps"], "tau": run["tau"], "h": _measured_h(r),
                        "h_over_eps": _num((r.get("ratios") or {}).get("h_over_eps")),
                        "h_over_tau_V": _num((r.get("ratios") or {}).get("h_over_tau_V")),
                        "status": r["status"], "ls": False, "id": run["id"], "marker": "",

@@ -174,20 +174,22 @@ def test_changed_code_version_is_recomputed(base, caplog, monkeypatch):
 
 @pytest.mark.parallel([1, 2])
 def test_changed_mesh_file_contents_are_recomputed(base, caplog):
-    text = SUITE.replace("domain = [[-1.0, -1.0], [1.0, 1.0]]", 'mesh = "m.xdmf"')
-    write_xdmf(base / "m.xdmf", box(COMM, [-1, -1], [1, 1], n=8))
+    text = (SUITE.replace("domain = [[-1.0, -1.0], [1.0, 1.0]]", 'mesh = "m.xdmf"')
+            .replace('h = "eps/2"\nmin_cells_per_eps = 2', "min_cells_per_eps = 1.5")
+            .replace("eps = [0.2, 0.1]", "eps = [0.4, 0.2]").replace("T = 0.2", "T = 0.4"))
+    write_xdmf(base / "m.xdmf", box(COMM, [-1, -1], [1, 1], n=16))
     run_suite(_load(base, text), base / "out", COMM, schemes=SCHEMES_T)
     CALLS.clear()
     run_suite(_load(base, text), base / "out", COMM, resume=True, schemes=SCHEMES_T)
     assert CALLS == []
     # same name, same layout (the XDMF text is identical), other coordinates in the .h5
     xml = (base / "m.xdmf").read_text()
-    write_xdmf(base / "m.xdmf", box(COMM, [-1, -1], [1.1, 1], n=8))
+    write_xdmf(base / "m.xdmf", box(COMM, [-1.1, -1], [0.9, 1], n=16))  # shifted: the same h_max
     assert (base / "m.xdmf").read_text() == xml
     CALLS.clear()
     with caplog.at_level(logging.INFO, logger="advmcf"):
         doc = run_suite(_load(base, text), base / "out", COMM, resume=True, schemes=SCHEMES_T)
-    assert CALLS == [0.2, 0.1]
+    assert CALLS == [0.4, 0.2]
     if COMM.rank == 0:
         assert any("case.table.mesh_sha256 changed" in r.getMessage() for r in caplog.records)
     fresh = run_suite(_load(base, text), base / "fresh", COMM, schemes=SCHEMES_T)

@@ -1,0 +1,96 @@
+r"""Argument checks shared by every public function of advmcf: one style, one-line errors.
+
+Each check returns the value in the form the caller needs (a float, an int,
+a coordinate array) or raises :class:`ValueError` whose message starts with
+the argument's name and says what is expected, e.g.
+``tau must be a positive number, got -0.1``.  Numbers may be Python or numpy
+scalars (``np.float32(0.1)``, ``np.int64(3)``); booleans, strings and arrays
+are not numbers.  The checks are pure (no MPI): the arguments are the same on
+every rank, so every rank raises together.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+__all__ = ["real", "positive", "integer", "choice", "point", "density_callable", "p1_function"]
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def real(name: str, value) -> float:
+    """``value`` as a float; ValueError unless it is a finite real number."""
+    if not _is_real(value) or not math.isfinite(float(value)):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def positive(name: str, value) -> float:
+    """``value`` as a float; ValueError unless it is a finite number > 0."""
+    if not _is_real(value) or not math.isfinite(float(value)) or not float(value) > 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def integer(name: str, value, minimum: int | None = None) -> int:
+    """``value`` as an int; ValueError unless it is an integer (Python or numpy) >= ``minimum``."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be an integer{'' if minimum is None else f' >= {minimum}'}, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def choice(name: str, value, choices):
+    """``value`` itself; ValueError unless it is one of ``choices`` (``True`` is not ``1``)."""
+    try:
+        ok = not isinstance(value, (bool, np.bool_)) and value in choices
+    except (TypeError, ValueError):  # an unhashable or incomparable value (an array)
+        ok = False
+    if not ok:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
+
+
+def point(name: str, value, dims=(2, 3)) -> np.ndarray:
+    """``value`` as a float array of shape ``(d,)``, d in ``dims``; ValueError on anything else
+    (a nested list, a string, a non-finite coordinate, the wrong number of coordinates)."""
+    try:
+        a = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        a = None
+    want = " or ".join(map(str, dims))
+    if a is None or a.ndim != 1 or isinstance(value, (str, bytes)):
+        raise ValueError(f"{name} must be a list of {want} coordinates, got {value!r}")
+    if a.size not in dims:
+        raise ValueError(f"{name} must have {want} coordinates, got {a.size}: {value!r}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} must have finite coordinates, got {value!r}")
+    return a
+
+
+def density_callable(name: str, rho):
+    """``rho`` itself; ValueError unless it is callable (a density ``rho(x)``, x of shape (3, n))."""
+    if not callable(rho):
+        raise ValueError(f"{name} must be a callable density rho(x), x of shape (3, n) -> (n,) values, "
+                         f"got {type(rho).__name__} {rho!r}")
+    return rho
+
+
+def p1_function(name: str, f):
+    """``f`` itself; ValueError unless it is a scalar P1 ``dolfinx.fem.Function`` (a level set)."""
+    from dolfinx import fem
+
+    if not isinstance(f, fem.Function):
+        raise ValueError(f"{name} must be a scalar P1 dolfinx.fem.Function (a level set {{{name} < 0}}), "
+                         f"got {type(f).__name__}; make one with meshes.level_set(mesh, shape)")
+    V = f.function_space
+    if V.element.basix_element.degree != 1 or V.value_size != 1:
+        raise ValueError(f"{name} must be a scalar P1 function, got degree {V.element.basix_element.degree} "
+                         f"with {V.value_size} components; interpolate it into meshes.p1_space(mesh)")
+    return f
