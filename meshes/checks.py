@@ -53,7 +53,7 @@ def choice(name: str, value, choices):
     except (TypeError, ValueError):  # an unhashable or incomparable value (an array)
         ok = False
     if not ok:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
     return value
 
 
