@@ -27,7 +27,9 @@ Formats (:func:`render`):
 ``columns`` selects and orders the columns (keys of :func:`column_keys`;
 an error's order column follows it when its key ``<metric>_order`` is
 listed).  The tables depend only on the runs' parameters and metrics, never
-on timings or the number of ranks.
+on timings; the number of ranks moves the metrics by at most
+:data:`validation.results.RANK_RTOL` relative, so a last printed digit can
+differ.
 """
 
 from __future__ import annotations

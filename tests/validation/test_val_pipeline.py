@@ -17,6 +17,7 @@ from meshes.generate import box
 from meshes.measures import volume
 from meshes.sets import level_set
 from meshes.shapes import disc
+from validation.results import RANK_RTOL, compare_results
 from validation.runner import run_file_name, run_suite
 from validation.schemes import SCHEMES, Scheme
 from validation.suites import load_suite
@@ -116,20 +117,41 @@ def test_exact_scheme_table_and_orders(tmp_path):
     assert r"\toprule" in (out / "table.tex").read_text()
 
 
-@pytest.mark.parallel([1, 2])
-def test_tables_equal_on_comm_world_and_one_rank(tmp_path):
-    """The same suite on all ranks and on rank 0 alone (COMM_SELF) gives identical tables."""
+@pytest.mark.parallel(nprocs=2)
+def test_results_agree_on_two_ranks_and_one_rank(tmp_path):
+    """The same suite on 2 ranks and on rank 0 alone (COMM_SELF) gives the same results (to
+    RANK_RTOL, the stated tolerance) and tables that say so."""
     comm = MPI.COMM_WORLD
     base = _shared_dir(tmp_path, comm)
     suite = _suite(tmp_path, comm)
-    run_suite(suite, base / "world", comm, schemes=SCHEMES_T)
+    world = run_suite(suite, base / "world", comm, schemes=SCHEMES_T)
     if comm.rank == 0:
-        doc = run_suite(suite, base / "self", MPI.COMM_SELF, schemes=SCHEMES_T)
-        assert doc["environment"]["nprocs"] == 1
+        single = run_suite(suite, base / "self", MPI.COMM_SELF, schemes=SCHEMES_T)
+        assert single["environment"]["nprocs"] == 1 and world["environment"]["nprocs"] == 2
+        assert compare_results(world, single) == []
+        assert (base / "world" / "table.md").read_text() == (base / "self" / "table.md").read_text()
     comm.barrier()
-    for fmt in ("md", "tex", "csv"):
-        world, single = ((base / d / f"table.{fmt}").read_text() for d in ("world", "self"))
-        assert world == single, f"table.{fmt} differs between {comm.size} ranks and 1 rank"
+
+
+def test_compare_results_finds_what_differs():
+    """compare_results can fail: a metric off by more than RANK_RTOL, a flag, a missing run."""
+    run = {"run": {"id": "a"}, "status": "ok", "steps": 3, "mesh": {"h_max": 0.1},
+           "ratios": {"h_over_eps": 0.5}, "metrics": {"symdiff_rho": 0.013406953, "hausdorff": None,
+                                                       "moved_rho": 8e-12}}
+    doc = {"runs": [run]}
+
+    def changed(**metrics):
+        return {"runs": [{**run, "metrics": {**run["metrics"], **metrics}}]}
+
+    assert compare_results(doc, doc) == []
+    assert compare_results(doc, changed(symdiff_rho=0.013406952)) == []  # 7e-8 relative: the solver's noise
+    assert compare_results(doc, changed(moved_rho=4e-19)) == []  # round-off
+    assert compare_results(doc, changed(symdiff_rho=0.0134070)) == [
+        "a: metrics.symdiff_rho 0.013406953 vs 0.013407 (rtol 1e-06)"]
+    assert compare_results(doc, changed(hausdorff=0.1)) == ["a: metrics.hausdorff None vs 0.1 (rtol 1e-06)"]
+    assert compare_results(doc, {"runs": [{**run, "flags": [{"code": "pinned"}]}]}) == ["a: flags [] vs ['pinned']"]
+    assert compare_results(doc, {"runs": []}) == ["a: only in the first results"]
+    assert RANK_RTOL == 1e-6
 
 
 @pytest.mark.parallel([1, 2])

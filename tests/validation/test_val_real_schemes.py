@@ -1,8 +1,10 @@
-"""A small suite with the real schemes (level-set FEM and the nonlocal scheme), end to end.
+"""Small suites with the real schemes (level-set FEM and the nonlocal scheme), end to end.
 
-Run on all ranks and on rank 0 alone (COMM_SELF), it must give identical
-tables; the nonlocal radius error must decrease along the diagonal; with
-``vtx=True`` every run leaves one complete VTX folder.
+The nonlocal radius error must decrease along the diagonal; with
+``vtx=True`` every run leaves one complete VTX folder.  A wider suite (flow,
+one step, comparison, a gmsh mesh file, 3D) run on 2 ranks and on rank 0
+alone (COMM_SELF) must give the same results to the stated tolerance
+:data:`validation.results.RANK_RTOL`.
 """
 
 from pathlib import Path
@@ -10,6 +12,9 @@ from pathlib import Path
 import pytest
 from mpi4py import MPI
 
+from meshes.generate import gmsh_mesh
+from meshes.io import write_xdmf
+from validation.results import compare_results
 from validation.runner import run_suite
 from validation.suites import load_suite
 
@@ -36,8 +41,103 @@ min_cells_per_eps = 3
 """
 
 
+WIDE = """
+[suite]
+name = "wide"
+
+[[cases]]
+name = "gauss_disc"
+dim = 2
+domain = [[-1.6, -1.6], [1.6, 1.6]]
+T = 0.2
+density = { kind = "gaussian", sigma = 2.0 }
+initial = { shape = "disc", centre = [0.0, 0.0], radius = 1.0 }
+
+[[cases]]
+name = "gmsh_ellipse"
+dim = 2
+mesh = "disc.xdmf"
+T = 0.04
+density = { kind = "gaussian", sigma = 1.5 }
+initial = { shape = "ellipse", centre = [0.0, 0.0], semi_axes = [0.8, 0.5] }
+reference = "none"
+
+[[cases]]
+name = "ball"
+dim = 3
+domain = [[-1.0, -1.0, -1.0], [1.0, 1.0, 1.0]]
+T = 0.02
+density = { kind = "gaussian", sigma = 1.0 }
+initial = { shape = "ball", centre = [0.0, 0.0, 0.0], radius = 0.6 }
+
+[[studies]]
+name = "flow"
+case = "gauss_disc"
+schemes = ["level_set", "nonlocal"]
+eps = [0.2]
+h = "eps/3"
+min_cells_per_eps = 3
+
+[[studies]]
+name = "one_step"
+case = "gauss_disc"
+kind = "one_step"
+schemes = ["nonlocal", "level_set"]
+eps = [0.2]
+h = "eps/3"
+min_cells_per_eps = 3
+
+[[studies]]
+name = "comparison"
+case = "gauss_disc"
+kind = "comparison"
+schemes = ["nonlocal"]
+eps = [0.2]
+h = "eps/3"
+min_cells_per_eps = 3
+pairs = 1
+
+[[studies]]
+name = "gmsh"
+case = "gmsh_ellipse"
+path = "eps_to_zero"
+schemes = ["level_set", "nonlocal"]
+eps = [0.45]
+tau = 0.02
+min_cells_per_eps = 3
+
+[[studies]]
+name = "ball"
+case = "ball"
+path = "eps_to_zero"
+schemes = ["level_set"]
+eps = [0.4]
+tau = 0.01
+h = 0.1
+min_cells_per_eps = 1.5
+"""
+
+
+@pytest.mark.parallel(nprocs=2)
+def test_wide_suite_agrees_on_two_ranks_and_one_rank(tmp_path):
+    """The issue's wider suite: 2 ranks against rank 0 alone, every metric within RANK_RTOL."""
+    comm = MPI.COMM_WORLD
+    base = Path(comm.bcast(str(tmp_path), root=0))
+    write_xdmf(base / "disc.xdmf", gmsh_mesh(comm, "disc", 0.1, centre=[0.0, 0.0], radius=1.2))
+    if comm.rank == 0:
+        (base / "wide.toml").write_text(WIDE)
+    comm.barrier()
+    suite = load_suite(base / "wide.toml")
+    world = run_suite(suite, base / "world", comm)
+    assert all(r["status"] in ("ok", "flagged") for r in world["runs"]), [r.get("reason") for r in world["runs"]]
+    if comm.rank == 0:
+        single = run_suite(suite, base / "self", MPI.COMM_SELF)
+        assert compare_results(world, single) == []
+    comm.barrier()
+
+
 @pytest.mark.parallel([1, 2])
-def test_real_schemes_identical_tables_on_n_and_one_rank(tmp_path):
+def test_real_schemes_decrease_and_write_vtx(tmp_path):
     comm = MPI.COMM_WORLD
     base = Path(comm.bcast(str(tmp_path), root=0))
     if comm.rank == 0:
@@ -53,9 +153,3 @@ def test_real_schemes_identical_tables_on_n_and_one_rank(tmp_path):
         f"diagonal__{s}__eps={e}__tau={e}__h={h}.bp"
         for s in ("level_set", "nonlocal") for e, h in (("0.2", "0.0666667"), ("0.1", "0.0333333"))), folders
     assert all((f / "md.idx").exists() for f in folders)  # complete ADIOS2 folders, no temporary left
-    if comm.rank == 0:
-        run_suite(suite, base / "self", MPI.COMM_SELF)
-    comm.barrier()
-    for fmt in ("md", "tex", "csv"):
-        world, single = ((base / d / f"table.{fmt}").read_text() for d in ("world", "self"))
-        assert world == single, f"table.{fmt} differs between {comm.size} ranks and 1 rank:\n{world}\n{single}"
