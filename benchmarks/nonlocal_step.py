@@ -45,7 +45,9 @@ PLAIN_TIMEOUT = 600.0
 TAU = 0.02
 
 
-CONFIGS = {"fast": {"method": "tree", "solver": "push-relabel"}, "plain": {"method": "plain", "solver": "bk"}}
+CONFIGS = {"fast": {"method": "tree", "solver": "push-relabel", "discretization": "isotropic"},
+           "fast_plain_ball": {"method": "tree", "solver": "push-relabel", "discretization": "plain"},
+           "plain": {"method": "plain", "solver": "bk", "discretization": "plain"}}
 KEYS = ("step_time", "solve_time", "band_vertices", "graph_nodes", "graph_edges", "certified", "gap",
         "band_widenings", "displacement")
 
@@ -57,7 +59,7 @@ def one(h: float, k: int, config: str, fem: bool) -> dict:
     from meshes.generate import box
     from meshes.sets import level_set
     from meshes.shapes import disc
-    from nonlocal_.step import StepContext, step
+    from nonlocal_ import AdversarialScheme
 
     comm = MPI.COMM_WORLD
     msh = box(comm, [-1.0, -1.0], [1.0, 1.0], h=h)
@@ -65,13 +67,13 @@ def one(h: float, k: int, config: str, fem: bool) -> dict:
     phi = phi0
     rho = lambda x: np.ones(x.shape[1])  # noqa: E731
     eps, tau = k * h, TAU
-    ctx = StepContext.build(phi0.function_space, rho, rho, eps)
+    scheme = AdversarialScheme(phi0.function_space, rho, rho, eps, **CONFIGS[config])
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     out = {"h": h, "eps_over_h": k, "config": config, "num_vertices": msh.topology.index_map(0).size_global,
            "rss_before_gb": rss_before}
     hint = 0.0
     for n in range(1, 3 if config == "fast" else 2):
-        phi, info = step(phi, rho, rho, eps, tau, context=ctx, displacement_hint=hint, **CONFIGS[config])
+        phi, info = scheme.step(phi, tau, displacement_hint=hint)
         hint = info["displacement"]
         out[f"step{n}"] = {key: info[key] for key in KEYS}
     out["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20

@@ -4,12 +4,21 @@ Adversarial training with budget ε, as a minimizing-movements scheme for the
 nonlocal perimeter Per_ε with class densities ρ0 (outside, class 0) and ρ1
 (inside, class 1); conventions in :mod:`meshes`.
 
-- :func:`perimeter`, :func:`total_variation`: Per_ε and TV_ε on mesh vertices.
-- :func:`step`: one exact step (min-cut), minimal or maximal minimizer.
+- :func:`perimeter`, :func:`total_variation`: Per_ε and TV_ε on mesh vertices,
+  with the isotropic ε-neighbourhood (a fitted mixture of nested vertex
+  balls, :mod:`nonlocal_.mixture`) or the plain vertex ball;
+  :func:`neighbourhood` returns the mixture to reuse it.
+- :class:`AdversarialScheme`: the scheme on one mesh, built once;
+  ``scheme.step(phi, tau)`` is one exact step (min-cut), minimal or maximal
+  minimizer; :func:`step` does one step from scratch.
 - :func:`adversarial_flow`: the time loop, returning a
   :class:`meshes.evolution.Evolution`.
 - :func:`check_eps_resolution`: the one rule for ε against the mesh size,
   ε/h_max ≥ :data:`MIN_EPS_OVER_H` (or more, as a suite asks).
+- :class:`Vertices`: the mesh vertices (coordinates, lumped masses, boundary
+  flags) gathered on rank 0 in a partition-independent order, with
+  :mod:`nonlocal_.functional` (Per_ε and TV_ε of arrays) for studies that
+  evaluate many sets on one mesh.
 
 The name has a trailing underscore because ``nonlocal`` is a Python keyword.
 """
@@ -20,7 +29,10 @@ import meshes  # noqa: F401  (first: prepares the DOLFINx stack, see meshes.stac
 
 from ._checks import MIN_EPS_OVER_H, check_eps_resolution
 from .flow import adversarial_flow
-from .perimeter import perimeter, total_variation
-from .step import step
+from .mixture import DISCRETIZATIONS, BallMixture
+from .perimeter import neighbourhood, perimeter, total_variation
+from .step import AdversarialScheme, step
+from .vertices import Vertices
 
-__all__ = ["perimeter", "total_variation", "step", "adversarial_flow", "check_eps_resolution", "MIN_EPS_OVER_H"]
+__all__ = ["perimeter", "total_variation", "neighbourhood", "BallMixture", "DISCRETIZATIONS",
+           "AdversarialScheme", "step", "adversarial_flow", "Vertices"]

@@ -7,7 +7,10 @@ no library returns.
 A k-d tree over the free points (median splits along the widest axis, one
 point per leaf) gives every tree node k a box and a point set S_k.  The
 closed ball B_i ∩ free is the disjoint union of the maximal tree nodes whose
-box lies inside the ball (a leaf is inside iff its point is).  In the graph,
+box lies inside the ball (a leaf is inside iff its point is).  For nested
+balls B_{r_1} ⊂ … ⊂ B_{r_K} of one centre, each box is listed once, at the
+smallest ball that contains it; the aux node of ball k is chained above that
+of ball k − 1, so it sees the boxes of every level ≤ k.  In the graph,
 an "or" node o_k ≥ o_child (≥ u_j at the leaves) and an "and" node
 n_k ≤ n_child let one edge a_i ← o_k replace |S_k| edges a_i ← u_j, and one
 edge b_i → n_k replace |S_k| edges b_i → u_j.  Since o_k, n_k carry no cost,
@@ -70,16 +73,19 @@ def _build(x):
 
 
 @numba.njit(cache=True)
-def _cover(centres, r2, left, right, point, lo, hi, owner, node, fill):
+def _cover(centres, cr2, left, right, point, lo, hi, owner, node, level, fill):
     d = centres.shape[1]
+    nk = cr2.size
     stack = np.empty(256, np.int64)
+    limit = np.empty(256, np.int64)
     total = 0
     for t in range(centres.shape[0]):
         top = 1
         stack[0] = 0
+        limit[0] = nk
         while top > 0:
             top -= 1
-            k = stack[top]
+            k, lim = stack[top], limit[top]
             near, far = 0.0, 0.0
             for a in range(d):
                 c = centres[t, a]
@@ -87,22 +93,31 @@ def _cover(centres, r2, left, right, point, lo, hi, owner, node, fill):
                 near += gap * gap
                 span = max(c - lo[k, a], hi[k, a] - c)
                 far += span * span
-            if near > r2:
+            if near > cr2[lim - 1]:
                 continue
-            if far <= r2:
+            inner = lim  # the smallest ball (below the limit) that contains the whole box
+            while inner > 0 and far <= cr2[inner - 1]:
+                inner -= 1
+            if inner < lim:
                 if fill:
                     owner[total] = t
                     node[total] = k
+                    level[total] = inner
                 total += 1
+            if point[k] >= 0 or inner == 0 or near > cr2[inner - 1]:
                 continue
-            if point[k] >= 0:
-                continue
+            # the box meets a smaller ball it is not inside: its children cover the levels below
             if top + 2 > stack.size:
                 bigger = np.empty(2 * stack.size, np.int64)
                 bigger[:top] = stack[:top]
                 stack = bigger
+                biglim = np.empty(2 * limit.size, np.int64)
+                biglim[:top] = limit[:top]
+                limit = biglim
             stack[top] = left[k]
             stack[top + 1] = right[k]
+            limit[top] = inner
+            limit[top + 1] = inner
             top += 2
     return total
 
@@ -121,23 +136,23 @@ class KDTree:
             raise ValueError("KDTree: no points")
         self.left, self.right, self.point, self.lo, self.hi = _build(points)
 
-    @property
-    def num_nodes(self) -> int:
-        return self.left.size
 
+def ball_cover(tree: KDTree, centres: np.ndarray, radii):
+    """The tree nodes that cover the nested closed balls (centre, r_1 < ... < r_K), level by level.
 
-def ball_cover(tree: KDTree, centres: np.ndarray, radius: float):
-    """The maximal tree nodes inside each closed ball (centre, radius).
-
-    Returns ``(owner, node)``: int64 arrays, ball ``owner[q]`` contains the box
-    of tree node ``node[q]``; the boxes of one ball are disjoint and their
-    points are exactly the tree points in the ball.
+    Returns ``(owner, node, level)``: int64 arrays; the box of tree node
+    ``node[q]`` lies inside the ball of radius ``radii[level[q]]`` around
+    centre ``owner[q]`` and, for level > 0, not inside the next smaller one.
+    The boxes of one centre and level k, together with those of the levels
+    below k, cover exactly the tree points in the ball of radius r_k; no
+    box is listed twice for one centre.  ``radii`` are the closed radii
+    (:func:`nonlocal_.mixture.closed_radius`), increasing.
     """
     centres = np.ascontiguousarray(centres, dtype=np.float64)
-    r2 = float(radius) ** 2
+    cr2 = np.ascontiguousarray(np.asarray(radii, dtype=np.float64) ** 2)
     dummy = np.empty(0, np.int64)
-    total = _cover(centres, r2, tree.left, tree.right, tree.point, tree.lo, tree.hi, dummy, dummy, False)
-    owner = np.empty(total, np.int64)
-    node = np.empty(total, np.int64)
-    _cover(centres, r2, tree.left, tree.right, tree.point, tree.lo, tree.hi, owner, node, True)
-    return owner, node
+    args = (centres, cr2, tree.left, tree.right, tree.point, tree.lo, tree.hi)
+    total = _cover(*args, dummy, dummy, dummy, False)
+    owner, node, level = (np.empty(total, np.int64) for _ in range(3))
+    _cover(*args, owner, node, level, True)
+    return owner, node, level

@@ -11,7 +11,7 @@ from dolfinx import fem
 from meshes.evolution import Evolution
 
 from ._checks import check_positive
-from .step import StepContext, _check_args, step
+from .step import AdversarialScheme
 
 __all__ = ["adversarial_flow"]
 
@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 
 
 def adversarial_flow(phi0: fem.Function, rho0, rho1, eps: float, T: float, *, tau: float | None = None,
-                     p: int = 1, selection: str = "minimal", output_times=None,
-                     progress=None) -> Evolution:
+                     p: int = 1, selection: str = "minimal", discretization="isotropic",
+                     output_times=None, progress=None) -> Evolution:
     r"""Run the scheme from :math:`A_0 = \{\varphi_0 < 0\}` to time T.
 
     Args:
@@ -31,6 +31,8 @@ def adversarial_flow(phi0: fem.Function, rho0, rho1, eps: float, T: float, *, ta
         tau: time step (``None``: τ = ε, the paper's scheme).
         p: weight dist^p of the fidelity, 1 (default) or 0.
         selection: "minimal" or "maximal" minimizer at every step.
+        discretization: the ε-neighbourhood, "isotropic" (default), "plain"
+            or a :class:`~nonlocal_.mixture.BallMixture` (:mod:`nonlocal_.perimeter`).
         output_times: times at which to keep the set (each is rounded to the
             nearest step time k τ); default every step.  Time 0 is always kept.
         progress: optional callable ``progress(step, t)`` after each step.
@@ -41,20 +43,20 @@ def adversarial_flow(phi0: fem.Function, rho0, rho1, eps: float, T: float, *, ta
         ``t``), and ``extinction_time`` the first step time at which the
         vertex set is empty (the loop stops there).
     """
-    eps, tau_ = _check_args(eps, eps if tau is None else tau, p, selection)
+    tau_ = check_positive("tau", eps if tau is None else tau)
     T = check_positive("T", T)
+    scheme = AdversarialScheme(phi0.function_space, rho0, rho1, eps, p=p, selection=selection,
+                               discretization=discretization)
     num_steps = max(1, math.ceil(T / tau_ - 1e-9))
     if output_times is None:
         keep = set(range(num_steps + 1))
     else:
         keep = {0} | {min(num_steps, max(0, round(float(t) / tau_))) for t in output_times}
-    ctx = StepContext.build(phi0.function_space, rho0, rho1, eps)
     phi = phi0.copy()
     times, sets, diagnostics = [0.0], [phi0.copy()], []
     extinction, hint = None, 0.0
     for k in range(1, num_steps + 1):
-        phi, info = step(phi, rho0, rho1, eps, tau_, p=p, selection=selection,
-                         displacement_hint=hint, context=ctx)
+        phi, info = scheme.step(phi, tau_, displacement_hint=hint)
         hint = info["displacement"]
         t = k * tau_
         info["t"] = t
@@ -69,5 +71,5 @@ def adversarial_flow(phi0: fem.Function, rho0, rho1, eps: float, T: float, *, ta
         if info["empty"]:
             extinction = t
             break
-    scheme = f"nonlocal(eps={eps:g}, tau={tau_:g}, p={p}, {selection})"
-    return Evolution(times, sets, diagnostics, extinction, scheme)
+    label = f"nonlocal(eps={scheme.eps:g}, tau={tau_:g}, p={p}, {selection}, {scheme.mixture.name})"
+    return Evolution(times, sets, diagnostics, extinction, label)

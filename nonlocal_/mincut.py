@@ -1,44 +1,49 @@
 r"""The discrete set problem of one step, solved exactly by one min-cut.
 
-On points :math:`x_i` (a band of mesh vertices and its collar) with lumped
-masses :math:`m_i`, densities :math:`\rho_{0,i}, \rho_{1,i}`, closed ε-balls
-:math:`B_i`, a previous set :math:`\chi` and fidelity weights
-:math:`w_i = m_i \rho_i d_i^p / \tau`, minimise over :math:`u \in \{0,1\}`
+On points :math:`x_i` (a band of mesh vertices and its collar) with
+coefficients :math:`c_{0,i} = m_i\rho_{0,i}/\varepsilon`,
+:math:`c_{1,i} = m_i\rho_{1,i}/\varepsilon`, an ε-neighbourhood given by a
+:class:`~nonlocal_.mixture.BallMixture` (nested closed balls
+:math:`B_k(i)` of radii :math:`r_1 < \dots < r_K`, weights
+:math:`w_k > 0`), a previous set :math:`\chi` and fidelity weights
+:math:`w^f_i = m_i \rho_i d_i^p / \tau`, minimise over :math:`u \in \{0,1\}`
 with :math:`u_i` fixed on the points that are not free
 
 .. math::
-    E(u) = \sum_{i\ \mathrm{free}} w_i |u_i - \chi_i|
-         + \sum_{i \in T} \big[c_{0,i} (\max_{B_i} u - u_i)
-                              + c_{1,i} (u_i - \min_{B_i} u)\big],
-    \qquad c_{0,i} = \frac{m_i \rho_{0,i}}{\varepsilon},\
-           c_{1,i} = \frac{m_i \rho_{1,i}}{\varepsilon},
+    E(u) = \sum_{i\ \mathrm{free}} w^f_i |u_i - \chi_i|
+         + \sum_{i \in T} \sum_k w_k \big[c_{0,i} (\max_{B_k(i)} u - u_i)
+                              + c_{1,i} (u_i - \min_{B_k(i)} u)\big]
 
-(T the "term" points; callers make T hold every point whose ball meets a free
-point, so that the other terms are constants).  E is submodular and is the
-cut function of a graph with one node per free point, an auxiliary node
-:math:`a_i \ge u_j\ (j \in B_i)` per max term and :math:`b_i \le u_j` per min
-term (infinite edges), edges :math:`a_i \to i` (capacity :math:`c_{0,i}`),
-:math:`i \to b_i` (capacity :math:`c_{1,i}`) and terminal edges.  Reductions:
-fixed points are not nodes; a ball that holds a fixed point of class 1 (0)
-makes its max (min) term unary (no auxiliary node); a ball without free
-points gives a constant.
+(T the "term" points; callers make T hold every point whose largest ball
+meets a free point, so that the other terms are constants; the second sum
+is :func:`nonlocal_.functional.vertex_perimeter` restricted to T).  E is
+submodular and is the cut function of a graph with one node per free point,
+auxiliary nodes :math:`a_{ik} \ge u_j\ (j \in B_k(i))` per max term and
+:math:`b_{ik} \le u_j` per min term (infinite edges), edges
+:math:`a_{ik} \to i` (capacity :math:`w_k c_{0,i}`), :math:`i \to b_{ik}`
+(capacity :math:`w_k c_{1,i}`) and terminal edges.  Nested balls share
+their edges: :math:`a_{ik} \ge a_{i,k-1}` and :math:`b_{ik} \le b_{i,k-1}`
+(one infinite edge each), so :math:`a_{ik}` needs edges only from the
+points of :math:`B_k(i) \setminus B_{k-1}(i)`.  Reductions: fixed points
+are not nodes; a ball that holds a fixed point of class 1 (0) makes its max
+(min) term unary (no auxiliary node), and so do all larger balls; a ball
+without free points gives a constant.
 
 Two constructions of the infinite edges give the same cut function on the
 points:
 
-- ``method="plain"``: one edge per (ball, free point in the ball), from the
-  CSR balls of :mod:`nonlocal_.neighbours` — the reference;
-- ``method="tree"`` (default): one edge per (ball, maximal k-d tree box inside
-  the ball) through "or"/"and" nodes of the tree (:mod:`nonlocal_._cover`):
-  about 3×, 5×, 9× fewer edges at ε/h = 4, 8, 16.
+- ``method="plain"``: one edge per (ball level, free point in its annulus),
+  from the CSR balls of :mod:`nonlocal_.neighbours` — the reference;
+- ``method="tree"`` (default): one edge per (ball level, maximal k-d tree
+  box inside the ball and not inside the next smaller one) through
+  "or"/"and" nodes of the tree (:mod:`nonlocal_._cover`).
 
 Max-flow solvers (``solver=``):
 
 - ``"push-relabel"`` (default): OR-tools' push–relabel ``SimpleMaxFlow``, on
-  capacities scaled to integers (the finite ones sum to :math:`2^{58}`, the
-  infinite ones are :math:`2^{62}`: no int64 overflow).  With the tree
-  graph it cuts 10–20× faster than the plain graph with BK
-  (``benchmarks/nonlocal_step.py``).
+  capacities scaled to integers by a power of two (the finite ones sum to at
+  most :math:`2^{58}`, the infinite ones are :math:`2^{62}`: no int64
+  overflow; dyadic capacities scale exactly).
   With u = 1 ↔ source, one solve gives both selections: the source side of
   the residual graph (``get_source_side_min_cut``) is the smallest minimum
   cut, the minimal minimizer; the complement of the nodes that reach the
@@ -66,7 +71,6 @@ the integer problem: a tie of the real problem that the rounding breaks
 
 from __future__ import annotations
 
-import logging
 import time
 
 import maxflow
@@ -75,47 +79,51 @@ from ortools.graph.python import max_flow
 from scipy.spatial import cKDTree
 
 from ._cover import KDTree, ball_cover
-from .neighbours import balls, closed_radius, nearest_other_phase_within
+from .functional import vertex_perimeter
+from .mixture import BallMixture, closed_radius
+from .neighbours import balls
 
-__all__ = ["CutProblem", "SOLVERS", "set_energy"]
-
-log = logging.getLogger(__name__)
+__all__ = ["CutProblem", "SOLVERS", "METHODS", "set_energy"]
 
 _RTOL = 1e-9
 SOLVERS = ("push-relabel", "bk")
+METHODS = ("tree", "plain")
 
 
-def set_energy(u, chi, w, c0, c1, terms, x, eps) -> float:
+def set_energy(u, chi, w, c0, c1, terms, x, mixture: BallMixture) -> float:
     r"""E(u) of the module docstring, from the formula (no graph).
-
-    For a binary u, :math:`\max_{B_i} u - u_i = 1` iff :math:`u_i = 0` and a
-    point of u lies within ε, and :math:`u_i - \min_{B_i} u = 1` iff
-    :math:`u_i = 1` and a point outside u lies within ε.
 
     Args:
         u, chi: ``(num_points,)`` bool, the candidate and the previous set.
         w: ``(num_points,)`` fidelity weights (0 where the point is fixed).
         c0, c1: ``(num_points,)`` :math:`m\rho_0/\varepsilon`, :math:`m\rho_1/\varepsilon`.
         terms: ``(num_points,)`` bool, the points whose terms count.
-        x: ``(num_points, gdim)`` coordinates; eps: the radius ε.
+        x: ``(num_points, gdim)`` coordinates; mixture: the ε-neighbourhood.
     """
-    near = nearest_other_phase_within(x, u, eps) & terms
-    return float(np.sum(w[u != chi]) + np.sum(c0[near & ~u]) + np.sum(c1[near & u]))
+    return float(np.sum(w[u != chi])) + vertex_perimeter(x, u, np.where(terms, c0, 0.0),
+                                                         np.where(terms, c1, 0.0), mixture)
 
 
-def _within(x_from, x_to, eps):
-    """``(len(x_from),)`` bool: some point of ``x_to`` within the closed ε-ball."""
+def _first_level(x_from, x_to, cr):
+    """``(len(x_from),)`` the first ball level k with a point of ``x_to`` within ``cr[k]`` (K if none)."""
     if x_to.shape[0] == 0 or x_from.shape[0] == 0:
-        return np.zeros(x_from.shape[0], bool)
-    d, _ = cKDTree(x_to).query(x_from, k=1, distance_upper_bound=closed_radius(eps))
-    return np.isfinite(d)
+        return np.full(x_from.shape[0], cr.size, np.int64)
+    d, _ = cKDTree(x_to).query(x_from, k=1, distance_upper_bound=cr[-1])
+    return np.searchsorted(cr, d, side="left")
+
+
+def _slots(first, stop):
+    """Auxiliary node numbering for levels ``first[i] <= k < stop[i]`` of each term point i:
+    returns (count, offsets) so that node (i, k) is ``offsets[i] + k - first[i]``."""
+    count = np.maximum(stop - first, 0)
+    return int(count.sum()), np.concatenate([[0], np.cumsum(count)[:-1]])
 
 
 class CutProblem:
     r"""The reduced graph of E (module docstring), built once, solved by max-flow.
 
     Args:
-        x: ``(num_points, gdim)`` coordinates; eps: the radius ε.
+        x: ``(num_points, gdim)`` coordinates; mixture: the ε-neighbourhood.
         free: ``(num_points,)`` bool, the free points.
         chi: ``(num_points,)`` bool, the previous set (fidelity).
         w: ``(num_points,)`` fidelity weights (used on free points).
@@ -126,13 +134,14 @@ class CutProblem:
         solver: "push-relabel" (default) or "bk" (module docstring).
     """
 
-    def __init__(self, x, eps, free, chi, w, c0, c1, terms, *, fixed=None, method="tree",
-                 solver="push-relabel"):
-        if method not in ("tree", "plain"):
-            raise ValueError(f"method must be 'tree' or 'plain', got {method!r}")
+    def __init__(self, x, mixture: BallMixture, free, chi, w, c0, c1, terms, *, fixed=None,
+                 method="tree", solver="push-relabel"):
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {method!r}")
         if solver not in SOLVERS:
             raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
-        self.x, self.eps, self.method, self.solver = np.asarray(x, float), float(eps), method, solver
+        self.x, self.mixture = np.asarray(x, float), mixture
+        self.method, self.solver = method, solver
         self.free, self.chi = np.asarray(free, bool), np.asarray(chi, bool)
         self.fixed = self.chi if fixed is None else np.asarray(fixed, bool)
         self.w = np.where(self.free, w, 0.0)
@@ -141,26 +150,29 @@ class CutProblem:
         self._build()
         self.build_time = time.perf_counter() - t0
 
-    def _members(self, t):
-        """(owner, max-side node, min-side node) for the free part of the balls of the points ``t``,
-        plus the tree edges (src, dst) of the or/and nodes; node ids >= num_free are auxiliary."""
+    def _members(self, t, cr):
+        """Edges from the balls of the term points ``t`` to the free points, by level:
+        ``(owner, level, max_side, min_side, tree_src, tree_dst, num_tree_nodes)``; ``max_side`` and
+        ``min_side`` are node ids (a free point, or an or/and node of the tree)."""
         nv = self.nodes.size
-        if nv == 0:
+        if nv == 0 or t.size == 0:
             empty = np.zeros(0, np.int64)
-            return empty, empty, empty, empty, empty, 0
+            return empty, empty, empty, empty, empty, empty, 0
         if self.method == "plain":
-            b = balls(self.x, self.eps)
+            b = balls(self.x, self.mixture.reach)
             node = np.full(self.free.size, -1, np.int64)
             node[self.free] = np.arange(nv)
             sizes = b.indptr[t + 1] - b.indptr[t]
             owner = np.repeat(np.arange(t.size), sizes)
-            starts = np.repeat(b.indptr[t] - np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
-            members = b.indices[np.arange(owner.size) + starts]
+            entry = np.arange(owner.size) + np.repeat(b.indptr[t] - np.concatenate([[0], np.cumsum(sizes)[:-1]]),
+                                                      sizes)
+            members, level = b.indices[entry], np.searchsorted(cr, b.dist[entry], side="left")
             keep = self.free[members]
             gn = node[members[keep]]
-            return owner[keep], gn, gn, np.zeros(0, np.int64), np.zeros(0, np.int64), 0
+            empty = np.zeros(0, np.int64)
+            return owner[keep], level[keep], gn, gn, empty, empty, 0
         tree = KDTree(self.x[self.free])
-        owner, k = ball_cover(tree, self.x[t], closed_radius(self.eps))
+        owner, k, level = ball_cover(tree, self.x[t], cr)
         internal = tree.point < 0
         ni = int(np.count_nonzero(internal))
         or_id = np.where(internal, nv + np.cumsum(internal) - 1, tree.point)
@@ -171,57 +183,66 @@ class CutProblem:
         # or: child -> parent (u_child <= o_parent); and: parent -> child (n_parent <= u_child)
         src = np.concatenate([or_id[kids], and_id[par2]])
         dst = np.concatenate([or_id[par2], and_id[kids]])
-        return owner, or_id[k], and_id[k], src, dst, 2 * ni
+        return owner, level, or_id[k], and_id[k], src, dst, 2 * ni
 
     def _build(self):
         free, chi, fix, x = self.free, self.chi, self.fixed, self.x
+        weights = self.mixture.weights
+        K = weights.size
+        cr = np.array([closed_radius(r) for r in self.mixture.radii])
+        tail = np.concatenate([np.cumsum(weights[::-1])[::-1], [0.0]])  # tail[k] = sum_{k' >= k} w_k'
         self.nodes = np.flatnonzero(free)
         nv = self.nodes.size
+        node = np.full(free.size, -1, np.int64)
+        node[free] = np.arange(nv)
         q = self.w * (1.0 - 2.0 * chi)  # fidelity w|u - chi| = q u + w chi
         const = float(np.sum(self.w[free] * chi[free]))
         t = np.flatnonzero(self.terms)
-        tfree = free[t]
+        tfree, tfix = free[t], fix[t]
         c0, c1 = self.c0[t], self.c1[t]
-        has1 = _within(x[t], x[~free & fix], self.eps)
-        has0 = _within(x[t], x[~free & ~fix], self.eps)
+        xt = x[t]
+        # the first level whose ball holds a fixed 1 (max terms from there on are unary),
+        # a fixed 0 (min terms unary), a free point (below it the terms are constants)
+        lvl1 = _first_level(xt, x[~free & fix], cr)
+        lvl0 = _first_level(xt, x[~free & ~fix], cr)
+        lvlf = np.where(tfree, 0, _first_level(xt, x[free], cr))
+        # unary parts: w c0 (1 - u_i) for k >= lvl1, w c1 u_i for k >= lvl0
         un = np.zeros(free.size)
-        # max term: a fixed 1 in the ball makes it c0 (1 - u_i)
-        np.add.at(un, t[has1 & tfree], -c0[has1 & tfree])
-        const += float(np.sum(c0[has1]) - np.sum(c0[has1 & ~tfree] * fix[t[has1 & ~tfree]]))
-        # min term: a fixed 0 in the ball makes it c1 u_i
-        np.add.at(un, t[has0 & tfree], c1[has0 & tfree])
-        const += float(np.sum(c1[has0 & ~tfree] * fix[t[has0 & ~tfree]]))
+        np.add.at(un, t[tfree], c1[tfree] * tail[lvl0[tfree]] - c0[tfree] * tail[lvl1[tfree]])
+        const += float(np.sum(c0[tfree] * tail[lvl1[tfree]]))
+        const += float(np.sum(c0[~tfree] * tail[lvl1[~tfree]] * ~tfix[~tfree]
+                              + c1[~tfree] * tail[lvl0[~tfree]] * tfix[~tfree]))
         q = q + un
-        owner, max_node, min_node, tsrc_e, tdst_e, ntree = self._members(t)
-        hasfree = np.bincount(owner, minlength=t.size) > 0
-        amax = np.flatnonzero(~has1 & hasfree)
-        amin = np.flatnonzero(~has0 & hasfree)
-        na, nb = amax.size, amin.size
+        owner, level, max_node, min_node, tsrc_e, tdst_e, ntree = self._members(t, cr)
+        # auxiliary nodes: a_ik for lvlf <= k < lvl1, b_ik for lvlf <= k < lvl0
+        na, off_a = _slots(lvlf, lvl1)
+        nb, off_b = _slots(lvlf, lvl0)
         base = nv + ntree
-        aux_max = np.full(t.size, -1, np.int64)
-        aux_max[amax] = base + np.arange(na)
-        aux_min = np.full(t.size, -1, np.int64)
-        aux_min[amin] = base + na + np.arange(nb)
-        node = np.full(free.size, -1, np.int64)
-        node[free] = np.arange(nv)
-        sel_a = aux_max[owner] >= 0
-        sel_b = aux_min[owner] >= 0
-        inf_src = np.concatenate([max_node[sel_a], aux_min[owner[sel_b]], tsrc_e])
-        inf_dst = np.concatenate([aux_max[owner[sel_a]], min_node[sel_b], tdst_e])
-        fa = amax[tfree[amax]]
-        fb = amin[tfree[amin]]
-        fin_src = np.concatenate([aux_max[fa], node[t[fb]]])
-        fin_dst = np.concatenate([node[t[fa]], aux_min[fb]])
-        fin_cap = np.concatenate([c0[fa], c1[fb]])
-        # a fixed i in a max term without fixed 1 has u_i = 0: cost c0 a_i (a_i -> sink);
-        # in a min term without fixed 0 it has u_i = 1: cost c1 (1 - b_i) (source -> b_i)
-        xa = amax[~tfree[amax]]
-        xb = amin[~tfree[amin]]
+        off_a, off_b = off_a + base, off_b + base + na
         self.num_nodes = base + na + nb
+        sel_a = (level >= lvlf[owner]) & (level < lvl1[owner])
+        sel_b = (level >= lvlf[owner]) & (level < lvl0[owner])
+        a_of = off_a[owner[sel_a]] + level[sel_a] - lvlf[owner[sel_a]]
+        b_of = off_b[owner[sel_b]] + level[sel_b] - lvlf[owner[sel_b]]
+        # every auxiliary node (i, k) as flat arrays
+        ia = np.repeat(np.arange(t.size), np.maximum(lvl1 - lvlf, 0))
+        ka = lvlf[ia] + np.arange(ia.size) - np.repeat(off_a - base, np.maximum(lvl1 - lvlf, 0))
+        ib = np.repeat(np.arange(t.size), np.maximum(lvl0 - lvlf, 0))
+        kb = lvlf[ib] + np.arange(ib.size) - np.repeat(off_b - base - na, np.maximum(lvl0 - lvlf, 0))
+        a_id, b_id = base + np.arange(na), base + na + np.arange(nb)
+        chain_a, chain_b = ka > lvlf[ia], kb > lvlf[ib]  # a_{i,k-1} <= a_ik, b_ik <= b_{i,k-1}
+        inf_src = np.concatenate([max_node[sel_a], b_of, tsrc_e, a_id[chain_a] - 1, b_id[chain_b]])
+        inf_dst = np.concatenate([a_of, min_node[sel_b], tdst_e, a_id[chain_a], b_id[chain_b] - 1])
+        fa, fb = tfree[ia], tfree[ib]
+        fin_src = np.concatenate([a_id[fa], node[t[ib[fb]]]])
+        fin_dst = np.concatenate([node[t[ia[fa]]], b_id[fb]])
+        fin_cap = np.concatenate([weights[ka[fa]] * c0[ia[fa]], weights[kb[fb]] * c1[ib[fb]]])
+        # a fixed i (then u_i = 0) in a max term costs w c0 a_ik (a -> sink); a fixed i (u_i = 1)
+        # in a min term costs w c1 (1 - b_ik) (source -> b)
         tsrc = np.zeros(self.num_nodes)
         tsnk = np.zeros(self.num_nodes)
-        tsnk[aux_max[xa]] += c0[xa]
-        tsrc[aux_min[xb]] += c1[xb]
+        tsnk[a_id[~fa]] += weights[ka[~fa]] * c0[ia[~fa]]
+        tsrc[b_id[~fb]] += weights[kb[~fb]] * c1[ib[~fb]]
         qf = q[self.nodes]
         tsnk[:nv] += np.maximum(qf, 0.0)
         tsrc[:nv] += np.maximum(-qf, 0.0)
@@ -230,7 +251,7 @@ class CutProblem:
         self._finite = (fin_src, fin_dst, fin_cap)
         self._infinite = (inf_src, inf_dst)
         self._tedges = (tsrc, tsnk)
-        self.num_edges = fin_src.size + self._infinite[0].size
+        self.num_edges = fin_src.size + inf_src.size
 
     def _cuts_bk(self, tsrc, tsnk, selection):
         """(u on the nodes, flow lower bound) by BK, u = 1 <-> source for "maximal"."""
@@ -258,7 +279,8 @@ class CutProblem:
         tails = np.concatenate([src, np.full(n, s_), nodes])
         heads = np.concatenate([dst, nodes, np.full(n, t_)])
         caps = np.concatenate([cap, tsrc, tsnk])
-        scale = 2.0**58 / max(float(caps.sum()), np.finfo(float).tiny)
+        # a power of two: capacities that are dyadic rationals (and their ties) scale exactly
+        scale = 2.0 ** np.floor(np.log2(2.0**58 / max(float(caps.sum()), np.finfo(float).tiny)))
         icap = np.rint(caps * scale)
         rounding = float(np.sum(np.abs(caps * scale - icap))) / scale
         keep = icap > 0
@@ -308,7 +330,7 @@ class CutProblem:
         u, bound = self._cut(selection)
         solve_time = time.perf_counter() - t0 + self.build_time
         lower = bound + self.const
-        energy = set_energy(u, self.chi, self.w, self.c0, self.c1, self.terms, self.x, self.eps)
+        energy = set_energy(u, self.chi, self.w, self.c0, self.c1, self.terms, self.x, self.mixture)
         gap = abs(energy - lower) / max(1.0, abs(energy))
         info = {"lower_bound": lower, "energy": energy, "gap": gap,
                 "certified": bool(gap <= _RTOL), "solve_time": solve_time,

@@ -1,26 +1,31 @@
 r"""One step of the adversarial minimizing-movements scheme (DESIGN.md §2–3).
 
-Discrete problem, on the mesh vertices (lumped masses :math:`m_i`, closed
-ε-balls :math:`B_i`, :math:`d_i = |\mathrm{sd}_k(x_i)|` the distance to the
-piecewise-linear interface :math:`\partial A_k`, :math:`\chi = 1_{A_k}`):
+Discrete problem, on the mesh vertices (lumped masses :math:`m_i`, the
+ε-neighbourhood of a :class:`~nonlocal_.mixture.BallMixture`: nested closed
+balls :math:`B_k(i)` of radii :math:`r_k` with weights :math:`w_k`,
+:math:`d_i = |\mathrm{sd}_k(x_i)|` the distance to the piecewise-linear
+interface :math:`\partial A_k`, :math:`\chi = 1_{A_k}`):
 
 .. math::
     \min_{u \in \{0,1\}^N} \frac{1}{\tau} \sum_i m_i \rho_i d_i^p |u_i - \chi_i|
-    + \frac{1}{\varepsilon} \sum_i m_i \big[\rho_{0,i} (\max_{B_i} u - u_i)
-    + \rho_{1,i} (u_i - \min_{B_i} u)\big],
+    + \frac{1}{\varepsilon} \sum_i m_i \sum_k w_k \big[\rho_{0,i} (\max_{B_k(i)} u - u_i)
+    + \rho_{1,i} (u_i - \min_{B_k(i)} u)\big],
 
-:math:`\rho = \rho_0 + \rho_1`, p ∈ {0, 1}.  It is solved exactly by one
+:math:`\rho = \rho_0 + \rho_1`, p ∈ {0, 1}; the second sum is
+:math:`\mathrm{Per}_\varepsilon(u)` of :mod:`nonlocal_.perimeter` (the
+isotropic mixture by default, the plain ε-ball by name).  It is solved exactly by one
 min-cut (:mod:`nonlocal_.mincut`: the k-d tree graph reduction, OR-tools'
 push–relabel max-flow), which returns the minimal or the maximal minimizer
 and a max-flow = min-cut certificate.
 
 **Band.**  Only the vertices with :math:`|\mathrm{sd}_k| \le W` are free; the
-others keep their side.  W starts at
-:math:`2\varepsilon + 4h_{max} + 1.5\,\delta_{prev}`
+others keep their side.  With R = r_K the reach of the neighbourhood, W
+starts at :math:`2R + 4h_{max} + 1.5\,\delta_{prev}`
 (:math:`\delta_{prev}` an optional hint, the previous step's displacement)
 and is checked after the solve: if a vertex with
-:math:`|\mathrm{sd}_k| > W - 2\varepsilon` changed side, W is widened to
-:math:`\max(1.5W, \delta + 3\varepsilon + 4h_{max})` and the step solved again (``band_widenings`` counts this).  The certificate
+:math:`|\mathrm{sd}_k| > W - 2R` changed side, W is widened to
+:math:`\max(1.5W, \delta + 3R + 4h_{max})` and the step solved again
+(``band_widenings`` counts this).  The certificate
 covers the band problem; the band itself is checked a posteriori, not proved
 wide enough.  The classic failure of a band, near extinction, is caught: if
 the empty set or the whole domain has lower energy than the band solution,
@@ -43,14 +48,14 @@ returned φ keeps the previous values where a vertex did not change side and
 is ∓h_max/2 where it did.
 
 **Distances.**  :math:`d_i` is measured on rank 0 from the gathered
-interface pieces, out to a cutoff :math:`W + 3\varepsilon` (far vertices are
+interface pieces, out to a cutoff :math:`W + 3R` (far vertices are
 not searched); the check against ∅ and Ω first uses the clipped distances,
 which bound E(∅) and E(Ω) from below, and measures all distances only when
 that bound does not already rule them out.
 
 **MPI.**  The vertex data (coordinates, masses, densities, φ_k) and the
-interface pieces are gathered on rank 0 (:mod:`nonlocal_._vertices`), which
-measures the distances, builds the band, its ε-balls and the graph, solves,
+interface pieces are gathered on rank 0 (:mod:`nonlocal_.vertices`), which
+measures the distances, builds the band, its balls and the graph, solves,
 and scatters the new level set; 1 and N ranks give the same sets because
 rank 0 sees the same sorted data.  The max-flow is serial: more ranks do not
 make the step faster (``benchmarks/nonlocal_step.py`` measures the gather).
@@ -60,7 +65,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 
 import numpy as np
 from dolfinx import fem
@@ -70,117 +74,198 @@ from meshes.distance import distance_to_simplices
 from meshes.interface import interface
 from meshes.mpi import on_root
 
-from ._checks import check_choice, check_eps_for_mesh, check_positive
-from ._vertices import Vertices
-from .mincut import SOLVERS, CutProblem
-from .neighbours import nearest_other_phase_within
-from .perimeter import perimeter_of_vertex_set
+from ._checks import check_choice, check_positive
+from .vertices import Vertices
+from .functional import vertex_perimeter
+from .mincut import METHODS, SOLVERS, CutProblem
+from .mixture import BallMixture
+from .neighbours import distance_to_other_phase
+from .perimeter import check_arguments, resolve_mixture
 
-__all__ = ["step", "StepContext"]
+__all__ = ["AdversarialScheme", "step"]
 
 log = logging.getLogger(__name__)
 
-_NUM_THRESHOLDS = 4
+_NUM_THRESHOLDS = 8
 
 
-@dataclass
-class StepContext:
-    """What does not change between steps on one mesh (built collectively).
+class AdversarialScheme:
+    r"""The scheme on one mesh: what does not change between steps, built once (collective).
 
-    ``rho0``, ``rho1``: ``(num_vertices,)`` density values at the sorted
-    vertices (rank 0, ``None`` elsewhere).
+    Args:
+        V: the scalar P1 space of the level sets.
+        rho0, rho1: density callables (class 0 outside, class 1 inside).
+        eps: the adversarial budget ε > 0.
+        p: 1 (weight dist, the paper's scheme) or 0 (plain iterated
+            adversarial training, the negative control).
+        selection: "minimal" or "maximal" minimizer at every step.
+        discretization: "isotropic" (default), "plain" or a
+            :class:`~nonlocal_.mixture.BallMixture` (:mod:`nonlocal_.perimeter`).
+        method: graph construction, "tree" (default) or "plain" (one edge per
+            ball member: the reference); see :mod:`nonlocal_.mincut`.  Both
+            give the same sets.
+        solver: max-flow solver, "push-relabel" (OR-tools, default) or "bk"
+            (PyMaxflow's Boykov–Kolmogorov: the reference).
+
+    Attributes:
+        mixture: the :class:`~nonlocal_.mixture.BallMixture` in use (every rank).
     """
 
-    verts: Vertices
-    rho0: np.ndarray | None
-    rho1: np.ndarray | None
-    h_max: float
-    eps: float
-
-    @classmethod
-    def build(cls, V: fem.FunctionSpace, rho0, rho1, eps: float) -> "StepContext":
+    def __init__(self, V: fem.FunctionSpace, rho0, rho1, eps: float, *, p: int = 1,
+                 selection: str = "minimal", discretization="isotropic", method: str = "tree",
+                 solver: str = "push-relabel"):
         from meshes.stats import mesh_stats
 
-        check_eps_for_mesh(eps, V.mesh)
-        h_max = float(mesh_stats(V.mesh).h_max)
-        verts = Vertices(V)
+        check_choice("p", p, (0, 1))
+        check_choice("selection", selection, ("minimal", "maximal"))
+        check_choice("method", method, METHODS)
+        check_choice("solver", solver, SOLVERS)
+        self.eps = check_arguments(eps, V.mesh, discretization)
+        self.p, self.selection, self.method, self.solver = p, selection, method, solver
+        self.h_max = float(mesh_stats(V.mesh).h_max)
+        self.verts = Vertices(V)
+        self._rho0 = self._rho1 = None
 
-        def densities():
-            x3 = verts.points3()
-            return density_values("rho0", rho0, x3), density_values("rho1", rho1, x3)
+        def prepare():
+            x3 = self.verts.points3()
+            self._rho0 = density_values("rho0", rho0, x3)
+            self._rho1 = density_values("rho1", rho1, x3)
+            return resolve_mixture(self.verts, self.eps, discretization)
 
-        # errors are raised on every rank; the values themselves stay on rank 0
-        vals = [None]
-        on_root(verts.comm, lambda: (vals.__setitem__(0, densities()), None)[1])
-        r0, r1 = vals[0] if verts.is_root else (None, None)
-        return cls(verts, r0, r1, h_max, eps)
+        # errors are raised on every rank; the densities stay on rank 0
+        self.mixture: BallMixture = on_root(self.verts.comm, prepare)
 
+    def step(self, phi_k: fem.Function, tau: float, *, displacement_hint: float = 0.0):
+        r"""One step :math:`A_k \to A_{k+1}` of size τ (module docstring).
 
-def _check_args(eps, tau, p, selection):
-    eps = check_positive("eps", eps)
-    tau = check_positive("tau", tau)
-    check_choice("p", p, (0, 1))
-    check_choice("selection", selection, ("minimal", "maximal"))
-    return eps, tau
+        Args:
+            phi_k: P1 level set of :math:`A_k = \{\varphi_k < 0\}` on the
+                scheme's space.
+            tau: the time step τ > 0.
+            displacement_hint: expected displacement (sets the first band width).
+
+        Returns:
+            ``(phi, info)``: the P1 level set of :math:`A_{k+1}` and a dict of
+            global diagnostics: ``perimeter_eps`` (Per_ε of the new vertex
+            set), ``fidelity`` (the first term of the energy), ``energy``,
+            ``band_vertices`` (free vertices), ``band_width``,
+            ``band_widenings``, ``graph_nodes``, ``graph_edges``,
+            ``solve_time`` (rank 0 wall time of the cuts), ``step_time``
+            (whole step, rank 0), ``certified``, ``gap`` (relative
+            max-flow/min-cut mismatch), ``displacement`` (largest distance to
+            ∂A_k of a vertex that changed side), ``volume`` (lumped mass of the
+            new vertex set), ``empty``.
+        """
+        tau = check_positive("tau", tau)
+        V = phi_k.function_space
+        if V.mesh is not self.verts.V.mesh or V.dofmap.index_map.size_local != self.verts.num_owned:
+            raise ValueError("step: phi_k must be a P1 function on the mesh the scheme was built on")
+        t_start = time.perf_counter()
+        verts = self.verts
+        comm = verts.comm
+        chi_local = phi_k.x.array[: verts.num_owned] < 0
+        counts = comm.allreduce(np.array([np.count_nonzero(chi_local), chi_local.size]))
+        trivial = counts[0] == 0 or counts[0] == counts[1]
+        # the interface pieces of all ranks (collective); rank 0 measures distances to them on demand
+        simplices = None if trivial else interface(phi_k).gathered()
+        phi_vals = verts.gather(phi_k)
+        out = [None]
+
+        def work():
+            values, info = self._solve_on_root(phi_vals, simplices, tau, displacement_hint)
+            out[0] = values
+            return info
+
+        info = on_root(comm, work)
+        phi = verts.scatter(out[0] if verts.is_root else None, name=phi_k.name)
+        info["step_time"] = comm.bcast(time.perf_counter() - t_start if verts.is_root else None, root=0)
+        return phi, info
+
+    def _solve_on_root(self, phi_vals, simplices, tau, hint):
+        verts, mixture = self.verts, self.mixture
+        x, m, r0, r1 = verts.x, verts.m, self._rho0, self._rho1
+        c0, c1 = m * r0 / self.eps, m * r1 / self.eps
+        chi = phi_vals < 0
+        h, reach = self.h_max, mixture.reach
+        info = {"band_vertices": 0, "band_width": 0.0, "band_widenings": 0, "graph_nodes": 0,
+                "graph_edges": 0, "solve_time": 0.0, "certified": True, "gap": 0.0, "displacement": 0.0}
+        if simplices is None:  # empty set or whole domain: nothing can change, Per_ε = 0
+            u, values, weight, per = chi, phi_vals.copy(), np.zeros_like(m), 0.0
+        else:
+            dist = _Distances(x, simplices)
+
+            def fidelity_weights(d):
+                return m * (r0 + r1) * (d if self.p == 1 else 1.0) / tau
+
+            W = 2 * reach + 4 * h + 1.5 * hint
+            per_chi = vertex_perimeter(x, chi, c0, c1, mixture)
+            while True:
+                d = dist.upto(W + 3 * reach)
+                weight = fidelity_weights(d)  # exact where d < cutoff, a lower bound elsewhere
+                u, sub, res, cut = self._band_solve(weight, chi, d, W)
+                per = per_chi + _band_perimeter_change(x, c0, c1, chi, u, sub, d <= W + reach * (1 + 1e-9),
+                                                       mixture)
+                changed = u != chi
+                disp = float(d[changed].max()) if changed.any() else 0.0
+                if dist.complete and W >= d.max():
+                    break
+                if disp > W - 2 * reach:
+                    log.info("band W = %g too narrow (a vertex at distance %g changed): widening", W, disp)
+                    W = max(1.5 * W, disp + 3 * reach + 4 * h)
+                elif (_trivial_set_is_better(u, chi, weight, per)
+                      and _trivial_set_is_better(u, chi, fidelity_weights(dist.upto(np.inf)), per)):
+                    # The band certificate covers the band only: near extinction (or
+                    # filling) the empty set (or the whole domain) can beat every
+                    # set the band allows.  Then solve the unrestricted problem.
+                    # (The first test, with clipped distances, bounds E(∅), E(Ω) from below.)
+                    log.info("the empty set or the whole domain beats the band solution: solving unrestricted")
+                    W = float(dist.upto(np.inf).max())
+                else:
+                    break
+                info["band_widenings"] += 1
+            info.update(band_vertices=int(np.count_nonzero(cut.free)), band_width=float(min(W, d.max())),
+                        graph_nodes=res["graph_nodes"], graph_edges=res["graph_edges"],
+                        solve_time=res["solve_time"], certified=res["certified"], gap=res["gap"],
+                        displacement=disp)
+            if self.p == 1:
+                values, t_thr = _subvertex_values(x, sub, cut, u, m * (r0 + r1) / tau, h, self.selection)
+                info["solve_time"] += t_thr
+            else:
+                values = np.where(u == chi, phi_vals, np.where(u, -h / 2, h / 2))
+        info["fidelity"] = float(np.sum(weight[u != chi]))
+        info["perimeter_eps"] = per
+        info["energy"] = info["fidelity"] + info["perimeter_eps"]
+        info["volume"] = float(np.sum(m[u]))
+        info["empty"] = not bool(u.any())
+        return values, info
+
+    def _band_solve(self, w_all, chi, d, W):
+        """The exact cut with |sd| <= W free; returns (u on all vertices, band index, result, problem)."""
+        reach = self.mixture.reach
+        sub = np.flatnonzero(d <= W + 2 * reach * (1 + 1e-9))
+        ds = d[sub]
+        m, eps = self.verts.m[sub], self.eps
+        cut = CutProblem(self.verts.x[sub], self.mixture, ds <= W, chi[sub], w_all[sub],
+                         m * self._rho0[sub] / eps, m * self._rho1[sub] / eps, ds <= W + reach * (1 + 1e-9),
+                         method=self.method, solver=self.solver)
+        usub, res, _ = cut.solve(self.selection)
+        u = chi.copy()
+        u[sub] = usub
+        return u, sub, res, cut
 
 
 def step(phi_k: fem.Function, rho0, rho1, eps: float, tau: float, *, p: int = 1,
-         selection: str = "minimal", displacement_hint: float = 0.0,
-         context: StepContext | None = None, method: str = "tree", solver: str = "push-relabel"):
-    r"""One step :math:`A_k \to A_{k+1}` of the scheme (module docstring).
+         selection: str = "minimal", displacement_hint: float = 0.0, discretization="isotropic",
+         method: str = "tree", solver: str = "push-relabel"):
+    r"""One step of the scheme: ``AdversarialScheme(...).step(phi_k, tau)`` (see there).
 
-    Args:
-        phi_k: P1 level set of :math:`A_k = \{\varphi_k < 0\}`.
-        rho0, rho1: density callables (``x`` of shape ``(3, num_points)``).
-        eps, tau: budget ε > 0 and time step τ > 0.
-        p: 1 (weight dist, the paper's scheme) or 0 (plain iterated
-            adversarial training).
-        selection: "minimal" or "maximal" minimizer.
-        displacement_hint: expected displacement (sets the first band width).
-        context: a :class:`StepContext` to reuse (built if ``None``).
-        method: graph construction, "tree" (fast, default) or "plain"
-            (one edge per ball member: the reference); see
-            :mod:`nonlocal_.mincut`.  Both give the same sets.
-        solver: max-flow solver, "push-relabel" (OR-tools, default) or
-            "bk" (PyMaxflow's Boykov–Kolmogorov: the reference).
-
-    Returns:
-        ``(phi, info)``: the P1 level set of :math:`A_{k+1}` and a dict of
-        global diagnostics: ``perimeter_eps`` (Per_ε of the new vertex set),
-        ``fidelity`` (the first term of the energy), ``energy``,
-        ``band_vertices`` (free vertices), ``band_width``, ``band_widenings``,
-        ``graph_nodes``, ``graph_edges``, ``solve_time`` (rank 0 wall time of
-        the cuts), ``step_time`` (whole step, rank 0), ``certified``, ``gap``
-        (relative max-flow/min-cut mismatch), ``displacement`` (largest
-        distance to ∂A_k of a vertex that changed side), ``volume`` (lumped
-        mass of the new vertex set), ``empty``.
+    Builds the scheme (gathers the vertices, evaluates the densities, fits the
+    neighbourhood) for this one step; a time loop builds an
+    :class:`AdversarialScheme` once and calls its ``step``.
     """
-    eps, tau = _check_args(eps, tau, p, selection)
-    check_choice("method", method, ("tree", "plain"))
-    check_choice("solver", solver, SOLVERS)
-    t_start = time.perf_counter()
-    V = phi_k.function_space
-    ctx = context if context is not None else StepContext.build(V, rho0, rho1, eps)
-    verts = ctx.verts
-    comm = verts.comm
-    chi_local = phi_k.x.array[: verts.num_owned] < 0
-    counts = comm.allreduce(np.array([np.count_nonzero(chi_local), chi_local.size]))
-    trivial = counts[0] == 0 or counts[0] == counts[1]
-    # the interface pieces of all ranks (collective); rank 0 measures distances to them on demand
-    simplices = None if trivial else interface(phi_k).gathered()
-    phi_vals = verts.gather(phi_k)
-    out = [None]
-
-    def work():
-        values, info = _solve_on_root(ctx, phi_vals, simplices, eps, tau, p, selection, displacement_hint,
-                                      (method, solver))
-        out[0] = values
-        return info
-
-    info = on_root(comm, work)
-    phi = verts.scatter(out[0] if verts.is_root else None, name=phi_k.name)
-    info["step_time"] = comm.bcast(time.perf_counter() - t_start if verts.is_root else None, root=0)
-    return phi, info
+    scheme = AdversarialScheme(phi_k.function_space, rho0, rho1, eps, p=p, selection=selection,
+                               discretization=discretization, method=method, solver=solver)
+    return scheme.step(phi_k, tau, displacement_hint=displacement_hint)
 
 
 class _Distances:
@@ -206,64 +291,6 @@ class _Distances:
         return bool(self.d.max() < self.cutoff)
 
 
-def _solve_on_root(ctx, phi_vals, simplices, eps, tau, p, selection, hint, graph):
-    verts = ctx.verts
-    x, m, r0, r1 = verts.x, verts.m, ctx.rho0, ctx.rho1
-    chi = phi_vals < 0
-    h = ctx.h_max
-    rho = r0 + r1
-    info = {"band_vertices": 0, "band_width": 0.0, "band_widenings": 0, "graph_nodes": 0,
-            "graph_edges": 0, "solve_time": 0.0, "certified": True, "gap": 0.0, "displacement": 0.0}
-    if simplices is None:  # empty set or whole domain: nothing can change, Per_ε = 0
-        u, values, weight, per = chi, phi_vals.copy(), np.zeros_like(m), 0.0
-    else:
-        dist = _Distances(x, simplices)
-
-        def fidelity_weights(d):
-            return m * rho * (d if p == 1 else 1.0) / tau
-
-        W = 2 * eps + 4 * h + 1.5 * hint
-        per_chi = perimeter_of_vertex_set(x, m, chi, r0, r1, eps)
-        while True:
-            d = dist.upto(W + 3 * eps)
-            weight = fidelity_weights(d)  # exact where d < cutoff, a lower bound elsewhere
-            u, sub, res, cut = _band_solve(x, m, r0, r1, weight, chi, d, eps, W, selection, graph)
-            per = per_chi + _band_perimeter_change(x, m, r0, r1, chi, u, sub, d <= W + eps * (1 + 1e-9), eps)
-            changed = u != chi
-            disp = float(d[changed].max()) if changed.any() else 0.0
-            if dist.complete and W >= d.max():
-                break
-            if disp > W - 2 * eps:
-                log.info("band W = %g too narrow (a vertex at distance %g changed): widening", W, disp)
-                W = max(1.5 * W, disp + 3 * eps + 4 * h)
-            elif (_trivial_set_is_better(u, chi, weight, per)
-                  and _trivial_set_is_better(u, chi, fidelity_weights(dist.upto(np.inf)), per)):
-                # The band certificate covers the band only: near extinction (or
-                # filling) the empty set (or the whole domain) can beat every
-                # set the band allows.  Then solve the unrestricted problem.
-                # (The first test, with clipped distances, bounds E(∅), E(Ω) from below.)
-                log.info("the empty set or the whole domain beats the band solution: solving unrestricted")
-                W = float(dist.upto(np.inf).max())
-            else:
-                break
-            info["band_widenings"] += 1
-        info.update(band_vertices=int(np.count_nonzero(cut.free)), band_width=float(min(W, d.max())),
-                    graph_nodes=res["graph_nodes"], graph_edges=res["graph_edges"],
-                    solve_time=res["solve_time"], certified=res["certified"], gap=res["gap"],
-                    displacement=disp)
-        if p == 1:
-            values, t_thr = _subvertex_values(x, sub, cut, u, m * rho / tau, h, selection)
-            info["solve_time"] += t_thr
-        else:
-            values = np.where(u == chi, phi_vals, np.where(u, -h / 2, h / 2))
-    info["fidelity"] = float(np.sum(weight[u != chi]))
-    info["perimeter_eps"] = per
-    info["energy"] = info["fidelity"] + info["perimeter_eps"]
-    info["volume"] = float(np.sum(m[u]))
-    info["empty"] = not bool(u.any())
-    return values, info
-
-
 def _trivial_set_is_better(u, chi, w_all, per) -> bool:
     r"""Whether ∅ or Ω has lower step energy than the vertex set ``u``.
 
@@ -276,32 +303,18 @@ def _trivial_set_is_better(u, chi, w_all, per) -> bool:
     return min(np.sum(w_all[chi]), np.sum(w_all[~chi])) < energy * (1 - 1e-12)
 
 
-def _band_perimeter_change(x, m, r0, r1, chi, u, sub, terms, eps) -> float:
+def _band_perimeter_change(x, c0, c1, chi, u, sub, terms, mixture) -> float:
     r"""Per_ε(u) − Per_ε(χ) for a band solution, from the band and its collar ``sub`` only.
 
-    ``sub`` = {d ≤ W + 2ε}, ``terms`` = {d ≤ W + ε} (all vertices).  Exact
-    on any mesh: u = χ off {d ≤ W} and d is 1-Lipschitz, so a vertex with
-    d > W + ε has u = χ on its whole ball (its term does not change), and the
-    ball of a vertex in ``terms`` lies in ``sub``.
+    ``sub`` = {d ≤ W + 2R}, ``terms`` = {d ≤ W + R} (all vertices), R the
+    reach of the neighbourhood.  Exact on any mesh: u = χ off {d ≤ W} and d
+    is 1-Lipschitz, so a vertex with d > W + R has u = χ on its whole
+    neighbourhood (its term does not change), and the neighbourhood of a
+    vertex in ``terms`` lies in ``sub``.
     """
-    mt = np.where(terms[sub], m[sub], 0.0)
-    xs, r0s, r1s = x[sub], r0[sub], r1[sub]
-    return (perimeter_of_vertex_set(xs, mt, u[sub], r0s, r1s, eps)
-            - perimeter_of_vertex_set(xs, mt, chi[sub], r0s, r1s, eps))
-
-
-def _band_solve(x, m, r0, r1, w_all, chi, d, eps, W, selection, graph):
-    """The exact cut with |sd| <= W free; returns (u on all vertices, band index, result, problem)."""
-    sub = np.flatnonzero(d <= W + 2 * eps * (1 + 1e-9))
-    ds = d[sub]
-    free = ds <= W
-    terms = ds <= W + eps * (1 + 1e-9)
-    cut = CutProblem(x[sub], eps, free, chi[sub], w_all[sub], m[sub] * r0[sub] / eps,
-                     m[sub] * r1[sub] / eps, terms, method=graph[0], solver=graph[1])
-    usub, res, _ = cut.solve(selection)
-    u = chi.copy()
-    u[sub] = usub
-    return u, sub, res, cut
+    c0t, c1t, xs = np.where(terms[sub], c0[sub], 0.0), np.where(terms[sub], c1[sub], 0.0), x[sub]
+    return (vertex_perimeter(xs, u[sub], c0t, c1t, mixture)
+            - vertex_perimeter(xs, chi[sub], c0t, c1t, mixture))
 
 
 def _subvertex_values(x, sub, cut, u, r_all, h, selection):
@@ -310,11 +323,11 @@ def _subvertex_values(x, sub, cut, u, r_all, h, selection):
     delta = h / _NUM_THRESHOLDS
     svals = [k * delta for k in range(1, _NUM_THRESHOLDS + 1)]
     usub = u[sub]
-    layer = cut.free & nearest_other_phase_within(x[sub], usub, 2 * h)
+    layer = cut.free & (distance_to_other_phase(x[sub], usub, 2 * h) <= 2 * h)
     far = (_NUM_THRESHOLDS + 1) * delta
     w = np.where(usub, far, -far)
     if layer.any():
-        thr = CutProblem(cut.x, cut.eps, layer, cut.chi, cut.w, cut.c0, cut.c1, cut.terms, fixed=usub,
+        thr = CutProblem(cut.x, cut.mixture, layer, cut.chi, cut.w, cut.c0, cut.c1, cut.terms, fixed=usub,
                          method=cut.method, solver=cut.solver)
         _, _, levels = thr.solve(selection, thresholds=svals + [-s for s in svals], r=r_all[sub])
         # inside: w in (s_j, s_{j+1}] where s_j is the largest level still holding the vertex

@@ -11,7 +11,9 @@ Closed forms (DESIGN.md §2), for a sphere of radius R(t) in d dimensions under
   (:func:`radial_ode`).
 
 and the discrete disc recursion of one minimizing-movement step with constant
-densities in 2D (:func:`disc_recursion`).  A radius of 0 means the set is
+densities in 2D (:func:`disc_recursion`); the exact nonlocal perimeter of a
+ball (:func:`ball_perimeter_eps`) and of a smooth convex curve with any
+densities (:func:`tube_perimeter_eps`).  A radius of 0 means the set is
 empty (extinct).
 """
 
@@ -26,7 +28,7 @@ from scipy.optimize import minimize_scalar
 
 __all__ = ["sphere_radius", "gaussian_radius", "power_radius", "half_space_offset",
            "RadialSolution", "radial_ode", "ball_perimeter_eps", "disc_step_energy",
-           "disc_recursion", "sphere_volume_constant"]
+           "disc_recursion", "sphere_volume_constant", "tube_perimeter_eps"]
 
 
 def sphere_volume_constant(d: int) -> float:
@@ -123,6 +125,46 @@ def ball_perimeter_eps(R: float, eps: float, rho0: float, rho1: float, d: int = 
         return 0.0
     w = sphere_volume_constant(d)
     return w / eps * (rho0 * ((R + eps) ** d - R**d) + rho1 * (R**d - max(R - eps, 0.0) ** d))
+
+
+def tube_perimeter_eps(curve, rho0, rho1, eps: float, *, num_t: int = 4096, num_r: int = 24) -> float:
+    r"""Exact :math:`\mathrm{Per}_\varepsilon(A)` of a convex set A bounded by a smooth closed plane curve.
+
+    With γ the counter-clockwise boundary, ν the outward normal and κ the
+    curvature, the outer and inner ε-bands are the images of
+    :math:`(s, r) \mapsto \gamma(s) \pm r\nu(s)`, :math:`0 < r < \varepsilon`,
+    with Jacobians :math:`1 \pm \kappa r` (one-to-one: outside for a convex
+    A, inside while ε is below the smallest radius of curvature, which is
+    checked), so
+
+    .. math:: \mathrm{Per}_\varepsilon(A) = \frac1\varepsilon \oint \int_0^\varepsilon
+        \big[\rho_0(\gamma + r\nu)(1 + \kappa r) + \rho_1(\gamma - r\nu)(1 - \kappa r)\big]\,dr\,ds,
+
+    by the trapezoidal rule in the curve parameter (spectral for a smooth
+    periodic integrand) and Gauss–Legendre in r.
+
+    Args:
+        curve: a :class:`validation.boundaries.Curve`.
+        rho0, rho1: density callables (``x`` of shape ``(3, n)``).
+        eps: the budget ε.
+    """
+    t = np.linspace(0, 2 * np.pi, num_t, endpoint=False)
+    g, g1, g2 = curve.gamma(t), curve.d1(t), curve.d2(t)
+    speed = np.linalg.norm(g1, axis=1)
+    nu = np.stack([g1[:, 1], -g1[:, 0]], axis=1) / speed[:, None]
+    kappa = (g1[:, 0] * g2[:, 1] - g1[:, 1] * g2[:, 0]) / speed**3
+    if kappa.min() < 0 or eps * kappa.max() >= 1:
+        raise ValueError(f"tube_perimeter_eps needs a convex curve and eps below its smallest radius of "
+                         f"curvature {1 / kappa.max():g}, got eps = {eps:g}")
+    nodes, weights = np.polynomial.legendre.leggauss(num_r)
+    r, wr = eps * (nodes + 1) / 2, eps * weights / 2
+    total = 0.0
+    for rk, wk in zip(r, wr):
+        for rho, sign in ((rho0, 1.0), (rho1, -1.0)):
+            y = g + sign * rk * nu
+            vals = rho(np.vstack([y.T, np.zeros(num_t)]))
+            total += wk * np.sum(vals * (1 + sign * kappa * rk) * speed)
+    return total * (2 * np.pi / num_t) / eps
 
 
 def disc_step_energy(s: float, r: float, eps: float, tau: float, rho0: float, rho1: float) -> float:

@@ -6,13 +6,18 @@ import numpy as np
 import pytest
 
 from nonlocal_.mincut import CutProblem, set_energy
-from nonlocal_.neighbours import ball_max, ball_min, balls, nearest_other_phase_within
+from nonlocal_.mixture import BallMixture, plain
+from nonlocal_.neighbours import ball_max, ball_min, balls, distance_to_other_phase
+
+#: a plain ball, and three nested balls with unequal weights (the isotropic discretization's form)
+MIXTURES = {"plain": plain(0.3),
+            "mixture": BallMixture(0.3, np.array([0.2, 0.27, 0.36]), np.array([0.5, 0.25, 0.25]), "isotropic")}
 
 
-def _random_problem(seed, num_free=14):
+def _random_problem(seed, num_free=14, kind="mixture"):
     rng = np.random.default_rng(seed)
     x = rng.uniform(0, 1, size=(num_free + 8, 2))
-    eps = 0.3
+    mixture = MIXTURES[kind]
     chi = np.linalg.norm(x - 0.5, axis=1) < 0.3 + 0.05 * rng.standard_normal(x.shape[0])
     free = np.zeros(x.shape[0], bool)
     free[:num_free] = True
@@ -22,17 +27,17 @@ def _random_problem(seed, num_free=14):
     w = np.round(w * 2) / 2
     c0 = np.round(m * rng.uniform(0.5, 2.0, x.shape[0]) * 2) / 2
     c1 = np.round(m * rng.uniform(0.5, 2.0, x.shape[0]) * 2) / 2
-    return x, eps, free, chi, w, c0, c1, np.ones(x.shape[0], bool)
+    return x, mixture, free, chi, w, c0, c1, np.ones(x.shape[0], bool)
 
 
-def _enumerate(x, eps, free, chi, w, c0, c1, terms):
-    b = balls(x, eps)
+def _enumerate(x, mixture, free, chi, w, c0, c1, terms):
+    b = balls(x, mixture.reach)
     idx = np.flatnonzero(free)
     best, sets = np.inf, []
     for bits in itertools.product((False, True), repeat=idx.size):
         u = chi.copy()
         u[idx] = bits
-        e = _ball_energy(u, chi, np.where(free, w, 0), c0, c1, terms, b)
+        e = _ball_energy(u, chi, np.where(free, w, 0), c0, c1, terms, b, mixture)
         if e < best - 1e-12:
             best, sets = e, [u]
         elif abs(e - best) <= 1e-12:
@@ -40,18 +45,20 @@ def _enumerate(x, eps, free, chi, w, c0, c1, terms):
     return best, np.logical_and.reduce(sets), np.logical_or.reduce(sets), sets
 
 
-def _ball_energy(u, chi, w, c0, c1, terms, b):
+def _ball_energy(u, chi, w, c0, c1, terms, b, mixture):
     """E(u) with explicit ball max/min (independent of set_energy's nearest-neighbour route)."""
     uf = u.astype(float)
-    per = c0 * (ball_max(uf, b) - uf) + c1 * (uf - ball_min(uf, b))
+    per = sum(wk * (c0 * (ball_max(uf, b, r) - uf) + c1 * (uf - ball_min(uf, b, r)))
+              for r, wk in zip(mixture.radii, mixture.weights))
     return float(np.sum(w * np.abs(uf - chi)) + np.sum(per[terms]))
 
 
 @pytest.mark.parametrize("solver", ["push-relabel", "bk"])
 @pytest.mark.parametrize("method", ["tree", "plain"])
+@pytest.mark.parametrize("kind", sorted(MIXTURES))
 @pytest.mark.parametrize("seed", range(5))
-def test_minimal_and_maximal_minimizers_match_enumeration(seed, method, solver):
-    problem = _random_problem(seed)
+def test_minimal_and_maximal_minimizers_match_enumeration(seed, kind, method, solver):
+    problem = _random_problem(seed, kind=kind)
     best, umin, umax, sets = _enumerate(*problem)
     # the minimal/maximal minimizers are themselves minimizers (lattice property)
     assert any((s == umin).all() for s in sets) and any((s == umax).all() for s in sets)
@@ -65,17 +72,18 @@ def test_minimal_and_maximal_minimizers_match_enumeration(seed, method, solver):
 
 def test_enumeration_sees_ties():
     """At least one random problem has several minimizers, so the selection is tested."""
-    assert any(len(_enumerate(*_random_problem(seed))[3]) > 1 for seed in range(6))
+    for kind in MIXTURES:
+        assert any(len(_enumerate(*_random_problem(seed, kind=kind))[3]) > 1 for seed in range(6)), kind
 
 
 @pytest.mark.parametrize("solver", ["push-relabel", "bk"])
 @pytest.mark.parametrize("selection", ["minimal", "maximal"])
 def test_threshold_levels_match_fresh_solves(selection, solver):
-    x, eps, free, chi, w, c0, c1, terms = _random_problem(3, num_free=12)
-    b = balls(x, eps)
+    x, mixture, free, chi, w, c0, c1, terms = _random_problem(3, num_free=12)
+    b = balls(x, mixture.reach)
     r = np.linspace(0.5, 1.5, chi.size)
     svals = [0.25, 0.5, -0.25, -0.5]
-    _, _, levels = CutProblem(x, eps, free, chi, w, c0, c1, terms, solver=solver).solve(
+    _, _, levels = CutProblem(x, mixture, free, chi, w, c0, c1, terms, solver=solver).solve(
         selection, thresholds=svals, r=r)
     for s in svals:
         # E + s sum r u: shift the fidelity's unary part, enumerated
@@ -84,7 +92,7 @@ def test_threshold_levels_match_fresh_solves(selection, solver):
         for bits in itertools.product((False, True), repeat=idx.size):
             u = chi.copy()
             u[idx] = bits
-            e = _ball_energy(u, chi, np.where(free, w, 0), c0, c1, terms, b) + s * np.sum(r[u & free])
+            e = _ball_energy(u, chi, np.where(free, w, 0), c0, c1, terms, b, mixture) + s * np.sum(r[u & free])
             if e < best - 1e-12:
                 best, sets = e, [u]
             elif abs(e - best) <= 1e-12:
@@ -93,14 +101,15 @@ def test_threshold_levels_match_fresh_solves(selection, solver):
         assert (levels[s] == red.reduce(sets)).all(), f"threshold {s}"
 
 
-def test_set_energy_equals_ball_formula():
-    x, eps, free, chi, w, c0, c1, terms = _random_problem(1, num_free=20)
-    b = balls(x, eps)
+@pytest.mark.parametrize("kind", sorted(MIXTURES))
+def test_set_energy_equals_ball_formula(kind):
+    x, mixture, free, chi, w, c0, c1, terms = _random_problem(1, num_free=20, kind=kind)
+    b = balls(x, mixture.reach)
     rng = np.random.default_rng(5)
     for _ in range(20):
         u = rng.uniform(size=chi.size) < 0.5
-        assert set_energy(u, chi, w, c0, c1, terms, x, eps) == pytest.approx(
-            _ball_energy(u, chi, w, c0, c1, terms, b), rel=1e-13)
+        assert set_energy(u, chi, w, c0, c1, terms, x, mixture) == pytest.approx(
+            _ball_energy(u, chi, w, c0, c1, terms, b, mixture), rel=1e-13)
 
 
 @pytest.mark.parametrize("selection", ["minimal", "maximal"])
@@ -113,11 +122,12 @@ def test_tree_and_plain_graphs_agree_on_a_band(selection, d):
     x = rng.uniform(-1, 1, (n, d))
     sd = np.linalg.norm(x, axis=1) - 0.6 + 0.05 * np.sin(5 * x[:, 0])
     eps, tau = 0.15, 0.02
+    mixture = BallMixture(eps, eps * np.array([0.8, 1.0, 1.2]), np.array([0.3, 0.3, 0.4]), "isotropic")
     free = np.abs(sd) <= 0.3
-    terms = np.abs(sd) <= 0.3 + eps
+    terms = np.abs(sd) <= 0.3 + mixture.reach
     m = np.full(n, 2.0**d / n)
     rho0, rho1 = 1.0 + 0.3 * x[:, 1], 1.5 + 0.2 * x[:, 0]
-    args = (x, eps, free, sd < 0, m * (rho0 + rho1) * np.abs(sd) / tau, m * rho0 / eps, m * rho1 / eps, terms)
+    args = (x, mixture, free, sd < 0, m * (rho0 + rho1) * np.abs(sd) / tau, m * rho0 / eps, m * rho1 / eps, terms)
     tree = CutProblem(*args, method="tree", solver="push-relabel")
     plain = CutProblem(*args, method="plain", solver="bk")
     u_tree, info_tree, _ = tree.solve(selection)
@@ -132,17 +142,20 @@ def test_tree_and_plain_graphs_agree_on_a_band(selection, d):
 def test_balls_against_brute_force():
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 1, (300, 3))
-    x[1] = x[0] + [0.2, 0, 0]  # a pair at distance exactly eps: closed ball
-    b = balls(x, 0.2)
+    x[1] = x[0] + [0.2, 0, 0]  # a pair at distance exactly r: closed ball
+    b = balls(x, 0.25)
     dist = np.linalg.norm(x[:, None] - x[None], axis=2)
     for i in range(x.shape[0]):
-        expected = np.flatnonzero(dist[i] <= 0.2 * (1 + 1e-12))
+        expected = np.flatnonzero(dist[i] <= 0.25 * (1 + 1e-12))
         assert (b.indices[b.indptr[i]:b.indptr[i + 1]] == expected).all()
-    assert 1 in b.indices[b.indptr[0]:b.indptr[1]]
+        assert np.allclose(b.dist[b.indptr[i]:b.indptr[i + 1]], dist[i, expected], rtol=0, atol=1e-15)
     u = rng.uniform(size=x.shape[0])
-    assert np.allclose(ball_max(u, b), [u[dist[i] <= 0.2 + 1e-12].max() for i in range(x.shape[0])])
-    assert np.allclose(ball_min(u, b), [u[dist[i] <= 0.2 + 1e-12].min() for i in range(x.shape[0])])
+    for r in (0.2, 0.25):
+        assert 1 in b.indices[b.indptr[0]:b.indptr[1]][b.dist[b.indptr[0]:b.indptr[1]] <= r * (1 + 1e-12)]
+        assert np.allclose(ball_max(u, b, r), [u[dist[i] <= r * (1 + 1e-12)].max() for i in range(x.shape[0])])
+        assert np.allclose(ball_min(u, b, r), [u[dist[i] <= r * (1 + 1e-12)].min() for i in range(x.shape[0])])
     inside = u < 0.3
-    near = nearest_other_phase_within(x, inside, 0.2)
-    expected = [np.any((dist[i] <= 0.2 + 1e-12) & (inside != inside[i])) for i in range(x.shape[0])]
-    assert (near == np.array(expected)).all()
+    d = distance_to_other_phase(x, inside, 0.2)
+    expected = [np.min(dist[i][inside != inside[i]], initial=np.inf) for i in range(x.shape[0])]
+    expected = np.where(np.array(expected) <= 0.2, expected, np.inf)
+    assert np.allclose(d, expected, rtol=0, atol=1e-15)

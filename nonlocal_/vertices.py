@@ -24,12 +24,28 @@ from meshes.sets import vertex_coordinates
 __all__ = ["Vertices"]
 
 
+def _boundary_dofs(V: fem.FunctionSpace) -> np.ndarray:
+    """``(num_dofs,)`` bool: the P1 dofs on the exterior facets of the mesh (owned and ghosts)."""
+    msh = V.mesh
+    tdim = msh.topology.dim
+    msh.topology.create_connectivity(tdim - 1, tdim)
+    facets = dolfinx.mesh.exterior_facet_indices(msh.topology)
+    flags = np.zeros(V.dofmap.index_map.size_local + V.dofmap.index_map.num_ghosts, dtype=bool)
+    flags[fem.locate_dofs_topological(V, tdim - 1, facets)] = True
+    # a vertex owned here may lie on an exterior facet another rank owns
+    f = fem.Function(V)
+    f.x.array[:] = flags
+    f.x.scatter_reverse(dolfinx.la.InsertMode.add)
+    return f.x.array > 0
+
+
 class Vertices:
     """The owned vertices of a P1 space, gathered on rank 0 (collective).
 
     Attributes (rank 0; ``None`` on the other ranks):
         x: ``(num_vertices, gdim)`` coordinates, sorted lexicographically.
         m: ``(num_vertices,)`` lumped masses in the same order.
+        boundary: ``(num_vertices,)`` bool, the vertices on ∂Ω.
     """
 
     def __init__(self, V: fem.FunctionSpace):
@@ -49,11 +65,13 @@ class Vertices:
         self.counts = self.comm.gather(self.num_owned, root=0)
         x = self._gather_raw(xloc)
         m = self._gather_raw(mloc)
-        self.x = self.m = self.order = None
+        on_boundary = self._gather_raw(_boundary_dofs(V)[: self.num_owned])
+        self.x = self.m = self.boundary = self.order = None
         if self.comm.rank == 0:
             self.order = np.lexsort(tuple(x[:, k] for k in reversed(range(gdim))))
             self.x = np.ascontiguousarray(x[self.order])
             self.m = m[self.order]
+            self.boundary = on_boundary[self.order]
 
     @property
     def is_root(self) -> bool:
