@@ -25,10 +25,10 @@ name = "small"
 [[cases]]
 name = "gauss_disc"
 dim = 2
-domain = [[-1.6, -1.6], [1.6, 1.6]]
+domain = [[-1.8, -1.8], [1.8, 1.8]]
 T = 0.2
 density = { kind = "gaussian", sigma = 2.0 }
-initial = { shape = "disc", centre = [0.0, 0.0], radius = 1.0 }
+initial = { shape = "disc", centre = [0.0, 0.0], radius = 1.2 }
 
 [[studies]]
 name = "diagonal"
