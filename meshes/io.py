@@ -1,4 +1,4 @@
-"""Mesh files: import of anything meshio reads, export to XDMF and VTX.
+"""Mesh files: import of anything meshio reads, export to XDMF and VTX (time series for ParaView).
 
 Reading happens on rank 0 (meshio), checks run there, and the outcome is
 broadcast before the collective :func:`dolfinx.mesh.create_mesh`, so a bad
@@ -21,7 +21,7 @@ from mpi4py import MPI
 
 from meshes.mpi import on_root
 
-__all__ = ["MeshFileError", "read_mesh", "write_xdmf", "write_vtx", "write_vtx_series"]
+__all__ = ["MeshFileError", "read_mesh", "write_xdmf", "write_vtx", "write_time_series"]
 
 _SIMPLEX = {2: ("triangle", "triangle"), 3: ("tetra", "tetrahedron")}
 
@@ -131,32 +131,71 @@ def write_vtx(path, functions, t: float = 0.0) -> None:
         f.write(t)
 
 
-def write_vtx_series(path, times, sets, name: str = "phi") -> None:
-    """Write the P1 functions ``sets`` (one per time in ``times``, one space) as one VTX time series
-    (collective).
+def write_time_series(path, times, series: dict, static: dict | None = None, fmt: str = "vtx") -> Path:
+    """Write P1 functions on one mesh at ``times`` as one ParaView time series, the mesh once (collective).
 
-    The folder appears complete or not at all: it is written under a
-    temporary name and renamed by rank 0 (an older folder of that name is
-    replaced).
+    Args:
+        path: ``<name>.bp`` (``fmt="vtx"``: an ADIOS2 BP4 folder, mesh policy
+            ``reuse``) or ``<name>.xdmf`` (``fmt="xdmf"``: with ``<name>.h5``
+            beside it; the mesh is written once, each function at each time).
+        times: the output times.
+        series: name -> one function per time (all on one P1 space).
+        static: name -> a function that does not change (written at every
+            time for VTX, which stores all its functions per step; once for
+            XDMF).
+        fmt: ``vtx`` or ``xdmf``.
+
+    The output appears complete or not at all: it is written under a
+    temporary name and renamed by rank 0 (an older output of that name is
+    replaced; for XDMF the ``.h5`` is moved first, the ``.xdmf`` that refers
+    to it last).  Returns ``path``.
     """
     path = Path(path)
-    if len(times) != len(sets) or not sets:
-        raise ValueError(f"write_vtx_series: {len(times)} times for {len(sets)} functions")
-    comm = sets[0].function_space.mesh.comm
+    static = dict(static or {})
+    if fmt not in ("vtx", "xdmf"):
+        raise ValueError(f"write_time_series: fmt = {fmt!r}: must be 'vtx' or 'xdmf'")
+    if not series or any(len(v) != len(times) for v in series.values()):
+        raise ValueError(f"write_time_series: need one function per time ({len(times)}) for every field")
+    first = next(iter(series.values()))[0]
+    V = first.function_space
+    comm = V.mesh.comm
     tmp = path.with_name(f".{path.name}.tmp")
     if comm.rank == 0 and tmp.exists():
-        shutil.rmtree(tmp)
+        shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
     comm.barrier()
-    out = dolfinx.fem.Function(sets[0].function_space, name=name)
-    with io.VTXWriter(comm, str(tmp), [out], engine="BP4") as f:
-        for t, phi in zip(times, sets):
-            out.x.array[:] = phi.x.array
-            f.write(float(t))
+    out = {name: dolfinx.fem.Function(V, name=name) for name in series}
+    for name, f in static.items():
+        out[name] = dolfinx.fem.Function(V, name=name)
+        out[name].x.array[:] = f.x.array
+    if fmt == "vtx":
+        with io.VTXWriter(comm, str(tmp), list(out.values()), engine="BP4",
+                          mesh_policy=io.VTXMeshPolicy.reuse) as f:
+            for k, t in enumerate(times):
+                for name, funcs in series.items():
+                    out[name].x.array[:] = funcs[k].x.array
+                f.write(float(t))
+    else:
+        if comm.rank == 0:
+            tmp.mkdir(parents=True)
+        comm.barrier()
+        with io.XDMFFile(comm, str(tmp / path.name), "w") as f:
+            f.write_mesh(V.mesh)
+            for name in static:
+                f.write_function(out[name], float(times[0]))
+            for k, t in enumerate(times):
+                for name, funcs in series.items():
+                    out[name].x.array[:] = funcs[k].x.array
+                    f.write_function(out[name], float(t))
     comm.barrier()
     if comm.rank == 0:
-        if path.exists():
-            shutil.rmtree(path)
-        tmp.rename(path)
+        if fmt == "vtx":
+            if path.exists():
+                shutil.rmtree(path)
+            tmp.rename(path)
+        else:
+            h5 = path.with_suffix(".h5")
+            (tmp / h5.name).replace(h5)
+            (tmp / path.name).replace(path)
+            tmp.rmdir()
     comm.barrier()
-
-
+    return path

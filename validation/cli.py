@@ -2,7 +2,7 @@ r"""The ``advmcf`` command line.
 
 ::
 
-    mpirun -n N advmcf run SUITE [-o DIR] [--resume] [--vtx|--xdmf] [PETSc options]
+    mpirun -n N advmcf run SUITE [-o DIR] [--resume] [--vtx] [--xdmf] [PETSc options]
     advmcf table DIR [-f md|tex|csv] [--columns K,...] [--study NAME] [-o FILE]
     advmcf plot DIR [-o DIR]
     advmcf list
@@ -102,7 +102,9 @@ def _parser():
                    help="reuse runs recorded in --out with the same inputs (parameters, case, mesh file, code); "
                         "recompute the rest")
     r.add_argument("--vtx", action="store_true",
-                   help="also write every run's sets to OUT/vtx/<run>.bp (ADIOS2, ParaView time series)")
+                   help="also write every run at every step to OUT/vtx/<run>.bp (ADIOS2; ParaView time series "
+                        "of phi = signed distance, phi_reference, rho0, rho1)")
+    r.add_argument("--xdmf", action="store_true", help="the same as XDMF: OUT/xdmf/<run>.xdmf and .h5")
     t = sub.add_parser("table", parents=[common], formatter_class=fmt, epilog=_TABLE_EXAMPLES,
                        help="print or write the error tables of a finished suite",
                        description="The error tables of a finished suite, with observed orders.")
@@ -163,7 +165,7 @@ def _run(args, comm) -> int:
     out = args.out if args.out is not None else Path("results") / suite.name
     logging.getLogger(LOGGER).info("suite %s: %d runs on %d rank(s), output %s", suite.name, len(suite.runs),
                                    comm.size, out)
-    doc = run_suite(suite, out, comm, resume=args.resume, vtx=args.vtx)
+    doc = run_suite(suite, out, comm, resume=args.resume, vtx=args.vtx, xdmf=args.xdmf)
     failed = [r["run"]["id"] for r in doc["runs"] if r["status"] == "failed"]
     if comm.rank == 0:
         from validation.plots import plot_all

@@ -47,10 +47,10 @@ def run_flags(spec, metrics: dict, ratios: dict, reference, evolutions: dict, ve
         for ev in evolutions.values():
             t_h = ev.extinction_time
             if t_h is not None and (t_ref is None or t_ref > spec.T or t_h < t_ref - spec.tau * (1 + 1e-9)):
-                when = (f"the reference's at t = {t_ref:.4g}" if t_ref is not None and t_ref <= spec.T
-                        else f"the reference survives to T = {spec.T:g}")
-                flags.append(_flag("extinct_early", f"the set vanished at t = {t_h:.4g}, more than one step "
-                                                    f"before {when}"))
+                when = (f"more than one step (τ = {spec.tau:g}) before the reference's extinction at "
+                        f"t = {t_ref:.4g}" if t_ref is not None and t_ref <= spec.T
+                        else f"while the reference survives to T = {spec.T:g}")
+                flags.append(_flag("extinct_early", f"the set vanished at t = {t_h:.4g}, {when}"))
     nan = [k for k, v in metrics.items() if v is None or (isinstance(v, float) and math.isnan(v))]
     if nan:
         flags.append(_flag("nan_metric", f"undefined (NaN): {', '.join(nan)}"))

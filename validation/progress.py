@@ -63,6 +63,7 @@ def configure_logging(verbosity: int = 0, rank: int = 0) -> None:
     handler = _Handler()
     handler.setFormatter(logging.Formatter("%(message)s"))
     root.addHandler(handler)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # matplotlib's PDF font subsetting
     if rank != 0:
         root.setLevel(logging.ERROR)
         logging.getLogger(LOGGER).setLevel(logging.ERROR)

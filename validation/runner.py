@@ -74,10 +74,21 @@ def _save_npz(path, arrays):
     os.replace(tmp, path)
 
 
-def _execute(spec, suite, comm, schemes, progress):
+def _output_times(spec, every_step: bool) -> list[float]:
+    """[0, T], or every step time k τ up to T (for ParaView output)."""
+    if not every_step:
+        return [0.0, spec.T]
+    n = max(1, math.ceil(spec.T / spec.tau - 1e-9))
+    return [min(k * spec.tau, spec.T) for k in range(n)] + [spec.T]
+
+
+def _execute(spec, suite, comm, schemes, progress, paraview=(None, ())):
     """Run one spec; returns (metrics, ratios, reference label, mesh stats, timings, steps, geometry,
     evolutions, flags): ``evolutions`` maps a label to each :class:`~meshes.evolution.Evolution` worth
-    saving, ``flags`` are :func:`validation.flags.run_flags`."""
+    saving, ``flags`` are :func:`validation.flags.run_flags`.  ``paraview``: (output folder, formats):
+    the evolutions are computed at every step and written as time series (:mod:`validation.paraview`)."""
+    out, formats = paraview
+    every_step = bool(formats)
     from meshes.sets import level_set
     from meshes.stats import mesh_stats
 
@@ -112,9 +123,10 @@ def _execute(spec, suite, comm, schemes, progress):
 
         extra = dict(spec.extra)
         phi0 = case.initial_level_set(msh)
-        ev_a = scheme.run(case, phi0, spec.eps, spec.tau, spec.T, opts, [0.0, spec.T], progress)
+        times = _output_times(spec, every_step)
+        ev_a = scheme.run(case, phi0, spec.eps, spec.tau, spec.T, opts, times, progress)
         ev_b = schemes[extra["versus"]].run(case, phi0, spec.eps, spec.tau, spec.T, extra["versus_options"],
-                                            [0.0, spec.T], progress)
+                                            times, progress)
         steps = len(ev_a.diagnostics) + len(ev_b.diagnostics)
         evolutions = {spec.scheme: ev_a, extra["versus"]: ev_b}
         t2 = time.perf_counter()
@@ -123,7 +135,8 @@ def _execute(spec, suite, comm, schemes, progress):
                    "versus_hausdorff": hausdorff(a, b) if has_interface(a) and has_interface(b) else float("nan")}
     else:
         phi0 = case.initial_level_set(msh)
-        evolution = scheme.run(case, phi0, spec.eps, spec.tau, spec.T, opts, [0.0, spec.T], progress)
+        evolution = scheme.run(case, phi0, spec.eps, spec.tau, spec.T, opts, _output_times(spec, every_step),
+                               progress)
         steps = len(evolution.diagnostics)
         evolutions = {"": evolution}
         t2 = time.perf_counter()
@@ -146,16 +159,11 @@ def _execute(spec, suite, comm, schemes, progress):
              "comparison": "comparison principle (the theorem: 0 violations)",
              "versus": "the two schemes against each other"}.get(spec.kind, reference.label)
     flags = run_flags(spec, metrics, ratios, reference, evolutions, any(s.vertex_sets for s in used))
+    for fmt in formats:
+        from validation.paraview import write_run_series
+
+        write_run_series(out / fmt, run_file_name(spec.id)[: -len(".json")], evolutions, case, reference, fmt)
     return metrics, ratios, label, mesh, timings, steps, geometry, evolutions, flags
-
-
-def _write_vtx(out: Path, spec, evolutions):
-    """``out/vtx/<run>[-<scheme>].bp``: the sets of each evolution at its output times (collective)."""
-    from meshes.io import write_vtx_series
-
-    base = run_file_name(spec.id)[: -len(".json")]
-    for label, ev in evolutions.items():
-        write_vtx_series(out / "vtx" / (base + (f"-{label}" if label else "") + ".bp"), ev.times, ev.sets)
 
 
 def _record(spec, key, inputs, status, reason=None, **fields):
@@ -164,7 +172,7 @@ def _record(spec, key, inputs, status, reason=None, **fields):
 
 
 def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | None = None,
-              stop_after: int | None = None, vtx: bool = False) -> dict:
+              stop_after: int | None = None, vtx: bool = False, xdmf: bool = False) -> dict:
     """Run every run of ``suite`` (collective over ``comm``) and write ``out_dir``.
 
     Args:
@@ -176,9 +184,10 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
         schemes: scheme registry (default :data:`validation.schemes.SCHEMES`).
         stop_after: stop (as if killed) after this many runs were computed in
             this call, before writing ``results.json``; for tests of resume.
-        vtx: also write the sets of every run (initial and final; both
-            schemes of a ``versus`` run; not ``comparison`` runs) to
-            ``out_dir/vtx/<run>.bp`` for ParaView.
+        vtx, xdmf: also write every run as a ParaView time series at every
+            step (:mod:`validation.paraview`; both schemes of a ``versus``
+            run; not ``comparison`` runs) to ``out_dir/vtx/<run>.bp``
+            (ADIOS2) and/or ``out_dir/xdmf/<run>.xdmf``.
 
     Returns the results document (identical on every rank).  The suite's
     ``petsc_options`` are in PETSc's options database while it runs
@@ -190,7 +199,8 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
     progress = SuiteProgress(comm, works)
     try:
         with options_database(suite.petsc_options):
-            return _run_suite(suite, out_dir, comm, resume, schemes, stop_after, vtx, progress)
+            formats = [f for f, on in (("vtx", vtx), ("xdmf", xdmf)) if on]
+            return _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, progress)
     finally:
         progress.close()
 
@@ -207,7 +217,7 @@ def _cells_per_unit(case, h) -> float:
     return vol / h**case.dim
 
 
-def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, vtx, progress):
+def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, progress):
     schemes = SCHEMES if schemes is None else schemes
     out = Path(out_dir)
     runs_dir = out / "runs"
@@ -246,9 +256,7 @@ def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, vtx, progress)
         t0 = time.perf_counter()
         try:
             metrics, ratios, ref, mesh, timings, steps, geometry, evolutions, flags = _execute(
-                spec, suite, comm, schemes, progress)
-            if vtx:
-                _write_vtx(out, spec, evolutions)
+                spec, suite, comm, schemes, progress, paraview=(out, formats))
             outcome = None
         except Exception as err:  # recorded as a failed run; the suite goes on
             outcome = f"{type(err).__name__}: {err}".splitlines()[0]
