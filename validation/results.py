@@ -6,8 +6,11 @@ Schema ``advmcf.results/1``::
       "schema": "advmcf.results/1",
       "suite": {"name", "description", "source" (the TOML text), "studies" (names, in order),
                 "cases" (name -> TOML table), "references" (name -> resolved reference kind)},
-      "environment": {"advmcf", "python", "numpy", "scipy", "dolfinx", "petsc4py", "mpi4py",
-                      "git_commit", "nprocs", "started", "finished"},
+      "environment": {"advmcf", "sources_sha256", "python", "versions" (distribution -> version),
+                      "dolfinx", "petsc4py", "petsc", "petsc_scalar", "mpi_library", "mpi_standard",
+                      "petsc_options" (the options database), "host" {"name", "os", "machine", "cpus"},
+                      "command", "cwd", "env" (PETSC_OPTIONS, thread counts, ...), "git_commit",
+                      "nprocs", "seeds" (study -> seed), "started", "finished"},
       "runs": [
         {"run": {"id", "study", "kind", "path", "case", "scheme", "scheme_label", "options",
                  "eps", "tau", "h", "T", "param", "group", "extra"},
@@ -15,7 +18,8 @@ Schema ``advmcf.results/1``::
          "inputs": {"case" (TOML table, mesh file SHA-256, resolved reference),
                     "petsc_options" (the options database, monitors and viewers left out),
                     "code" (advmcf version, sources SHA-256, library versions)},
-         "status": "ok" | "failed",
+         "status": "ok" | "flagged" | "failed",
+         "flags": [{"code", "message"}] (validation.flags; empty unless flagged),
          "reason": null | "one line",
          "reference": "what the errors are measured against",
          "mesh": {"h_min", "h_max", "num_vertices", "num_cells"},
@@ -33,7 +37,6 @@ NaN is written as ``null``.  A failed run has only ``run``, ``key``,
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import os
@@ -96,6 +99,13 @@ def compare_results(a: dict, b: dict, rtol: float = RANK_RTOL, atol: float = ROU
     return out
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _clean(obj):
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
@@ -107,10 +117,15 @@ def _clean(obj):
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, fsync it, then rename it onto ``path``."""
+    """Write ``text`` to a temporary file beside ``path``, fsync it, then rename it onto ``path``.
+
+    The file gets the mode a plain ``open()`` would give it (0666 less the
+    umask: readable by colleagues on a shared cluster unless the umask says
+    otherwise)."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600: give the file the mode open() would
         with os.fdopen(fd, "w") as f:
             f.write(text)
             f.flush()
@@ -143,13 +158,6 @@ def load_results(folder) -> dict:
     return doc
 
 
-def _version(module):
-    try:
-        return str(importlib.import_module(module).__version__)
-    except (ImportError, AttributeError):
-        return None
-
-
 def _git_commit():
     try:
         root = Path(__file__).resolve().parent.parent
@@ -164,19 +172,56 @@ def _git_commit():
         return None
 
 
-def environment(comm, started: str) -> dict:
-    """Package versions, git commit (``-dirty`` if tracked files changed), ranks and times (rank 0's view, broadcast)."""
+#: Environment variables that change how a run computes or reports.
+_ENV_VARS = ("PETSC_OPTIONS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS", "MPICH_VERSION",
+             "XDG_CACHE_HOME")
+
+
+def _stack():
+    """DOLFINx's, PETSc's and MPI's versions (as the modules report them: a wheel or a conda install
+    may not register every distribution) and PETSc's options database as it stands."""
+    import dolfinx
+    import numpy as np
+    import petsc4py
+    from mpi4py import MPI
+    from petsc4py import PETSc
+
+    return {"dolfinx": dolfinx.__version__, "petsc4py": petsc4py.__version__,
+            "petsc": ".".join(map(str, PETSc.Sys.getVersion())), "petsc_scalar": np.dtype(PETSc.ScalarType).name,
+            "mpi_library": MPI.Get_library_version().strip().splitlines()[0],
+            "mpi_standard": ".".join(map(str, MPI.Get_version())),
+            "petsc_options": {k: (None if v is None else str(v)) for k, v in sorted(PETSc.Options().getAll().items())}}
+
+
+def environment(comm, started: str, seeds: dict | None = None) -> dict:
+    """Provenance of a suite's results (rank 0's view, broadcast).
+
+    advmcf's version and source hash, every library's version
+    (:func:`validation.fingerprint.code_version`), Python, PETSc and MPI
+    versions, PETSc's options database (command line, ``PETSC_OPTIONS``,
+    the suite's ``[petsc_options]``), the host (name, OS, machine, CPU
+    count), the command line and working folder, relevant environment
+    variables, the git commit (``-dirty`` if tracked files changed), the
+    number of ranks, the random ``seeds`` of the suite's studies, and the
+    start and end times.
+    """
+    import platform
+    import socket
+
+    from validation.fingerprint import code_version
+
     env = None
     if comm.rank == 0:
-        try:
-            advmcf = metadata.version("advmcf")
-        except metadata.PackageNotFoundError:
-            advmcf = None
-        env = {"advmcf": advmcf, "python": sys.version.split()[0],
-               **{name: _version(name) for name in
-                  ("numpy", "scipy", "dolfinx", "petsc4py", "mpi4py", "basix", "ufl", "ffcx")},
-               "git_commit": _git_commit(), "nprocs": comm.size, "started": started,
-               "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        code = code_version()
+        env = {"advmcf": code["advmcf"], "sources_sha256": code["sources_sha256"],
+               "python": sys.version.split()[0], "versions": code["libraries"], **_stack(),
+               "host": {"name": socket.gethostname(), "os": platform.platform(), "machine": platform.machine(),
+                        "cpus": os.cpu_count()},
+               "command": [Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python", *sys.argv[1:]],
+               "cwd": os.getcwd(),
+               "env": {k: os.environ[k] for k in _ENV_VARS if k in os.environ},
+               "git_commit": _git_commit(), "nprocs": comm.size, "seeds": seeds or {},
+               "started": started, "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     return comm.bcast(env, root=0)
 
 

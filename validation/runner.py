@@ -289,7 +289,8 @@ def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, progr
                      "studies": suite.studies,
                      "cases": {name: c.spec for name, c in suite.cases.items()},
                      "references": {name: c.reference_kind for name, c in suite.cases.items()}},
-           "environment": environment(comm, started),
+           "environment": environment(comm, started, {s.study: dict(s.extra)["seed"] for s in suite.runs
+                                                      if "seed" in dict(s.extra)}),
            "runs": records}
     if comm.rank == 0:
         write_results(out, doc)

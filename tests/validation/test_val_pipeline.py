@@ -234,3 +234,48 @@ def test_degenerate_runs_are_flagged_not_ok(tmp_path):
     assert all("| 1." not in line and "| 2." not in line for line in ls), ls  # < 2 usable rows: no order
     csv_rows = (out / "table.csv").read_text().splitlines()
     assert sum(",flagged," in row for row in csv_rows) == 5
+
+
+@pytest.mark.parallel([1, 2])
+def test_provenance_and_file_modes(tmp_path):
+    """results.json records every version, PETSc's options, the host, the command line and the seeds;
+    every file written gets the mode the umask allows (0644 under 022, 0600 under 077)."""
+    import os
+    import stat
+
+    comm = MPI.COMM_WORLD
+    text = SUITE + """
+[[studies]]
+name = "cmp"
+case = "disc"
+kind = "comparison"
+schemes = ["exact"]
+eps = [0.04]
+h = "eps/2"
+min_cells_per_eps = 2
+pairs = 1
+seed = 7
+
+[petsc_options]
+level_set_ksp_rtol = 1e-9
+"""
+    base = _shared_dir(tmp_path, comm)
+    for umask, mode in ((0o022, 0o644), (0o077, 0o600)):
+        old = os.umask(umask)
+        try:
+            out = base / f"out{umask:o}"
+            doc = run_suite(_suite(tmp_path, comm, text), out, comm, schemes=SCHEMES_T)
+        finally:
+            os.umask(old)
+        if comm.rank == 0:
+            files = [p for p in out.rglob("*") if p.is_file()]
+            assert {p.name for p in files} >= {"results.json", "table.md", "table.tex", "table.csv", "orders.csv"}
+            bad = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in files if stat.S_IMODE(p.stat().st_mode) != mode}
+            assert not bad, f"umask {umask:o}: expected {mode:o}, got {bad}"
+    env = doc["environment"]
+    for dist in ("numpy", "scipy", "mpi4py", "meshio", "gmsh", "h5py", "ortools", "PyMaxflow", "numba"):
+        assert env["versions"][dist], dist
+    assert env["dolfinx"].startswith("0.11") and env["petsc"].startswith("3.") and env["petsc_scalar"] == "float64"
+    assert env["petsc_options"].get("level_set_ksp_rtol") == "1e-09"  # the suite's table, while it ran
+    assert env["host"]["name"] and env["host"]["cpus"] >= 1 and env["command"] and env["cwd"]
+    assert env["seeds"] == {"cmp": 7} and env["nprocs"] == comm.size and len(env["sources_sha256"]) == 64
