@@ -26,7 +26,8 @@ from dolfinx import fem, mesh
 from dolfinx.fem.petsc import LinearProblem
 from mpi4py import MPI
 
-from fem_mcf.level_set import LevelSetStepper, default_petsc_options
+from fem_mcf import default_petsc_options
+from fem_mcf.level_set import LevelSetStepper
 from meshes.generate import box
 from meshes.mpi import install_abort_hook
 from meshes.sets import level_set

@@ -3,16 +3,29 @@ r"""Direct finite-element solvers of weighted mean curvature flow.
 The flow :math:`V = -\kappa - \partial_\nu\log\rho` (conventions:
 :mod:`meshes`) of a set given as a P1 level set, by
 
-- :func:`level_set_flow`: semi-implicit P1/P2 finite elements for the
-  Evans–Spruck regularized level-set equation, CG + GAMG, in 2D and 3D;
+- :func:`level_set_flow`: linearly implicit P1/P2 finite elements for the
+  Evans–Spruck regularized level-set equation, Euler or BDF2 in time, CG +
+  GAMG, in 2D and 3D;
+- :func:`thresholding_flow`: weighted thresholding (MBO) with a ρ-weighted
+  heat step, sub-vertex interfaces, a monotone and energy-decreasing scheme;
+- :func:`allen_cahn_flow`: the weighted Allen–Cahn equation, a stabilized
+  linear scheme that decreases the Ginzburg–Landau energy every step;
 - :func:`parametric_flow`: a Barrett–Garcke–Nürnberg parametric scheme for
   closed plane curves, second order in space, converted to a P1 level set by
   :func:`curves_to_level_set`.
+
+The PETSc solvers have the options prefixes ``level_set_``,
+``thresholding_`` and ``allen_cahn_`` (:mod:`fem_mcf._petsc`): run-time
+options such as ``-thresholding_ksp_monitor`` reach them.
 """
 
 import meshes  # noqa: F401  (first: prepares the DOLFINx stack, see meshes.stack)
 
+from ._petsc import PREFIXES, default_petsc_options
+from .allen_cahn import allen_cahn_flow
 from .level_set import level_set_flow
 from .parametric import ParametricEvolution, curves_to_level_set, parametric_flow
+from .thresholding import thresholding_flow
 
-__all__ = ["level_set_flow", "parametric_flow", "ParametricEvolution", "curves_to_level_set"]
+__all__ = ["level_set_flow", "thresholding_flow", "allen_cahn_flow", "parametric_flow",
+           "ParametricEvolution", "curves_to_level_set", "default_petsc_options", "PREFIXES"]
