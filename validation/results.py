@@ -25,7 +25,8 @@ Schema ``advmcf.results/1``::
          "mesh": {"h_min", "h_max", "num_vertices", "num_cells"},
          "metrics": {"radius_error", "symdiff_rho", "hausdorff", "extinction_error", "moved_rho",
                      "consistency_max", "consistency_l2", "mean_V", "violations", "pairs"}  (those that apply),
-         "ratios": {"h_over_eps", "h_over_tau_V"},
+         "ratios": {"h_over_eps", "h_over_tau_V", "h_over_sqrt_tau", "delta_over_h", "tau_over_delta2"}
+                   (the last three for the schemes they concern),
          "timings": {"setup", "solve", "metrics", "total"}  (seconds; total = max over ranks),
          "steps": number of time steps}
       ]

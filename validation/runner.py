@@ -98,7 +98,7 @@ def _execute(spec, suite, comm, schemes, progress, paraview=(None, ())):
     msh = case.mesh(comm, spec.h)
     stats = mesh_stats(msh)
     reference = case.reference(spec.eps, spec.tau)
-    opts = dict(spec.options)
+    opts = {k: v for k, v in spec.options if k != "tau"}  # a scheme's tau rule is already spec.tau
     t1 = time.perf_counter()
     steps, geometry, evolutions = 0, None, {}
     if spec.kind == "comparison":
@@ -152,6 +152,8 @@ def _execute(spec, suite, comm, schemes, progress, paraview=(None, ())):
     uses_eps = any(s.uses_eps for s in used)
     ratios = {"h_over_eps": h / spec.eps if uses_eps else float("nan"),
               "h_over_tau_V": h / (spec.tau * reference.speed) if reference.speed > 0 else float("nan")}
+    if scheme.regime is not None and spec.kind != "versus":
+        ratios.update(scheme.regime(h, spec.eps, spec.tau, opts))
     mesh = {"h_min": stats.h_min, "h_max": stats.h_max,
             "num_vertices": int(stats.num_vertices), "num_cells": int(stats.num_cells)}
     timings = {"setup": t1 - t0, "solve": t2 - t1, "metrics": t3 - t2}

@@ -5,7 +5,16 @@ progress) -> meshes.evolution.Evolution`` on the case's mesh (the mesh of
 ``phi0``):
 
 - ``level_set``: :func:`fem_mcf.level_set_flow` with ρ = ρ0 + ρ1 (ε unused);
-  options ``degree``, ``redistance_every``.
+  options ``degree``, ``time_order`` (1 Euler, 2 BDF2), ``redistance_every``.
+- ``thresholding``: :func:`fem_mcf.thresholding_flow` with ρ = ρ0 + ρ1 and the
+  thresholding step τ (ε unused); option ``substeps`` (default
+  :data:`THRESHOLDING_SUBSTEPS`).  Regime column h/√τ (pinned when ≳ 1).
+- ``allen_cahn``: :func:`fem_mcf.allen_cahn_flow` with ρ = ρ0 + ρ1 (ε
+  unused); options ``delta`` (the interface width: a number or an expression
+  in h, eps and tau, default :data:`ALLEN_CAHN_DELTA`) and
+  ``tau_over_delta2`` (its time step is min(τ, tau_over_delta2·δ²), default
+  :data:`ALLEN_CAHN_TAU_OVER_DELTA2`).  Regime columns δ/h (the profile is
+  resolved when ≳ 4) and τ_AC/δ².
 - ``parametric``: :func:`fem_mcf.parametric_flow` on the exact initial curve
   sampled at spacing ≈ h/2, mapped back to a P1 level set with
   :func:`fem_mcf.curves_to_level_set` (2D, smooth initial shapes; ε unused).
@@ -22,9 +31,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import math
+
 import numpy as np
 
-__all__ = ["Scheme", "SCHEMES", "scheme_label", "scheme_title"]
+from validation.expressions import Expression
+
+__all__ = ["Scheme", "SCHEMES", "scheme_label", "scheme_title", "allen_cahn_parameters",
+           "THRESHOLDING_SUBSTEPS", "ALLEN_CAHN_DELTA", "ALLEN_CAHN_TAU_OVER_DELTA2"]
+
+#: Thresholding: implicit Euler substeps per step (m = 1 has an anomalously large error, m >= 2 does not).
+THRESHOLDING_SUBSTEPS = 2
+#: Allen-Cahn: the default interface width rule.
+ALLEN_CAHN_DELTA = "4*h"
+#: Allen-Cahn: the default time step over δ² (the largest with the fully linearized well, S_i = W'').
+ALLEN_CAHN_TAU_OVER_DELTA2 = 0.25
+_RULE_VARIABLES = ("h", "eps", "tau")
 
 
 def _int_at_least(lo):
@@ -41,14 +63,29 @@ def _one_of(*values):
     return check
 
 
+def _positive_number(v):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < float("inf"):
+        raise ValueError(f"must be a positive number, got {v!r}")
+
+
+def _length_rule(v):
+    """A positive number, or an expression in h, eps and tau (checked when parsed)."""
+    if isinstance(v, str):
+        Expression(v, _RULE_VARIABLES)
+    else:
+        _positive_number(v)
+
+
 @dataclass(frozen=True)
 class Scheme:
-    """A named scheme: its runner, its option validators and whether it uses ε.
+    """A named scheme: its runner, its option validators, whether it uses ε, and its regime columns.
 
     ``vertex_sets``: its sets move through mesh vertices, so a step that moves
     the boundary by less than a cell can pin it (flagged when h/(τ|V|) ≥ 1,
     :mod:`validation.flags`).  ``title``: its name in figures, as papers
-    call it.
+    call it.  ``regime(h, eps, tau, options)`` (if given) returns the ratios
+    that show whether the run is resolved (e.g. ``{"h_over_sqrt_tau": ...}``),
+    added to the run's ``ratios`` beside h/ε and h/(τ|V|).
     """
 
     name: str
@@ -58,6 +95,47 @@ class Scheme:
     needs_smooth_2d: bool = False
     vertex_sets: bool = False
     title: str = ""
+    regime: Callable | None = None
+
+
+def _mesh_h(phi0) -> float:
+    from meshes.stats import mesh_stats
+
+    return mesh_stats(phi0.function_space.mesh).h_max
+
+
+def allen_cahn_parameters(h: float, eps: float, tau: float, options: dict) -> tuple[float, float]:
+    """(δ, τ_AC) of an Allen–Cahn run: δ from its rule at (h, ε, τ), τ_AC = min(τ, c δ²)."""
+    rule = options.get("delta", ALLEN_CAHN_DELTA)
+    delta = float(Expression(rule, _RULE_VARIABLES)(h=h, eps=eps, tau=tau)) if isinstance(rule, str) else float(rule)
+    if not (delta > 0 and math.isfinite(delta)):
+        raise ValueError(f"allen_cahn: delta = {rule!r} gives {delta!r} at h = {h:g}, eps = {eps:g}, tau = {tau:g}; "
+                         "it must be positive")
+    return delta, min(tau, options.get("tau_over_delta2", ALLEN_CAHN_TAU_OVER_DELTA2) * delta**2)
+
+
+def _thresholding(case, phi0, eps, tau, T, options, output_times, progress):
+    from fem_mcf import thresholding_flow
+
+    return thresholding_flow(phi0, case.density.rho, tau, T, output_times=output_times, progress=progress,
+                             substeps=options.get("substeps", THRESHOLDING_SUBSTEPS))
+
+
+def _allen_cahn(case, phi0, eps, tau, T, options, output_times, progress):
+    from fem_mcf import allen_cahn_flow
+
+    delta, tau_ac = allen_cahn_parameters(_mesh_h(phi0), eps, tau, options)
+    return allen_cahn_flow(phi0, case.density.rho, tau_ac, T, delta=delta, output_times=output_times,
+                           progress=progress)
+
+
+def _thresholding_regime(h, eps, tau, options):
+    return {"h_over_sqrt_tau": h / math.sqrt(tau)}
+
+
+def _allen_cahn_regime(h, eps, tau, options):
+    delta, tau_ac = allen_cahn_parameters(h, eps, tau, options)
+    return {"delta_over_h": delta / h, "tau_over_delta2": tau_ac / delta**2}
 
 
 def _level_set(case, phi0, eps, tau, T, options, output_times, progress):
@@ -93,8 +171,13 @@ def _parametric(case, phi0, eps, tau, T, options, output_times, progress):
 #: The built-in schemes by name.
 SCHEMES = {
     "level_set": Scheme("level_set", _level_set,
-                        {"degree": _int_at_least(1), "redistance_every": _int_at_least(0)}, False,
-                        title="level-set FEM"),
+                        {"degree": _one_of(1, 2), "time_order": _one_of(1, 2),
+                         "redistance_every": _int_at_least(0)}, False, title="level-set FEM"),
+    "thresholding": Scheme("thresholding", _thresholding, {"substeps": _int_at_least(1)}, False,
+                           title="thresholding (MBO)", regime=_thresholding_regime),
+    "allen_cahn": Scheme("allen_cahn", _allen_cahn,
+                         {"delta": _length_rule, "tau_over_delta2": _positive_number}, False,
+                         title="Allen–Cahn", regime=_allen_cahn_regime),
     "parametric": Scheme("parametric", _parametric, {}, False, needs_smooth_2d=True,
                          title="parametric FEM (BGN)"),
     "nonlocal": Scheme("nonlocal", _nonlocal,
@@ -121,6 +204,12 @@ def scheme_title(name: str, options: dict) -> str:
             words.append(f"{value} minimizer")
         elif key == "degree":
             words.append(f"P{value}")
+        elif key == "time_order":
+            words.append("BDF2" if value == 2 else "Euler")
+        elif key == "tau":
+            words.append(f"τ = {value}")
+        elif key == "delta":
+            words.append(f"δ = {value}")
         elif key == "redistance_every":
             words.append(f"redistanced every {value} steps" if value else "no redistancing")
         else:

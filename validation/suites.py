@@ -20,6 +20,8 @@ A suite is a TOML file (read with :mod:`tomllib`) with three parts::
     kind = "flow"                 # flow | one_step | comparison | versus
     path = "diagonal"             # diagonal | eps_to_zero | tau_to_zero | grid
     schemes = ["level_set", { name = "nonlocal", p = 1, selection = "minimal" }]
+    # a scheme may carry its own time step, an expression in eps, h and the study's tau:
+    # { name = "level_set", time_order = 2, tau = "h/2" }; tables show the tau it ran with
     eps = [0.2, 0.1, 0.05]        # a list, or one number for tau_to_zero
     # tau = 0.01                  # one number (eps_to_zero) or a list (tau_to_zero, grid); never for diagonal
     h = "eps/8"                   # a number, or an expression in eps and tau
@@ -80,6 +82,7 @@ __all__ = ["SuiteError", "Suite", "RunSpec", "load_suite", "builtin_suites", "PA
 
 PATHS = ("diagonal", "eps_to_zero", "tau_to_zero", "grid")
 KINDS = ("flow", "one_step", "comparison", "versus")
+_TAU_VARIABLES = ("eps", "h", "tau")  # a scheme's own time-step rule may use these
 
 
 class SuiteError(ValueError):
@@ -175,6 +178,9 @@ def _scheme_entries(value, key, schemes):
         if entry not in schemes:
             _fail(k, f"unknown scheme {entry!r} (known: {', '.join(schemes)})")
         for name, v in opts.items():
+            if name == "tau":
+                _check_tau_rule(v, f"{k}.tau")
+                continue
             if name not in schemes[entry].options:
                 allowed = ", ".join(schemes[entry].options) or "none"
                 _fail(f"{k}.{name}", f"unknown option of scheme {entry!r} (allowed: {allowed})")
@@ -184,6 +190,30 @@ def _scheme_entries(value, key, schemes):
                 _fail(f"{k}.{name}", str(err))
         out.append((entry, tuple(sorted(opts.items()))))
     return out
+
+
+def _check_tau_rule(value, key):
+    if isinstance(value, str):
+        try:
+            Expression(value, _TAU_VARIABLES)
+        except ValueError as err:
+            _fail(key, str(err))
+    elif isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        _fail(key, f"must be a positive number or an expression in {', '.join(_TAU_VARIABLES)}, got {value!r}")
+
+
+def _scheme_tau(opts, e, t, h, key):
+    """The run's time step: the scheme's own ``tau`` rule at (ε, h, τ of the study), else τ."""
+    rule = dict(opts).get("tau")
+    if rule is None:
+        return t
+    try:
+        value = float(Expression(rule, _TAU_VARIABLES)(eps=e, h=h, tau=t)) if isinstance(rule, str) else float(rule)
+    except (ValueError, ZeroDivisionError, ArithmeticError) as err:
+        _fail(key, f"cannot evaluate at eps = {e:g}, h = {h:g}, tau = {t:g}: {err}")
+    if not value > 0 or not math.isfinite(value):
+        _fail(key, f"tau = {value!r} at eps = {e:g}, h = {h:g}, tau = {t:g}: must be positive")
+    return value
 
 
 def _h_rule(value, key):
@@ -306,6 +336,8 @@ def _study_runs(i, st, cases, schemes, seen_names):
         if len(entries) != 2:
             _fail(f"{key}.schemes", f"kind 'versus' compares exactly two schemes, got {len(entries)}")
         (a, oa), (b, ob) = entries
+        if "tau" in dict(oa) or "tau" in dict(ob):
+            _fail(f"{key}.schemes", "kind 'versus' runs both schemes with the same tau: remove the schemes' tau")
         label = f"{scheme_label(a, dict(oa))} vs {scheme_label(b, dict(ob))}"
         units = [(a, oa, label, (("label", label), ("versus", b), ("versus_options", dict(ob))))]
     runs = []
@@ -321,6 +353,9 @@ def _study_runs(i, st, cases, schemes, seen_names):
                     check_eps_resolution(e, plan, min_cells)
                 except ValueError as err:
                     _fail(f"{key}.eps" if case.mesh_file is not None else f"{key}.h", str(err))
+            t = _scheme_tau(opts, e, t, h, f"{key}.schemes.{scheme}.tau")
+            if kind != "one_step" and t > case.T:
+                _fail(f"{key}.schemes.{scheme}.tau", f"tau = {t:g} exceeds the final time T = {case.T:g} of case {case.name!r}")
             T = t if kind == "one_step" else case.T
             param = "tau" if path == "tau_to_zero" else "eps"
             group = (label,) + ((f"tau={t:.6g}",) if path == "grid" else ())

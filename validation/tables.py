@@ -5,7 +5,9 @@ One table per study.  Rows are runs, grouped by scheme (and by τ on an
 for ``tau_to_zero``).  Each error column is followed by its pairwise observed
 order (in the row of the finer level), and each group ends with a row of
 least-squares orders (:mod:`validation.orders`).  Every row reports h/ε and
-h/(τ|V|), |V| the reference speed at t = 0, so pinning is visible.  The h
+h/(τ|V|), |V| the reference speed at t = 0, so pinning is visible; tables
+with a thresholding or Allen–Cahn run add that scheme's regime (:data:`RATIOS`:
+h/√τ, δ/h, τ_AC/δ²).  The h
 column is the measured longest edge h_max of the run's mesh (a mesh file's
 own h).
 
@@ -43,7 +45,7 @@ import numpy as np
 
 from validation.orders import least_squares_order, pairwise_orders
 
-__all__ = ["render", "study_tables", "orders_csv", "column_keys", "METRICS", "FORMATS"]
+__all__ = ["render", "study_tables", "orders_csv", "column_keys", "METRICS", "RATIOS", "FORMATS"]
 
 #: Metric keys in column order, with their printed names.
 METRICS = {"radius_error": "radius err", "symdiff_rho": "ρ-symdiff", "hausdorff": "Hausdorff",
@@ -58,6 +60,9 @@ _ORDERED = ("radius_error", "symdiff_rho", "hausdorff", "extinction_error", "con
 FORMATS = ("md", "tex", "csv")
 _PARAMS = [("scheme", "scheme", "text"), ("eps", "ε", "par"), ("tau", "τ", "par"), ("h", "h", "par"),
            ("h_over_eps", "h/ε", "ratio"), ("h_over_tau_V", "h/(τ|V|)", "ratio")]
+#: Regime ratios of some schemes (:attr:`validation.schemes.Scheme.regime`), with their printed
+#: names: a column appears in a table where a run of it reports the ratio.
+RATIOS = {"h_over_sqrt_tau": "h/√τ", "delta_over_h": "δ/h", "tau_over_delta2": "τ_AC/δ²"}
 _MARKERS = "abcdefghijklmnopqrstuvwxyz"
 _MINUS = "\u2212"
 
@@ -106,6 +111,8 @@ def study_tables(doc: dict) -> list[dict]:
                        "status": r["status"], "ls": False, "id": run["id"], "marker": "",
                        "flags": [f["code"] for f in r.get("flags") or []],
                        "case": run["case"], "kind": run["kind"], "path": run["path"]}
+                for key in RATIOS:
+                    row[key] = _num((r.get("ratios") or {}).get(key))
                 for m in present:
                     row[m] = _num((r.get("metrics") or {}).get(m))
                     row[m + "_order"] = float("nan")
@@ -139,14 +146,15 @@ def study_tables(doc: dict) -> list[dict]:
         horizon = "one step of size τ" if first["kind"] == "one_step" else f"T = {first['T']:g}"
         title = (f"{study}: case {first['case']}, {first['kind']}, path {first['path']}"
                  f" (orders along {along}), {horizon}")
+        ratios = [k for k in RATIOS if any(not math.isnan(row.get(k, math.nan)) for row in rows)]
         tables.append({"study": study, "title": title, "reference": "; ".join(ref), "param": param,
-                       "metrics": present, "rows": rows, "groups": group_list, "failed": failed, "notes": notes,
+                       "metrics": present, "ratios": ratios, "rows": rows, "groups": group_list, "failed": failed, "notes": notes,
                        "case": first["case"], "path": first["path"], "kind": first["kind"], "T": first["T"]})
     return tables
 
 
-def _all_columns(metrics):
-    cols = list(_PARAMS)
+def _all_columns(metrics, ratios=()):
+    cols = list(_PARAMS) + [(k, RATIOS[k], "ratio") for k in ratios]
     for m in metrics:
         cols.append((m, METRICS[m], "count" if m in ("violations", "pairs") else "err"))
         if m in _ORDERED:
@@ -158,7 +166,11 @@ def column_keys(doc: dict) -> list[str]:
     """Every column key the tables of ``doc`` can show, in the default order."""
     tables = study_tables(doc)
     metrics = [m for m in METRICS if any(m in t["metrics"] for t in tables)]
-    return [k for k, _, _ in _all_columns(metrics)]
+    return [k for k, _, _ in _all_columns(metrics, _ratios_of(tables))]
+
+
+def _ratios_of(tables):
+    return [k for k in RATIOS if any(k in t["ratios"] for t in tables)]
 
 
 def _select(cols, columns):
@@ -206,7 +218,7 @@ def _md_minus(cell):
 def _md(tables, columns):
     out = []
     for t in tables:
-        cols = _select(_all_columns(t["metrics"]), columns)
+        cols = _select(_all_columns(t["metrics"], t["ratios"]), columns)
         out.append(f"### {t['title']}\n\nReference: {t['reference']}\n")
         out.append("| " + " | ".join(c[1].replace("|", "\\|") for c in cols) + " |")
         out.append("|" + "|".join("---" if c[2] == "text" else "---:" for c in cols) + "|")
@@ -239,7 +251,8 @@ def _tex_escape(s):
 
 
 _HEADS = {"ε": r"$\varepsilon$", "τ": r"$\tau$", "h": "$h$", "h/ε": r"$h/\varepsilon$",
-          "h/(τ|V|)": r"$h/(\tau|V|)$", "order": "order"}
+          "h/(τ|V|)": r"$h/(\tau|V|)$", "order": "order", "h/√τ": r"$h/\sqrt{\tau}$", "δ/h": r"$\delta/h$",
+          "τ_AC/δ²": r"$\tau_\mathrm{AC}/\delta^2$"}
 _NUMBER = re.compile(r"(-?)(\d+)(?:\.(\d+))?(?:e([-+])(\d+))?")
 
 
@@ -260,7 +273,7 @@ def _table_format(cells):
 
 def _tex_table(t, columns):
     """One study as a booktabs tabular with siunitx S columns, its notes below."""
-    cols = _select(_all_columns(t["metrics"]), columns)
+    cols = _select(_all_columns(t["metrics"], t["ratios"]), columns)
     body = [[_cell(row, k, kind, "--") for k, _, kind in cols] for row in t["rows"]]
     spec, fmts = [], []
     for j, (key, _, kind) in enumerate(cols):
@@ -317,7 +330,7 @@ def _csv_value(v):
 def _csv(tables, columns):
     """Tidy CSV: one row per run of every study; no order columns (see :func:`orders_csv`)."""
     metrics = [m for m in METRICS if any(m in t["metrics"] for t in tables)]
-    cols = [c for c in _select(_all_columns(metrics), columns) if c[2] != "order"]
+    cols = [c for c in _select(_all_columns(metrics, _ratios_of(tables)), columns) if c[2] != "order"]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["study", "case", "kind", "path"] + [k for k, _, _ in cols] + ["status", "flags"])
