@@ -13,6 +13,11 @@ and a footnote, never a plain row.  The flags:
 - ``pinned``: h/(τ|V|) ≥ 1 for a scheme whose set moves through mesh
   vertices (the nonlocal scheme): one step moves the boundary by less than
   a cell, so it may not move at all (DESIGN: h ≪ τ|V| is needed).
+  For thresholding the same happens when h/√τ ≥ 1 (the heat step diffuses
+  over less than a cell; MBO pinning).
+- ``under_resolved``: an Allen–Cahn run with δ/h < 2: the diffuse interface
+  spans too few cells (at δ = h the constant-density disc moves 13% too
+  little, see :mod:`fem_mcf.allen_cahn`).
 - ``uncertified``: a step of the nonlocal scheme whose cut is not certified
   optimal (max-flow ≠ min-cut beyond the rounding bound).
 """
@@ -24,7 +29,7 @@ import math
 __all__ = ["run_flags", "FLAG_CODES"]
 
 #: Flag codes in the order tables list them.
-FLAG_CODES = ("extinct_early", "nan_metric", "pinned", "uncertified")
+FLAG_CODES = ("extinct_early", "nan_metric", "pinned", "under_resolved", "uncertified")
 
 
 def _flag(code, message):
@@ -58,6 +63,13 @@ def run_flags(spec, metrics: dict, ratios: dict, reference, evolutions: dict, ve
     if vertex_sets and r is not None and math.isfinite(r) and r >= 1:
         flags.append(_flag("pinned", f"h/(τ|V|) = {r:.3g} ≥ 1: a step moves the boundary by less than a "
                                      f"cell, the set may be pinned"))
+    r = ratios.get("h_over_sqrt_tau")
+    if r is not None and math.isfinite(r) and r >= 1:
+        flags.append(_flag("pinned", f"h/√τ = {r:.3g} ≥ 1: the heat step diffuses over less than a cell, "
+                                     f"thresholding may be pinned"))
+    r = ratios.get("delta_over_h")
+    if r is not None and math.isfinite(r) and r < 2:
+        flags.append(_flag("under_resolved", f"δ/h = {r:.3g} < 2: the diffuse interface spans too few cells"))
     uncertified = sum(1 for ev in evolutions.values() for d in ev.diagnostics if d.get("certified") is False)
     if uncertified:
         flags.append(_flag("uncertified", f"{uncertified} step(s) with an uncertified cut"))
