@@ -94,22 +94,30 @@ def _make(args, comm):
 
 def run_mesh_command(args, comm: MPI.Comm = MPI.COMM_WORLD) -> int:
     """Carry out a parsed ``advmcf mesh ...`` command; returns the exit code."""
-    from meshes.io import read_mesh, write_xdmf
+    from meshes.io import read_gmsh, read_mesh, write_xdmf
     from meshes.stats import mesh_stats
+
+    def read(path):
+        """The mesh, its tags (cell, facet) and a note on its physical groups (gmsh files)."""
+        if str(path).endswith(".msh"):
+            data = read_gmsh(comm, path)
+            groups = ", ".join(f"{name} ({g.dim}D, tag {g.tag})" for name, g in sorted(data.physical_groups.items()))
+            return data.mesh, (data.cell_tags, data.facet_tags), f"; physical groups: {groups}" if groups else ""
+        return read_mesh(comm, path), (), ""
 
     try:
         if args.mesh_command == "info":
-            msh = read_mesh(comm, args.file)
+            msh, _, note = read(args.file)
             s = mesh_stats(msh)
             if comm.rank == 0:
                 print(f"{args.file}: {msh.topology.dim}D, {s.num_vertices} vertices, {s.num_cells} cells, "
-                      f"h_min = {s.h_min:.6g}, h_max = {s.h_max:.6g}")
+                      f"h_min = {s.h_min:.6g}, h_max = {s.h_max:.6g}{note}")
             return 0
-        msh = read_mesh(comm, args.input) if args.mesh_command == "convert" else _make(args, comm)
+        msh, tags, _ = read(args.input) if args.mesh_command == "convert" else (_make(args, comm), (), "")
         out = args.output
         if not str(out).endswith(".xdmf"):
             raise ValueError(f"output {out}: must end in .xdmf")
-        write_xdmf(out, msh)
+        write_xdmf(out, msh, tags=tags)
         s = mesh_stats(msh)
         if comm.rank == 0:
             print(f"wrote {out}: {s.num_vertices} vertices, {s.num_cells} cells, h_max = {s.h_max:.6g}")

@@ -1,8 +1,14 @@
-"""Mesh files: import of anything meshio reads, export to XDMF and VTX (time series for ParaView).
+"""Mesh files: gmsh files and models, anything meshio reads, DOLFINx's XDMF; export to XDMF and VTX.
 
-Reading happens on rank 0 (meshio), checks run there, and the outcome is
-broadcast before the collective :func:`dolfinx.mesh.create_mesh`, so a bad
-file raises the same one-line :class:`MeshFileError` on every rank.
+- gmsh (``.msh`` files and gmsh models in memory, :func:`read_gmsh`) is
+  read by DOLFINx's own reader (:func:`dolfinx.io.gmsh.model_to_mesh`),
+  which keeps the physical groups as cell and facet tags;
+- XDMF written by DOLFINx is read by DOLFINx;
+- every other format by meshio (:func:`read_mesh`).
+
+Reading happens on rank 0, checks run there, and the outcome is broadcast
+before the collective mesh creation, so a bad file raises the same one-line
+:class:`MeshFileError` on every rank.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from mpi4py import MPI
 
 from meshes.mpi import on_root
 
-__all__ = ["MeshFileError", "read_mesh", "write_xdmf", "write_vtx", "write_time_series"]
+__all__ = ["MeshFileError", "read_mesh", "read_gmsh", "write_xdmf", "write_vtx", "write_time_series"]
 
 _SIMPLEX = {2: ("triangle", "triangle"), 3: ("tetra", "tetrahedron")}
 
@@ -79,17 +85,128 @@ def _is_dolfinx_xdmf(path: Path) -> bool:
     return any(g.get("Name") == "mesh" for g in root.iter("Grid"))
 
 
-def read_mesh(comm: MPI.Comm, path, gdim: int | None = None) -> dolfinx.mesh.Mesh:
-    """Read a triangle (2D) or tetrahedron (3D) mesh file that meshio reads, distributed over ``comm``.
+#: gmsh element types advmcf reads as cells: 3-node triangles and 4-node tetrahedra.
+_GMSH_SIMPLEX = {2: 2, 3: 4}
 
-    A planar mesh stored with z = 0 becomes a 2D mesh.  XDMF files written by
-    DOLFINx (a grid named "mesh", possibly followed by functions) are read with
-    DOLFINx, every other file with meshio.  With ``gdim`` the
-    dimension is checked.  Raises :class:`MeshFileError` on every rank if
-    the file is missing, does not parse, has no triangles or tetrahedra, or
-    has the wrong dimension.
+
+def _prepare_gmsh_model(model, what: str, gdim: int | None) -> int:
+    """Rank-0 part of :func:`read_gmsh`: check the model's cells, give it a physical group for its
+    cells if it has none, and return the geometric dimension of the mesh."""
+    types = {d: list(model.mesh.getElementTypes(d)) for d in (3, 2, 1)}
+    tdim = next((d for d in (3, 2) if types[d]), None)
+    if tdim is None:
+        raise MeshFileError(f"{what}: has no 2D or 3D cells (generate the mesh first: gmsh.model.mesh.generate)")
+    other = [t for t in types[tdim] if t != _GMSH_SIMPLEX[tdim]]
+    if other:
+        name = model.mesh.getElementProperties(other[0])[0]
+        raise MeshFileError(f"{what}: has {name} cells; advmcf needs {_SIMPLEX[tdim][1]}s of order 1 "
+                            "(set Mesh.ElementOrder = 1 and no recombination)")
+    entities = {tag for _, tag in model.getEntities(tdim)}
+    groups = [tag for d, tag in model.getPhysicalGroups() if d == tdim]
+    covered = {e for g in groups for e in model.getEntitiesForPhysicalGroup(tdim, g)}
+    if not groups:  # DOLFINx builds the mesh from physical groups: one for all cells
+        model.addPhysicalGroup(tdim, sorted(entities), tag=1, name="domain")
+    elif covered != entities:
+        raise MeshFileError(f"{what}: the physical groups of dimension {tdim} leave {len(entities - covered)} of "
+                            f"{len(entities)} {tdim}D entities out: put every cell in a group, or none")
+    if tdim == 3:
+        geometric = 3
+    else:
+        z = model.mesh.getNodes()[1].reshape(-1, 3)[:, 2]
+        if z.size and np.abs(z).max() > 0:
+            raise MeshFileError(f"{what}: triangles in 3D space (z != 0) are not a planar mesh")
+        geometric = 2
+    if gdim is not None and gdim != geometric:
+        raise MeshFileError(f"{what}: wrong dimension, expected a {gdim}D mesh, got {geometric}D")
+    return geometric
+
+
+def read_gmsh(comm: MPI.Comm, source, gdim: int | None = None):
+    """A mesh with its cell and facet tags from gmsh, distributed over ``comm`` (collective).
+
+    Args:
+        comm: the communicator of the mesh.
+        source: a ``.msh`` file, or a gmsh model in memory (``gmsh.model``
+            after ``gmsh.model.mesh.generate``; only rank 0 needs it, the
+            others may pass None).
+        gdim: the expected dimension (checked), or None.
+
+    Returns:
+        :class:`dolfinx.io.gmsh.MeshData`: ``mesh``, ``cell_tags`` (the
+        physical groups of the cells), ``facet_tags`` (those of the facets),
+        ``physical_groups`` (name -> (dim, tag)).  Read by DOLFINx's
+        :func:`dolfinx.io.gmsh.model_to_mesh`.  A model without physical
+        groups for its cells gets one (``domain``, tag 1, added to the
+        model), so any mesh reads; a triangle mesh with z = 0 is 2D.
+
+    Raises :class:`MeshFileError` on every rank if the file is missing or
+    does not parse, or the mesh is not made of affine triangles or
+    tetrahedra, its cells are partly in physical groups, or the dimension is
+    not ``gdim``.
+    """
+    from dolfinx.io import gmsh as gmshio
+
+    import gmsh
+
+    is_file = isinstance(source, (str, Path))
+    what = f"mesh file {source}" if is_file else "gmsh model"
+    opened = []
+
+    def prepare():
+        if is_file:
+            path = Path(source)
+            if not path.is_file():
+                raise MeshFileError(f"{what}: no such file")
+            if not gmsh.isInitialized():
+                gmsh.initialize(interruptible=False)
+                opened.append("session")
+            else:
+                opened.append(gmsh.model.getCurrent())
+            gmsh.option.setNumber("General.Terminal", 0)
+            gmsh.model.add(f"advmcf:{path.name}")
+            try:
+                gmsh.merge(str(path))
+            except Exception as err:  # gmsh raises a bare Exception with its own message
+                raise MeshFileError(f"{what}: does not parse ({str(err).splitlines()[0] if str(err) else 'gmsh'})")
+            model = gmsh.model
+        else:
+            model = source
+            if model is None:
+                raise MeshFileError("read_gmsh: rank 0 must hold the gmsh model, got None")
+        return _prepare_gmsh_model(model, what, gdim)
+
+    def close():
+        if comm.rank != 0 or not opened:
+            return
+        if opened[0] == "session":
+            gmsh.finalize()
+        else:
+            gmsh.model.remove()
+            if opened[0]:
+                gmsh.model.setCurrent(opened[0])
+
+    try:
+        geometric = on_root(comm, prepare)
+        model = (gmsh.model if is_file else source) if comm.rank == 0 else None
+        return gmshio.model_to_mesh(model, comm, 0, gdim=geometric)
+    finally:
+        close()
+
+
+def read_mesh(comm: MPI.Comm, path, gdim: int | None = None) -> dolfinx.mesh.Mesh:
+    """Read a triangle (2D) or tetrahedron (3D) mesh file, distributed over ``comm``.
+
+    ``.msh`` files are read by DOLFINx's gmsh reader (:func:`read_gmsh`; use
+    it directly for the cell and facet tags), XDMF files written by DOLFINx
+    (a grid named "mesh", possibly followed by functions) by DOLFINx, every
+    other file by meshio.  A planar mesh stored with z = 0 becomes a 2D mesh.
+    With ``gdim`` the dimension is checked.  Raises :class:`MeshFileError`
+    on every rank if the file is missing, does not parse, has no triangles
+    or tetrahedra, or has the wrong dimension.
     """
     path = Path(path)
+    if path.suffix == ".msh":
+        return read_gmsh(comm, path, gdim).mesh
     if path.suffix == ".xdmf" and on_root(comm, _is_dolfinx_xdmf, path):
         with io.XDMFFile(comm, str(path), "r") as f:  # meshio reads one grid only
             msh = f.read_mesh(name="mesh")
@@ -113,10 +230,16 @@ def read_mesh(comm: MPI.Comm, path, gdim: int | None = None) -> dolfinx.mesh.Mes
     return dolfinx.mesh.create_mesh(comm, cells, element, x)
 
 
-def write_xdmf(path, msh: dolfinx.mesh.Mesh, functions=(), t: float = 0.0) -> None:
-    """Write the mesh and P1 ``functions`` to an XDMF file (collective), for ParaView."""
+def write_xdmf(path, msh: dolfinx.mesh.Mesh, functions=(), t: float = 0.0, tags=()) -> None:
+    """Write the mesh, P1 ``functions`` and mesh ``tags`` (cell or facet MeshTags, e.g. from
+    :func:`read_gmsh`; None entries are skipped) to an XDMF file (collective), for ParaView and DOLFINx."""
+    tags = [m for m in tags if m is not None]
+    if any(m.dim != msh.topology.dim for m in tags):
+        msh.topology.create_connectivity(msh.topology.dim - 1, msh.topology.dim)
     with io.XDMFFile(msh.comm, str(path), "w") as f:
         f.write_mesh(msh)
+        for m in tags:
+            f.write_meshtags(m, msh.geometry)
         for u in functions:
             f.write_function(u, t)
 

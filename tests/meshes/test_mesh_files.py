@@ -136,3 +136,103 @@ def test_mesh_command(shared_dir, capsys):
         assert f"{expected.num_vertices} vertices, {expected.num_cells} cells" in printed
     assert _cli(["mesh", "info", str(shared_dir / "nothing.msh")]) == 2
     assert _cli(["mesh", "box", "--lower", "0", "0", "--upper", "1", "1", "--h", "0.1", "-o", "x.vtu"]) == 2
+
+
+def _tagged_square_model(gmsh, groups=True, recombine=False):
+    """On rank 0: the unit square split by a disc (r = 0.25 about the centre), meshed at h = 0.05;
+    physical groups 'inner' (11), 'outer' (12) and the square's sides 'walls' (5)."""
+    gmsh.model.add("tagged")
+    occ = gmsh.model.occ
+    square, disk = occ.addRectangle(0, 0, 0, 1, 1), occ.addDisk(0.5, 0.5, 0, 0.25, 0.25)
+    occ.fragment([(2, square)], [(2, disk)])
+    occ.synchronize()
+    surfaces = [t for _, t in gmsh.model.getEntities(2)]
+    inner = [t for t in surfaces if abs(gmsh.model.occ.getMass(2, t) - np.pi / 16) < 1e-6]
+    outer = [t for t in surfaces if t not in inner]
+    if groups:
+        gmsh.model.addPhysicalGroup(2, inner, 11, name="inner")
+        gmsh.model.addPhysicalGroup(2, outer, 12, name="outer")
+        sides = [t for _, t in gmsh.model.getEntities(1)
+                 if gmsh.model.occ.getMass(1, t) == pytest.approx(1.0)]
+        gmsh.model.addPhysicalGroup(1, sides, 5, name="walls")
+    gmsh.option.setNumber("Mesh.MeshSizeMax", 0.05)
+    if recombine:
+        gmsh.option.setNumber("Mesh.RecombineAll", 1)
+    gmsh.model.mesh.generate(2)
+    return gmsh.model
+
+
+def _tag_measures(data):
+    """Area of cell tag 11, area of 12, length of facet tag 5 (global)."""
+    msh = data.mesh
+    dx = ufl.Measure("dx", domain=msh, subdomain_data=data.cell_tags)
+    ds = ufl.Measure("ds", domain=msh, subdomain_data=data.facet_tags)
+    forms = [1.0 * dx(11), 1.0 * dx(12), 1.0 * ds(5)]
+    return [msh.comm.allreduce(dolfinx.fem.assemble_scalar(dolfinx.fem.form(f)), op=MPI.SUM) for f in forms]
+
+
+@pytest.mark.parallel([1, 2])
+def test_gmsh_model_and_msh_file_keep_their_physical_groups(shared_dir):
+    """A gmsh model in memory and the .msh file it writes read through DOLFINx's reader with their cell
+    and facet tags; 'advmcf mesh convert' keeps the tags in the XDMF file."""
+    import gmsh
+
+    from meshes.io import read_gmsh
+
+    path = shared_dir / "tagged.msh"
+    if COMM.rank == 0:
+        gmsh.initialize(interruptible=False)
+        gmsh.option.setNumber("General.Terminal", 0)
+        model = _tagged_square_model(gmsh)
+    try:
+        from_model = read_gmsh(COMM, model if COMM.rank == 0 else None, gdim=2)
+        if COMM.rank == 0:
+            gmsh.write(str(path))
+    finally:
+        if COMM.rank == 0:
+            gmsh.finalize()
+    COMM.barrier()
+    from_file = read_gmsh(COMM, path)
+    for data in (from_model, from_file):
+        assert data.mesh.geometry.dim == 2
+        assert {k: (g.dim, g.tag) for k, g in data.physical_groups.items()} == {
+            "inner": (2, 11), "outer": (2, 12), "walls": (1, 5)}
+        inner, outer, walls = _tag_measures(data)
+        # an inscribed polygon of ~32 sides: pi r^2 (1 - O(h^2/r^2)); the two tags tile the square
+        assert inner == pytest.approx(np.pi / 16, rel=1e-2) and inner + outer == pytest.approx(1.0, rel=1e-12)
+        assert walls == pytest.approx(4.0, rel=1e-12)
+    assert mesh_stats(read_mesh(COMM, path)).num_cells == mesh_stats(from_file.mesh).num_cells
+    out = shared_dir / "tagged.xdmf"
+    assert _cli(["mesh", "convert", str(path), "-o", str(out)]) == 0
+    with dolfinx.io.XDMFFile(COMM, str(out), "r") as f:
+        msh = f.read_mesh(name="mesh")
+        msh.topology.create_connectivity(1, 2)
+        cells, facets = f.read_meshtags(msh, name="cell_tags"), f.read_meshtags(msh, name="facet_tags")
+    n11 = COMM.allreduce(int(np.sum(cells.values[cells.indices < msh.topology.index_map(2).size_local] == 11)))
+    assert n11 == COMM.allreduce(int(np.sum(from_file.cell_tags.values[
+        from_file.cell_tags.indices < from_file.mesh.topology.index_map(2).size_local] == 11)))
+    assert set(COMM.allreduce(facets.values.tolist())) == {5}
+
+
+@pytest.mark.parallel([1, 2])
+def test_gmsh_without_groups_reads_and_quads_are_refused():
+    import gmsh
+
+    from meshes.io import read_gmsh
+
+    for groups, recombine in ((False, False), (True, True)):
+        if COMM.rank == 0:
+            gmsh.initialize(interruptible=False)
+            gmsh.option.setNumber("General.Terminal", 0)
+            model = _tagged_square_model(gmsh, groups=groups, recombine=recombine)
+        try:
+            if recombine:
+                with pytest.raises(MeshFileError, match="gmsh model: has Quadrilateral 4 cells; advmcf needs "
+                                                        "triangles of order 1"):
+                    read_gmsh(COMM, model if COMM.rank == 0 else None)
+            else:
+                data = read_gmsh(COMM, model if COMM.rank == 0 else None)
+                assert data.physical_groups == {"domain": (2, 1)} and _measure(data.mesh) == pytest.approx(1.0)
+        finally:
+            if COMM.rank == 0:
+                gmsh.finalize()
