@@ -38,14 +38,19 @@ of the convex problem :math:`\min_w \frac{1}{2\tau}\sum_i m_i\rho_i(w_i +
 :math:`\{w > s\}` minimises the step energy plus
 :math:`\frac{s}{\tau}\sum_i m_i\rho_i u_i`.  After the exact solve, these
 threshold problems are solved (one max-flow each, on the layer graph) for
-:math:`s = \pm j h_{max}/4`, j = 1..4, with the vertices farther than
-2 h_max from the new boundary held fixed; each vertex gets the
-midpoint of its bracket of w (±5/4 h_max beyond the last), and the returned
-level set is φ = −w.  So ``{phi < 0}`` on the vertices is exactly the selected
-minimizer, and the zero level between two vertices is placed at the
-interpolated zero of the estimated w (resolution h_max/4).  With p = 0 the
-returned φ keeps the previous values where a vertex did not change side and
-is ∓h_max/2 where it did.
+:math:`s = \pm j h_{max}/8`, j = 1..8, with the vertices farther than
+2 h_max from the new boundary held fixed; each vertex gets the midpoint of
+its bracket of w (±9/8 h_max beyond the last).  The discrete w is rough at
+the scale of a cell, and so is its zero level; the next step's distances
+to a rough boundary are biased low (the scheme then moves about 3 % of a
+step's displacement too fast per step on a disc at ε/h = 4).  So near the
+boundary w is averaged over 2 h_max (Gaussian weights, its signs kept, a
+constant shift keeping the volume of {w > 0}: :func:`_smoothed`), which
+keeps a linear w and brings the per-step bias below 1 %.  The returned level
+set is φ = −w: ``{phi < 0}`` on the vertices is exactly the selected
+minimizer, and the zero level between two vertices is the interpolated zero
+of the averaged w.  With p = 0 the returned φ keeps the previous values
+where a vertex did not change side and is ∓h_max/2 where it did.
 
 **Distances.**  :math:`d_i` is measured on rank 0 from the gathered
 interface pieces, out to a cutoff :math:`W + 3R` (far vertices are
@@ -73,6 +78,7 @@ from meshes.densities import density_values
 from meshes.distance import distance_to_simplices
 from meshes.interface import interface
 from meshes.mpi import on_root
+from scipy.spatial import cKDTree
 
 from ._checks import check_choice, check_positive
 from .vertices import Vertices
@@ -87,6 +93,7 @@ __all__ = ["AdversarialScheme", "step"]
 log = logging.getLogger(__name__)
 
 _NUM_THRESHOLDS = 8
+_SMOOTHING_RADIUS = 2.0  # in units of h_max
 
 
 class AdversarialScheme:
@@ -228,7 +235,7 @@ class AdversarialScheme:
                         solve_time=res["solve_time"], certified=res["certified"], gap=res["gap"],
                         displacement=disp)
             if self.p == 1:
-                values, t_thr = _subvertex_values(x, sub, cut, u, m * (r0 + r1) / tau, h, self.selection)
+                values, t_thr = _subvertex_values(x, m, sub, cut, u, m * (r0 + r1) / tau, h, self.selection)
                 info["solve_time"] += t_thr
             else:
                 values = np.where(u == chi, phi_vals, np.where(u, -h / 2, h / 2))
@@ -317,12 +324,12 @@ def _band_perimeter_change(x, c0, c1, chi, u, sub, terms, mixture) -> float:
             - vertex_perimeter(xs, chi[sub], c0t, c1t, mixture))
 
 
-def _subvertex_values(x, sub, cut, u, r_all, h, selection):
+def _subvertex_values(x, m, sub, cut, u, r_all, h, selection):
     r"""φ = −w with w estimated from threshold cuts near the new boundary (module docstring)."""
     t0 = time.perf_counter()
     delta = h / _NUM_THRESHOLDS
     svals = [k * delta for k in range(1, _NUM_THRESHOLDS + 1)]
-    usub = u[sub]
+    usub, m_sub = u[sub], m[sub]
     layer = cut.free & (distance_to_other_phase(x[sub], usub, 2 * h) <= 2 * h)
     far = (_NUM_THRESHOLDS + 1) * delta
     w = np.where(usub, far, -far)
@@ -340,6 +347,55 @@ def _subvertex_values(x, sub, cut, u, r_all, h, selection):
         for s in reversed(svals):
             w_out = np.where(levels[-s], -s + delta / 2, w_out)
         w = np.where(layer, np.where(usub, w_in, w_out), w)
+        w = _smoothed(x[sub], m_sub, w, layer & (np.abs(w) < far), usub, _SMOOTHING_RADIUS * h, delta / 8)
     values = np.where(u, -far, far)
     values[sub] = -w
     return values, time.perf_counter() - t0
+
+
+def _volume_preserving_shift(m, w, avg, width):
+    r"""The constant c with :math:`\sum_i m_i H(\bar w_i + c) = \sum_i m_i H(w_i)`, H(w) = clip(1/2 + w/(2·width), 0, 1).
+
+    With |∇w| ≈ 1, :math:`\sum_i m_i H(w_i)` is the volume of {w > 0} up to
+    O(width²) terms that cancel between w and its average :math:`\bar w`:
+    the shift keeps the volume of the set (bisection; H is monotone).
+    """
+    def excess(c):
+        return float(np.sum(m * (np.clip(0.5 + (avg + c) / (2 * width), 0, 1)
+                                 - np.clip(0.5 + w / (2 * width), 0, 1))))
+
+    lo, hi = -width, width
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if excess(mid) < 0 else (lo, mid)
+    return (lo + hi) / 2
+
+
+def _smoothed(x, m, w, resolved, inside, radius, floor):
+    r"""w averaged near the boundary (Gaussian weights), signs kept.
+
+    Each resolved vertex i gets :math:`\sum_j g_{ij} w_j / \sum_j g_{ij}` over
+    all j with :math:`|x_j - x_i| \le` ``radius``,
+    :math:`g_{ij} = \exp(-(|x_j - x_i| / 0.6\,\mathrm{radius})^2)`, then at
+    least ``floor`` in magnitude with the sign of its side (``inside``: w > 0),
+    so that the vertex set stays the exact minimizer.  The average keeps a
+    linear w (w ≈ −sd) and removes the lattice-scale scatter of the
+    threshold estimates, whose zero level would otherwise be rough at the
+    scale of a cell: the next step's distances to a rough boundary are biased
+    low, and the scheme then moves 2–3 % too fast per step (measured on a
+    disc at ε/h = 4; with the average, within 0.5 %).
+    """
+    idx = np.flatnonzero(resolved)
+    if idx.size == 0:
+        return w
+    tree = cKDTree(x)
+    nbrs = tree.query_ball_point(x[idx], radius)
+    avg = np.empty(idx.size)
+    for q, (i, js) in enumerate(zip(idx, nbrs)):
+        js = np.asarray(js)
+        g = np.exp(-(np.linalg.norm(x[js] - x[i], axis=1) / (0.6 * radius)) ** 2)
+        avg[q] = g @ w[js] / g.sum()
+    avg += _volume_preserving_shift(m[idx], w[idx], avg, radius / 2)
+    out = w.copy()
+    out[idx] = np.where(inside[idx], np.maximum(avg, floor), np.minimum(avg, -floor))
+    return out
