@@ -20,7 +20,7 @@ from mpi4py import MPI
 from meshes import checks
 from meshes.mpi import on_root
 
-__all__ = ["box", "box_plan", "gmsh_mesh", "MeshPlan", "check_mesh_size", "BYTES_PER_VERTEX"]
+__all__ = ["box", "box_plan", "gmsh_mesh", "GMSH_ALGORITHMS", "MeshPlan", "check_mesh_size", "BYTES_PER_VERTEX"]
 
 #: A lower bound of the memory a run needs per mesh vertex (all ranks together): the level-set
 #: step measured 920 bytes per vertex in 2D (benchmarks/fem_mcf_step.py, 131k -> 525k vertices).
@@ -162,7 +162,13 @@ def box(comm: MPI.Comm, lower, upper, h: float | None = None, n=None,
     return dolfinx.mesh.create_box(comm, [lo, hi], counts, dolfinx.mesh.CellType.tetrahedron)
 
 
-def _gmsh_model(kind: str, gdim: int, params: dict, h: float, band):
+#: gmsh's meshing algorithms by name (``Mesh.Algorithm`` in 2D, ``Mesh.Algorithm3D`` in 3D): the
+#: frontal ones (gmsh's defaults) make nearly regular (hexagonal-lattice-like) meshes, Delaunay
+#: irregular ones.
+GMSH_ALGORITHMS = {"frontal": (6, 1), "delaunay": (5, 1)}
+
+
+def _gmsh_model(kind: str, gdim: int, params: dict, h: float, band, algorithm: str = "frontal"):
     """Rank-0 part of :func:`gmsh_mesh`: build and mesh the gmsh model; returns gmsh."""
     import gmsh
 
@@ -182,6 +188,8 @@ def _gmsh_model(kind: str, gdim: int, params: dict, h: float, band):
     occ.synchronize()
     gmsh.model.addPhysicalGroup(gdim, [tag], 1)
     gmsh.option.setNumber("Mesh.MeshSizeMax", h)
+    gmsh.option.setNumber("Mesh.Algorithm" if gdim == 2 else "Mesh.Algorithm3D",
+                          GMSH_ALGORITHMS[algorithm][gdim - 2])
     if band is not None:
         # Size field: h_fine within `width` of the sampled band curve, growing to h.
         centre, radius, width, h_fine = band
@@ -206,7 +214,7 @@ def _gmsh_model(kind: str, gdim: int, params: dict, h: float, band):
 
 
 def gmsh_mesh(comm: MPI.Comm, kind: str, h: float, *, lower=None, upper=None, centre=None,
-              radius=None, band=None) -> dolfinx.mesh.Mesh:
+              radius=None, band=None, algorithm: str = "frontal") -> dolfinx.mesh.Mesh:
     r"""An unstructured simplex mesh from gmsh, built on rank 0 and distributed.
 
     Args:
@@ -217,11 +225,16 @@ def gmsh_mesh(comm: MPI.Comm, kind: str, h: float, *, lower=None, upper=None, ce
             ``h_fine`` within ``width`` of the circle (2D; in 3D, the equator
             of that sphere in the plane z = centre[2]) of the given centre
             and radius, growing to ``h`` over 4h beyond.
+        algorithm: "frontal" (gmsh's default: nearly regular triangles, a
+            hexagonal-lattice-like point set) or "delaunay" (irregular); in
+            3D both use gmsh's Delaunay (see :data:`GMSH_ALGORITHMS`).
 
     Errors from gmsh are raised on every rank together.
     """
     if not h > 0:
         raise ValueError(f"gmsh_mesh: h must be positive, got {h}")
+    if algorithm not in GMSH_ALGORITHMS:
+        raise ValueError(f"gmsh_mesh: algorithm must be one of {', '.join(GMSH_ALGORITHMS)}, got {algorithm!r}")
     if kind == "box":
         lo, hi = np.asarray(lower, float), np.asarray(upper, float)
         if lo.shape != hi.shape or lo.size not in (2, 3) or np.any(hi <= lo):
@@ -243,7 +256,7 @@ def gmsh_mesh(comm: MPI.Comm, kind: str, h: float, *, lower=None, upper=None, ce
     holder = [None]
 
     def build():
-        holder[0] = _gmsh_model(kind, gdim, params, h, band)
+        holder[0] = _gmsh_model(kind, gdim, params, h, band, algorithm)
 
     try:
         on_root(comm, build)

@@ -28,6 +28,8 @@ it).  Values are global (the same on every rank); the work is done on rank
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 from dolfinx import fem
 
@@ -42,8 +44,17 @@ from .mixture import DISCRETIZATIONS, BallMixture, fitted, plain
 __all__ = ["perimeter", "total_variation", "neighbourhood", "resolve_mixture", "check_arguments"]
 
 
+#: fitted mixtures by mesh (weakly: they go with the mesh) and ε, on rank 0
+_FITTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def resolve_mixture(verts: Vertices, eps: float, discretization) -> BallMixture:
-    """The mixture for ``discretization`` (a name or a BallMixture for this ε), on rank 0."""
+    """The mixture for ``discretization`` (a name or a BallMixture for this ε), on rank 0.
+
+    A fitted mixture depends only on the mesh's vertices and ε; it is kept
+    for the mesh's lifetime, so the schemes, studies and perimeters on one
+    mesh fit it once.
+    """
     if isinstance(discretization, BallMixture):
         if not np.isclose(discretization.eps, eps, rtol=1e-12, atol=0):
             raise ValueError(f"discretization: the given neighbourhood was made for eps = "
@@ -51,7 +62,10 @@ def resolve_mixture(verts: Vertices, eps: float, discretization) -> BallMixture:
         return discretization
     if discretization == "plain":
         return plain(eps)
-    return fitted(verts.x, verts.boundary, eps)
+    cache = _FITTED.setdefault(verts.V.mesh, {})
+    if eps not in cache:
+        cache[eps] = fitted(verts.x, verts.boundary, eps)
+    return cache[eps]
 
 
 def check_arguments(eps, msh, discretization) -> float:

@@ -19,6 +19,25 @@ once (:class:`nonlocal_.Vertices`) and the array kernel
 - :func:`closed_set_errors`: Per_ε of a set at random positions against its
   exact value (:func:`validation.references.ball_perimeter_eps`,
   :func:`validation.references.tube_perimeter_eps`).
+
+:func:`perimeter_run` is one run of a ``perimeter`` study (:mod:`validation.suites`):
+on the box [−1, 1]^d meshed by ``mesh`` ("crossed": the structured mesh;
+"gmsh": gmsh's frontal mesher, a nearly hexagonal lattice; "gmsh_delaunay":
+irregular) at h = ε/(ε/h), the relative errors of Per_ε with one
+discretization:
+
+- ``straight``: interfaces at ``angles`` directions in [0°, 90°) (2D) or 7
+  normals (3D), ρ0 = ρ1 = 1/2, ``offsets`` offsets in [0, 4h);
+  ``straight_max`` is the largest |mean error| over the directions,
+  ``straight_scatter`` the largest offset-to-offset standard deviation;
+- ``disc`` / ``ball``: radius 0.5, ρ0 = 1, ρ1 = 2 (the closed form),
+  ``positions`` random centres in [−0.1, 0.1]^d: ``disc_max`` / ``ball_max``
+  the largest |error|;
+- ``ellipse`` (2D): semi-axes (0.5, 0.3), ρ0 = 1 + x/2, ρ1 = 2 + y² against
+  the exact tube integral (ε < 0.18), ``ellipse_max``.
+
+The per-direction means and scatters are kept for the error-against-angle
+figure (:mod:`validation.plots`).
 """
 
 from __future__ import annotations
@@ -27,7 +46,14 @@ import numpy as np
 
 from nonlocal_.functional import vertex_perimeter
 
-__all__ = ["straight_interface_errors", "closed_set_errors", "tangent_basis"]
+__all__ = ["straight_interface_errors", "closed_set_errors", "tangent_basis", "perimeter_run", "MESHES",
+           "SHAPES"]
+
+#: The meshes of a perimeter study, and the shapes it measures by dimension.
+MESHES = ("crossed", "gmsh", "gmsh_delaunay")
+SHAPES = {2: ("straight", "disc", "ellipse"), 3: ("straight", "ball")}
+_NORMALS_3D = np.array([[1, 0, 0], [1, 1, 0], [1, 1, 1], [2, 1, 0], [3, 2, 1], [1, 2, 3], [0.2, -0.5, 1.0]])
+_R, _RHO0, _RHO1 = 0.5, 1.0, 2.0
 
 
 def tangent_basis(normal: np.ndarray) -> np.ndarray:
@@ -87,3 +113,97 @@ def closed_set_errors(x, m, mixture, rho0, rho1, inside_at, exact_at, centres) -
     eps = mixture.eps
     return np.array([vertex_perimeter(x, inside_at(c), m * rho0 / eps, m * rho1 / eps, mixture) / exact_at(c) - 1
                      for c in np.atleast_2d(centres)])
+
+
+def _rho0_ellipse(x):
+    return 1.0 + 0.5 * x[0]
+
+
+def _rho1_ellipse(x):
+    return 2.0 + x[1] ** 2
+
+
+def _mesh(comm, mesh: str, dim: int, h: float):
+    from meshes.generate import box, gmsh_mesh
+
+    lo, hi = [-1.0] * dim, [1.0] * dim
+    if mesh == "crossed":
+        return box(comm, lo, hi, h=h)
+    return gmsh_mesh(comm, "box", h, lower=lo, upper=hi, algorithm="frontal" if mesh == "gmsh" else "delaunay")
+
+
+def _measure(verts, mixture, shapes, angles, offsets, positions, h):
+    """Rank 0: the metrics and the per-direction profile of one run."""
+    d = verts.x.shape[1]
+    x, m = verts.x, verts.m
+    metrics, profile = {}, {}
+    if "straight" in shapes:
+        if d == 2:
+            theta = np.linspace(0.0, np.pi / 2, angles, endpoint=False)
+            normals = np.c_[np.cos(theta), np.sin(theta)]
+            profile["angle_deg"] = np.degrees(theta)
+        else:
+            normals = _NORMALS_3D / np.linalg.norm(_NORMALS_3D, axis=1)[:, None]
+            profile["normal"] = normals
+        shifts = np.linspace(0.0, 4 * h, offsets, endpoint=False)
+        errs = np.array([straight_interface_errors(x, m, mixture, n, shifts, np.zeros(d), 0.25 if d == 2 else 0.2)
+                         for n in normals])
+        profile["mean"], profile["sd"] = errs.mean(axis=1), errs.std(axis=1)
+        metrics["straight_max"] = float(np.max(np.abs(profile["mean"])))
+        metrics["straight_scatter"] = float(np.max(profile["sd"]))
+    centres = np.random.default_rng(7).uniform(-0.1, 0.1, (positions, d))
+    const0, const1 = np.full(len(m), _RHO0), np.full(len(m), _RHO1)
+    if {"disc", "ball"} & set(shapes):
+        from validation.references import ball_perimeter_eps
+
+        errs = closed_set_errors(x, m, mixture, const0, const1, lambda c: np.linalg.norm(x - c, axis=1) < _R,
+                                 lambda c: ball_perimeter_eps(_R, mixture.eps, _RHO0, _RHO1, d), centres)
+        metrics["disc_max" if d == 2 else "ball_max"] = float(np.max(np.abs(errs)))
+    if "ellipse" in shapes:
+        from validation.boundaries import ellipse_curve
+        from validation.references import tube_perimeter_eps
+
+        x3 = verts.points3()
+        errs = closed_set_errors(
+            x, m, mixture, _rho0_ellipse(x3), _rho1_ellipse(x3),
+            lambda c: ((x[:, 0] - c[0]) / 0.5) ** 2 + ((x[:, 1] - c[1]) / 0.3) ** 2 < 1,
+            lambda c: tube_perimeter_eps(ellipse_curve(c, [0.5, 0.3]), _rho0_ellipse, _rho1_ellipse, mixture.eps),
+            centres)
+        metrics["ellipse_max"] = float(np.max(np.abs(errs)))
+    profile["radii_over_eps"] = mixture.radii / mixture.eps
+    profile["weights"] = mixture.weights
+    return metrics, profile
+
+
+def perimeter_run(spec, comm):
+    """One run of a ``perimeter`` study (module docstring); the runner's result tuple (collective)."""
+    import time
+
+    from meshes.mpi import on_root
+    from meshes.sets import p1_space
+    from meshes.stats import mesh_stats
+    from nonlocal_ import Vertices
+    from nonlocal_.perimeter import resolve_mixture
+
+    extra = dict(spec.extra)
+    t0 = time.perf_counter()
+    msh = _mesh(comm, extra["mesh"], extra["dim"], spec.h)
+    stats = mesh_stats(msh)
+    verts = Vertices(p1_space(msh))
+    t1 = time.perf_counter()
+
+    def work():
+        mixture = resolve_mixture(verts, spec.eps, spec.scheme)
+        metrics, profile = _measure(verts, mixture, extra["shapes"], extra["angles"], extra["offsets"],
+                                    extra["positions"], spec.h)
+        metrics["support_error"] = mixture.support_error if mixture.name != "plain" else float("nan")
+        return metrics, profile, mixture.radii.size
+
+    metrics, profile, num_radii = on_root(comm, work)
+    t2 = time.perf_counter()
+    mesh = {"h_min": stats.h_min, "h_max": stats.h_max, "num_vertices": int(stats.num_vertices),
+            "num_cells": int(stats.num_cells)}
+    ratios = {"h_over_eps": stats.h_max / spec.eps, "h_over_tau_V": float("nan"), "num_radii": float(num_radii)}
+    label = "exact Per_eps (straight: 1 per unit size; ball: closed form; ellipse: tube integral)"
+    timings = {"setup": t1 - t0, "solve": t2 - t1, "metrics": 0.0}
+    return metrics, ratios, label, mesh, timings, 0, profile if comm.rank == 0 else None, {}, []

@@ -43,6 +43,10 @@ METRIC_LABELS = {
     "consistency_l2": r"$\|\delta/\tau - V\|_{L^2(\partial A)}$",
     "versus_symdiff": r"$\rho(A_h^{\mathrm{(1)}}\,\triangle\,A_h^{\mathrm{(2)}})$ at $T$",
     "versus_hausdorff": r"$d_H(\partial A_h^{\mathrm{(1)}}, \partial A_h^{\mathrm{(2)}})$ at $T$",
+    "straight_max": r"straight interfaces: $\max_\theta$ |rel. error|",
+    "disc_max": r"discs: max |rel. error|",
+    "ball_max": r"balls: max |rel. error|",
+    "ellipse_max": r"weighted ellipse: max |rel. error|",
 }
 #: Okabe & Ito's colour-blind-safe palette (black last).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -192,7 +196,10 @@ def _convergence(plt, doc, table, out):
         ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xticklabels([f"{v:g}" for v in xs], rotation=45 if len(xs) > 5 else 0)
-        ax.set_xlabel((r"$\tau$" if param == "tau" else r"$\varepsilon$") + f"   ({_path_note(doc, table)})")
+        if param == "h":
+            ax.set_xlabel(rf"$h$   ($\varepsilon = {table['rows'][0]['eps']:g}$)")
+        else:
+            ax.set_xlabel((r"$\tau$" if param == "tau" else r"$\varepsilon$") + f"   ({_path_note(doc, table)})")
         ax.set_ylabel(METRIC_LABELS[m])
         ax.yaxis.set_major_locator(LogLocator(base=10))
         ax.yaxis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
@@ -261,7 +268,7 @@ def _interfaces(plt, doc, table, folder, out):
 
     recs = [r for r in doc["runs"] if r["run"]["study"] == table["study"] and r["status"] in ("ok", "flagged")
             and npz(r).is_file()]
-    if not recs:
+    if not recs or table["kind"] == "perimeter":
         return []
     recs.sort(key=lambda r: (r["run"]["h"], r["run"][table["param"]]))
     finest = {}
@@ -367,6 +374,44 @@ def _heatmaps(plt, doc, table, out):
     return paths
 
 
+def _perimeter_angles(plt, doc, table, folder, out):
+    """Relative error of Per_ε of straight interfaces against their direction (2D perimeter studies):
+    one curve per discretization and ε/h, the offset-to-offset scatter shaded."""
+    recs = [r for r in doc["runs"] if r["run"]["study"] == table["study"] and r["status"] == "ok"]
+    files = {r["run"]["id"]: folder / "runs" / (r.get("file", "")[:-5] + ".npz") for r in recs}
+    data = {k: np.load(f) for k, f in files.items() if f.is_file()}
+    recs = [r for r in recs if r["run"]["id"] in data and "angle_deg" in data[r["run"]["id"]].files]
+    if table["kind"] != "perimeter" or not recs:
+        return []
+    ratios = sorted({round(r["run"]["eps"] / r["run"]["h"], 6) for r in recs})
+    discs = list(dict.fromkeys(r["run"]["scheme"] for r in recs))
+    fig, axes = plt.subplots(1, len(discs), figsize=(3.4 * len(discs), 2.9), squeeze=False, sharey=False)
+    names = {"isotropic": "isotropic (fitted mixture of balls)", "plain": r"plain vertex ball $B_\varepsilon$"}
+    for ax, disc in zip(axes[0], discs):
+        for i, ratio in enumerate(ratios):
+            r = next((r for r in recs if r["run"]["scheme"] == disc
+                      and round(r["run"]["eps"] / r["run"]["h"], 6) == ratio), None)
+            if r is None:
+                continue
+            d = data[r["run"]["id"]]
+            color = PALETTE[i % len(PALETTE)]
+            ax.plot(d["angle_deg"], 100 * d["mean"], marker=MARKERS[i % len(MARKERS)], ms=3, color=color,
+                    label=rf"$\varepsilon/h = {ratio:g}$")
+            ax.fill_between(d["angle_deg"], 100 * (d["mean"] - d["sd"]), 100 * (d["mean"] + d["sd"]),
+                            color=color, alpha=0.15, linewidth=0)
+        ax.axhline(0.0, color="k", linewidth=0.6)
+        ax.set_xlabel(r"direction of the interface's normal $\theta$ (degrees)")
+        ax.set_ylabel(r"$\mathrm{Per}^h_\varepsilon/\mathrm{Per}_\varepsilon - 1$ (%)")
+        ax.set_title(names.get(disc, disc), loc="left", fontsize=9)
+        ax.set_xticks(np.arange(0, 91, 15))
+        ax.grid(True, alpha=0.25, linewidth=0.5)
+        ax.legend(frameon=False, fontsize=7)
+    fig.text(0.01, -0.02, "mean over offsets of the interface; shaded: ± its offset-to-offset standard deviation",
+             fontsize=7, ha="left", va="top")
+    fig.tight_layout(w_pad=1.5)
+    return _save(plt, fig, out, f"angles_{table['study']}")
+
+
 def plot_all(folder, out=None) -> list[Path]:
     """Write every figure of the suite in ``folder`` into ``out`` (default ``folder``), PNG and PDF;
     returns their paths (call on one rank)."""
@@ -381,4 +426,5 @@ def plot_all(folder, out=None) -> list[Path]:
             paths += _convergence(plt, doc, table, out)
             paths += _interfaces(plt, doc, table, folder, out)
             paths += _heatmaps(plt, doc, table, out)
+            paths += _perimeter_angles(plt, doc, table, folder, out)
     return paths

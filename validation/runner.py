@@ -87,6 +87,10 @@ def _execute(spec, suite, comm, schemes, progress, paraview=(None, ())):
     evolutions, flags): ``evolutions`` maps a label to each :class:`~meshes.evolution.Evolution` worth
     saving, ``flags`` are :func:`validation.flags.run_flags`.  ``paraview``: (output folder, formats):
     the evolutions are computed at every step and written as time series (:mod:`validation.paraview`)."""
+    if spec.kind == "perimeter":
+        from validation.perimeter_study import perimeter_run
+
+        return perimeter_run(spec, comm)
     out, formats = paraview
     every_step = bool(formats)
     from meshes.sets import level_set
@@ -197,7 +201,7 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
     """
     from meshes.stack import options_database
 
-    works = [_expected_steps(spec) * _cells_per_unit(suite.cases[spec.case], spec.h) for spec in suite.runs]
+    works = [_expected_steps(spec) * _cells_per_unit(suite.cases.get(spec.case), spec) for spec in suite.runs]
     progress = SuiteProgress(comm, works)
     try:
         with options_database(suite.petsc_options):
@@ -209,14 +213,19 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
 
 def _expected_steps(spec) -> int:
     """The number of time steps a run makes unless its set vanishes (all its flows together)."""
+    if spec.kind == "perimeter":
+        return 1
     flows = {"versus": 2, "comparison": 2 * dict(spec.extra).get("pairs", 1)}.get(spec.kind, 1)
     return flows * max(1, math.ceil(spec.T / spec.tau - 1e-9))
 
 
-def _cells_per_unit(case, h) -> float:
+def _cells_per_unit(case, spec) -> float:
     """(1/h)^d times the box volume: proportional to the number of cells of a run's mesh."""
+    if spec.kind == "perimeter":  # the box [-1, 1]^dim
+        dim = dict(spec.extra)["dim"]
+        return (2.0 / spec.h) ** dim
     vol = float(np.prod(np.subtract(case.domain[1], case.domain[0]))) if case.domain is not None else 1.0
-    return vol / h**case.dim
+    return vol / spec.h**case.dim
 
 
 def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, progress):
@@ -235,7 +244,7 @@ def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, progr
     for i, spec in enumerate(suite.runs):
         path = runs_dir / run_file_name(spec.id)
         prefix = f"[{i + 1}/{n}] {spec.id}"
-        inputs = run_inputs(spec, cases[spec.case], code, petsc)
+        inputs = run_inputs(spec, cases.get(spec.case, {}), code, petsc)
         key = run_key(inputs)
         old = comm.bcast(read_json(path) if (resume and comm.rank == 0) else None, root=0)
         if isinstance(old, dict):

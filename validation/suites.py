@@ -72,7 +72,7 @@ from importlib import resources
 from pathlib import Path
 
 
-from meshes.generate import check_mesh_size
+from meshes.generate import box_plan, check_mesh_size
 from validation.cases import Case, make_case
 from validation.expressions import Expression
 from validation.mesh_checks import check_densities, check_eps_resolution, check_initial_set
@@ -81,7 +81,7 @@ from validation.schemes import SCHEMES, scheme_label
 __all__ = ["SuiteError", "Suite", "RunSpec", "load_suite", "builtin_suites", "PATHS", "KINDS"]
 
 PATHS = ("diagonal", "eps_to_zero", "tau_to_zero", "grid")
-KINDS = ("flow", "one_step", "comparison", "versus")
+KINDS = ("flow", "one_step", "comparison", "versus", "perimeter")
 _TAU_VARIABLES = ("eps", "h", "tau")  # a scheme's own time-step rule may use these
 
 
@@ -273,18 +273,22 @@ def _study_runs(i, st, cases, schemes, seen_names):
                "pairs", "amplitude", "seed"}
     if not isinstance(st, dict):
         _fail(key, "must be a table")
-    unknown = set(st) - allowed
+    unknown = set(st) - allowed - (_PERIMETER_KEYS if st.get("kind") == "perimeter" else set())
     if unknown:
         _fail(f"{key}.{sorted(unknown)[0]}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
-    for req in ("name", "case", "schemes", "eps"):
-        if req not in st:
-            _fail(f"{key}.{req}", "missing")
+    if "name" not in st:
+        _fail(f"{key}.name", "missing")
     name = st["name"]
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", name):
         _fail(f"{key}.name", f"{name!r} must be a string of letters, digits, '_' and '-'")
     if name in seen_names:
         _fail(f"{key}.name", f"{name!r} is used by two studies")
     seen_names.add(name)
+    if st.get("kind") == "perimeter":
+        return _perimeter_runs(key, name, st)
+    for req in ("case", "schemes", "eps"):
+        if req not in st:
+            _fail(f"{key}.{req}", "missing")
     if st["case"] not in cases:
         _fail(f"{key}.case", f"no case named {st['case']!r} (cases: {', '.join(cases)})")
     case = cases[st["case"]]
@@ -369,6 +373,71 @@ def _study_runs(i, st, cases, schemes, seen_names):
     return runs
 
 
+_PERIMETER_KEYS = {"mesh", "dim", "discretizations", "eps_over_h", "shapes", "angles", "offsets", "positions"}
+
+
+def _int_key(st, key, name, default, lo, hi):
+    v = st.get(name, default)
+    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+        _fail(f"{key}.{name}", f"{v!r} must be an integer in [{lo}, {hi}]")
+    return v
+
+
+def _perimeter_runs(key, name, st):
+    """The runs of a ``perimeter`` study (:mod:`validation.perimeter_study`): one per discretization and
+    ε/h, on the box [-1, 1]^dim, refinement parameter h (ε fixed)."""
+    from nonlocal_ import DISCRETIZATIONS
+
+    from validation.perimeter_study import MESHES, SHAPES
+
+    allowed = {"name", "kind", "eps"} | _PERIMETER_KEYS
+    unknown = set(st) - allowed
+    if unknown:
+        _fail(f"{key}.{sorted(unknown)[0]}", f"unknown key for kind 'perimeter' (allowed: {', '.join(sorted(allowed))})")
+    for req in ("mesh", "eps", "eps_over_h"):
+        if req not in st:
+            _fail(f"{key}.{req}", "missing (kind 'perimeter' needs mesh, eps and eps_over_h)")
+    mesh = st["mesh"]
+    if mesh not in MESHES:
+        _fail(f"{key}.mesh", f"{mesh!r} is not one of {', '.join(MESHES)}")
+    dim = st.get("dim", 2)
+    if dim not in (2, 3) or isinstance(dim, bool):
+        _fail(f"{key}.dim", f"{dim!r} must be 2 or 3")
+    eps = st["eps"]
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 < eps <= (0.17 if dim == 2 else 0.25):
+        _fail(f"{key}.eps", f"{eps!r} must be a number in (0, {0.17 if dim == 2 else 0.25}] (the shapes "
+                            f"and windows fit in [-1, 1]^dim)")
+    ratios = _number_list(st["eps_over_h"], f"{key}.eps_over_h", scalar_ok=True)
+    if any(r < 2 for r in ratios):
+        _fail(f"{key}.eps_over_h", "every ratio must be at least 2")
+    discs = st.get("discretizations", list(DISCRETIZATIONS))
+    if not isinstance(discs, list) or not discs or any(d not in DISCRETIZATIONS for d in discs):
+        _fail(f"{key}.discretizations", f"{discs!r} must be a list of {', '.join(DISCRETIZATIONS)}")
+    shapes = st.get("shapes", list(SHAPES[dim]))
+    if not isinstance(shapes, list) or not shapes or any(sh not in SHAPES[dim] for sh in shapes):
+        _fail(f"{key}.shapes", f"{shapes!r} must be a list of {', '.join(SHAPES[dim])} ({dim}D)")
+    extra = (("mesh", mesh), ("dim", dim), ("shapes", tuple(shapes)),
+             ("angles", _int_key(st, key, "angles", 16, 1, 360)), ("offsets", _int_key(st, key, "offsets", 12, 1, 100)),
+             ("positions", _int_key(st, key, "positions", 8, 1, 100)))
+    runs = []
+    for disc in discs:
+        for r in ratios:
+            h = float(eps) / r
+            if mesh == "crossed":
+                plan = box_plan([-1.0] * dim, [1.0] * dim, h=h)
+                try:
+                    check_mesh_size(plan.num_vertices, f"the box [-1, 1]^{dim} at h = {h:g}")
+                except ValueError as err:
+                    _fail(f"{key}.eps_over_h", str(err).removeprefix("h: "))
+                h_max = plan.h_max
+            else:
+                h_max = float("nan")
+            rid = f"{name}/{disc}/{mesh}/eps_over_h={r:.6g}"
+            runs.append(RunSpec(rid, name, "perimeter", "h_to_zero", "", disc, (), float(eps),
+                                float("nan"), h, 0.0, "h", (disc,), extra, h_max))
+    return runs
+
+
 def _comparison_keys(st, key, case):
     if case.initial["shape"] not in ("disc",) or case.dim != 2:
         _fail(f"{key}.kind", f"'comparison' perturbs a 2D disc; case {case.name!r} starts from {case.initial['shape']!r}")
@@ -443,8 +512,12 @@ def load_suite(suite: str | Path, schemes: dict | None = None) -> Suite:
     for k in ("name", "description"):
         if k in head and not isinstance(head[k], str):
             _fail(f"suite.{k}", f"must be a string, got {head[k]!r}")
-    case_tables = data.get("cases")
-    if not isinstance(case_tables, list) or not case_tables:
+    study_tables = data.get("studies")
+    if not isinstance(study_tables, list) or not study_tables:
+        _fail("studies", "missing: a suite needs at least one [[studies]] table")
+    case_tables = data.get("cases", [])
+    only_perimeter = all(isinstance(st, dict) and st.get("kind") == "perimeter" for st in study_tables)
+    if not isinstance(case_tables, list) or not (case_tables or only_perimeter):
         _fail("cases", "missing: a suite needs at least one [[cases]] table")
     cases, labels = {}, {}
     for i, spec in enumerate(case_tables):
@@ -459,12 +532,9 @@ def load_suite(suite: str | Path, schemes: dict | None = None) -> Suite:
             _fail(f"{label}.name", f"{case.name!r} is used by two cases")
         cases[case.name] = case
         labels[case.name] = label
-    study_tables = data.get("studies")
-    if not isinstance(study_tables, list) or not study_tables:
-        _fail("studies", "missing: a suite needs at least one [[studies]] table")
     runs, names = [], set()
     for i, st in enumerate(study_tables):
         runs += _study_runs(i, st, cases, schemes, names)
-    _check_meshes(runs, cases, labels)
+    _check_meshes([r for r in runs if r.kind != "perimeter"], cases, labels)
     return Suite(head.get("name", path.stem), head.get("description", ""), cases, runs, text,
                  [st["name"] for st in study_tables], petsc_options)

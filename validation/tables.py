@@ -52,10 +52,13 @@ METRICS = {"radius_error": "radius err", "symdiff_rho": "ρ-symdiff", "hausdorff
            "extinction_error": "extinction err", "consistency_max": "consist. max",
            "consistency_l2": "consist. L²", "versus_symdiff": "ρ-symdiff A vs B",
            "versus_hausdorff": "Hausdorff A vs B", "moved_rho": "moved (ρ)", "violations": "violations",
-           "pairs": "pairs"}
+           "pairs": "pairs", "straight_max": "straight: max|err|", "straight_scatter": "offset scatter",
+           "disc_max": "disc: max|err|", "ball_max": "ball: max|err|", "ellipse_max": "ellipse: max|err|",
+           "support_error": "support fit"}
 #: Metrics that get an observed-order column.
 _ORDERED = ("radius_error", "symdiff_rho", "hausdorff", "extinction_error", "consistency_max",
-            "consistency_l2", "versus_symdiff", "versus_hausdorff")
+            "consistency_l2", "versus_symdiff", "versus_hausdorff", "straight_max", "disc_max", "ball_max",
+            "ellipse_max")
 #: The output formats of :func:`render`.
 FORMATS = ("md", "tex", "csv")
 _PARAMS = [("scheme", "scheme", "text"), ("eps", "ε", "par"), ("tau", "τ", "par"), ("h", "h", "par"),
@@ -142,10 +145,14 @@ def study_tables(doc: dict) -> list[dict]:
         ref = sorted({r.get("reference") for r in recs if r.get("reference")})
         if not ref:
             ref = [doc["suite"].get("references", {}).get(first["case"], "none")]
-        along = "τ" if param == "tau" else "ε"
+        along = {"tau": "τ", "h": "h, ε fixed"}.get(param, "ε")
         horizon = "one step of size τ" if first["kind"] == "one_step" else f"T = {first['T']:g}"
         title = (f"{study}: case {first['case']}, {first['kind']}, path {first['path']}"
                  f" (orders along {along}), {horizon}")
+        if first["kind"] == "perimeter":
+            extra = first.get("extra") or {}
+            title = (f"{study}: Per_ε on the {extra.get('mesh')} mesh of [−1, 1]^{extra.get('dim')}, "
+                     f"ε = {first['eps']:g}, relative errors (orders along h, ε fixed)")
         ratios = [k for k in RATIOS if any(not math.isnan(row.get(k, math.nan)) for row in rows)]
         tables.append({"study": study, "title": title, "reference": "; ".join(ref), "param": param,
                        "metrics": present, "ratios": ratios, "rows": rows, "groups": group_list, "failed": failed, "notes": notes,
