@@ -11,6 +11,9 @@ r"""Error metrics of a computed evolution against its reference (all global).
   goes extinct before T (NaN if only one of them does).
 - ``moved_rho`` :math:`\int_{A_h(T) \Delta A_h(0)}\rho\,dx`: how far the set
   moved at all (a pinned scheme, or the p = 0 control, gives ~0).
+- ``travel_ratio`` :math:`(R(0) - R_h)/(R(0) - R(T))` (radial references):
+  the computed radial displacement over the exact one; 1 is exact, 0 a
+  pinned set.
 - One-step consistency (:func:`consistency_metrics`): at the midpoints y of
   the computed interface after one step, the normal offset
   :math:`\delta = (y - x)\cdot\nu(x)` from the nearest point x of the exact
@@ -62,7 +65,9 @@ def flow_metrics(evolution, case, reference) -> dict:
     out = {"moved_rho": symmetric_difference(phi, evolution.sets[0], case.density.rho)}
     if reference.radius is not None:
         R_h = (volume(phi) / sphere_volume_constant(d)) ** (1.0 / d)
-        out["radius_error"] = abs(R_h - float(reference.radius(t)))
+        R0, RT = float(reference.radius(0.0)), float(reference.radius(t))
+        out["radius_error"] = abs(R_h - RT)
+        out["travel_ratio"] = (R0 - R_h) / (R0 - RT) if R0 != RT else float("nan")
     if reference.shape_at is not None:
         shape = reference.shape_at(t)
         psi = level_set(V, shape) if shape is not None else _empty_level_set(V)

@@ -374,6 +374,73 @@ def _heatmaps(plt, doc, table, out):
     return paths
 
 
+#: thresholds of the phase map: the displacement is pinned below this fraction of the exact one,
+#: and converged when within this relative error of it
+PHASE_PINNED, PHASE_CONVERGED = 0.5, 0.1
+
+
+def _phase_map(plt, doc, table, out):
+    """``path = "phase"`` studies: the relative error of the radial displacement over the (ε/h, τ/ε)
+    plane at fixed ε, each cell labelled converged (error < 10 %), pinned (the set moved less than half
+    of the exact displacement) or biased (neither), with the line h/(τ|V|) = 1."""
+    if table["path"] != "phase" or "travel_ratio" not in table["metrics"]:
+        return []
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    titles = _titles(doc)
+    speed = {}
+    for r in doc["runs"]:
+        ratio = (r.get("ratios") or {}).get("h_over_tau_V")
+        if r["run"]["study"] == table["study"] and ratio and np.isfinite(ratio):
+            speed[r["run"]["id"]] = r["run"]["h_max"] / (r["run"]["tau"] * ratio)
+    V = float(np.median(list(speed.values()))) if speed else float("nan")
+    paths = []
+    for label in dict.fromkeys(r["scheme"] for r in table["rows"] if not r["ls"]):
+        rows = [r for r in table["rows"] if not r["ls"] and r["scheme"] == label]
+        eps = rows[0]["eps"]
+        xs = sorted({round(eps / r["h"], 6) for r in rows})
+        ys = sorted({round(r["tau"] / eps, 6) for r in rows})
+        err = np.full((len(ys), len(xs)), np.nan)
+        klass = np.full(err.shape, -1)
+        for r in rows:
+            i, j = ys.index(round(r["tau"] / eps, 6)), xs.index(round(eps / r["h"], 6))
+            t = r.get("travel_ratio", np.nan)
+            if r["status"] == "failed" or not np.isfinite(t):
+                continue
+            err[i, j] = abs(1 - t)
+            klass[i, j] = 0 if t < PHASE_PINNED else (2 if abs(1 - t) < PHASE_CONVERGED else 1)
+        fig, ax = plt.subplots(figsize=(4.4, 3.2))
+        cmap = ListedColormap(["#D55E00", "#E69F00", "#56B4E9"])  # pinned, biased, converged
+        shown = np.ma.masked_less(klass, 0)
+        ax.pcolormesh(np.arange(len(xs) + 1) - 0.5, np.arange(len(ys) + 1) - 0.5, shown, cmap=cmap,
+                      norm=BoundaryNorm([-0.5, 0.5, 1.5, 2.5], 3), shading="flat")
+        for (i, j), v in np.ndenumerate(err):
+            text = "failed" if not np.isfinite(v) else f"{100 * v:.0f}%" if v >= 0.01 else f"{100 * v:.1f}%"
+            ax.text(j, i, text, ha="center", va="center", fontsize=7, color="k")
+        if np.isfinite(V):  # h/(τ|V|) = 1  <=>  τ/ε = 1/(ε |V| (ε/h)), drawn in cell coordinates
+            xx = np.linspace(0, len(xs) - 1, 200)
+            xval = np.interp(xx, np.arange(len(xs)), xs)
+            yline = 1.0 / (eps * V * xval)
+            yy = np.interp(np.log(yline), np.log(ys), np.arange(len(ys)), left=np.nan, right=np.nan)
+            ax.plot(xx, yy, "k--", linewidth=1.0, label=r"$h/(\tau|V|) = 1$")
+            ax.legend(loc="upper right", fontsize=7, frameon=True)
+        ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
+        ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys])
+        ax.set_xlabel(r"$\varepsilon/h$ (cells across the adversarial budget)")
+        ax.set_ylabel(r"$\tau/\varepsilon$")
+        handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in cmap.colors]
+        fig.legend(handles, [f"pinned: moved < {PHASE_PINNED:.0%} of the exact displacement",
+                             f"biased: displacement error ≥ {PHASE_CONVERGED:.0%}",
+                             f"converged: displacement error < {PHASE_CONVERGED:.0%}"],
+                   loc="lower center", ncol=1, fontsize=7, frameon=False, bbox_to_anchor=(0.5, -0.02))
+        ax.set_title(f"{titles.get(label, label)}, $\\varepsilon = {eps:g}$, $T = {table['T']:g}$: "
+                     r"$|1 - \Delta R_h/\Delta R|$", loc="left", fontsize=8)
+        fig.tight_layout(rect=(0, 0.17, 1, 1))
+        safe = "".join(c if c.isalnum() or c in "-_=" else "_" for c in label)
+        paths += _save(plt, fig, out, f"phase_{table['study']}_{safe}")
+    return paths
+
+
 def _perimeter_angles(plt, doc, table, folder, out):
     """Relative error of Per_ε of straight interfaces against their direction (2D perimeter studies):
     one curve per discretization and ε/h, the offset-to-offset scatter shaded."""
@@ -427,4 +494,5 @@ def plot_all(folder, out=None) -> list[Path]:
             paths += _interfaces(plt, doc, table, folder, out)
             paths += _heatmaps(plt, doc, table, out)
             paths += _perimeter_angles(plt, doc, table, folder, out)
+            paths += _phase_map(plt, doc, table, out)
     return paths

@@ -17,8 +17,8 @@ A suite is a TOML file (read with :mod:`tomllib`) with three parts::
     [[studies]]
     name = "diagonal"
     case = "gauss_disc"
-    kind = "flow"                 # flow | one_step | comparison | versus
-    path = "diagonal"             # diagonal | eps_to_zero | tau_to_zero | grid
+    kind = "flow"                 # flow | one_step | comparison | versus | perimeter
+    path = "diagonal"             # diagonal | eps_to_zero | tau_to_zero | grid | phase
     schemes = ["level_set", { name = "nonlocal", p = 1, selection = "minimal" }]
     # a scheme may carry its own time step, an expression in eps, h and the study's tau:
     # { name = "level_set", time_order = 2, tau = "h/2" }; tables show the tau it ran with
@@ -29,8 +29,11 @@ A suite is a TOML file (read with :mod:`tomllib`) with three parts::
 
 Refinement paths: ``diagonal`` τ = ε (the paper's scheme); ``eps_to_zero``
 τ fixed, ε over the list; ``tau_to_zero`` ε fixed, τ over the list; ``grid``
-every (ε, τ).  Observed orders are taken along ε (along τ for
-``tau_to_zero``), within groups of equal scheme and, on a grid, equal τ.
+every (ε, τ); ``phase`` ε fixed (one number), every τ = ε·``tau_over_eps``
+and h = ε/``eps_over_h`` (two lists instead of ``tau`` and ``h``: the phase
+diagram of a scheme, :mod:`validation.plots`).  Observed orders are taken
+along ε (along τ for ``tau_to_zero``, along h for ``phase``), within groups
+of equal scheme and, on a grid or a phase diagram, equal τ.
 
 Study kinds: ``flow`` runs to T and measures the error at T;
 ``one_step`` makes one step of size τ from a smooth initial set and measures
@@ -39,7 +42,11 @@ evolves ``pairs`` nested pairs (random smooth perturbations of the initial
 disc, one inside the other; keys ``pairs``, ``amplitude``, ``seed``) and
 counts comparison-principle violations; ``versus`` runs exactly two schemes
 on the same mesh and initial set and measures the distance between their
-sets at T (ρ-symmetric difference and Hausdorff).
+sets at T (ρ-symmetric difference and Hausdorff); ``perimeter`` measures the
+discrete Per_ε itself against exact values on its own meshes of [−1, 1]^d
+and needs no case (keys ``mesh``, ``dim``, ``eps``, ``eps_over_h``,
+``discretizations``, ``shapes``, ``angles``, ``offsets``, ``positions``:
+:mod:`validation.perimeter_study`).
 
 PETSc options for the suite's solvers go in an optional table, names with
 the solver's options prefix (``level_set_`` for the level-set FEM) and
@@ -80,7 +87,7 @@ from validation.schemes import SCHEMES, scheme_label
 
 __all__ = ["SuiteError", "Suite", "RunSpec", "load_suite", "builtin_suites", "PATHS", "KINDS"]
 
-PATHS = ("diagonal", "eps_to_zero", "tau_to_zero", "grid")
+PATHS = ("diagonal", "eps_to_zero", "tau_to_zero", "grid", "phase")
 KINDS = ("flow", "one_step", "comparison", "versus", "perimeter")
 _TAU_VARIABLES = ("eps", "h", "tau")  # a scheme's own time-step rule may use these
 
@@ -270,7 +277,7 @@ def _check_meshes(runs, cases, labels) -> None:
 def _study_runs(i, st, cases, schemes, seen_names):
     key = f"studies[{i}]"
     allowed = {"name", "case", "kind", "path", "schemes", "eps", "tau", "h", "min_cells_per_eps",
-               "pairs", "amplitude", "seed"}
+               "pairs", "amplitude", "seed", "tau_over_eps", "eps_over_h"}
     if not isinstance(st, dict):
         _fail(key, "must be a table")
     unknown = set(st) - allowed - (_PERIMETER_KEYS if st.get("kind") == "perimeter" else set())
@@ -299,8 +306,24 @@ def _study_runs(i, st, cases, schemes, seen_names):
     if path not in PATHS:
         _fail(f"{key}.path", f"{path!r} is not one of {', '.join(PATHS)}")
     entries = _scheme_entries(st["schemes"], f"{key}.schemes", schemes)
-    eps_list = _number_list(st["eps"], f"{key}.eps", scalar_ok=path == "tau_to_zero")
-    if path == "diagonal":
+    eps_list = _number_list(st["eps"], f"{key}.eps", scalar_ok=path in ("tau_to_zero", "phase"))
+    phase_keys = [k for k in ("tau_over_eps", "eps_over_h") if k in st]
+    if path != "phase" and phase_keys:
+        _fail(f"{key}.{phase_keys[0]}", "only for path = 'phase'")
+    if path == "phase":
+        for k in ("tau", "h"):
+            if k in st:
+                _fail(f"{key}.{k}", f"path 'phase' takes tau_over_eps and eps_over_h: remove {k}")
+        if len(eps_list) != 1:
+            _fail(f"{key}.eps", "path 'phase' keeps eps fixed: give one number")
+        for k in ("tau_over_eps", "eps_over_h"):
+            if k not in st:
+                _fail(f"{key}.{k}", "missing (path 'phase' needs tau_over_eps and eps_over_h)")
+        tau_ratios = _number_list(st["tau_over_eps"], f"{key}.tau_over_eps", scalar_ok=False)
+        h_ratios = _number_list(st["eps_over_h"], f"{key}.eps_over_h", scalar_ok=False)
+        pairs = [(eps_list[0], eps_list[0] * r) for r in tau_ratios]
+        h_rule_values = {r: eps_list[0] / r for r in h_ratios}
+    elif path == "diagonal":
         if "tau" in st:
             _fail(f"{key}.tau", "the diagonal path sets tau = eps: remove tau")
         pairs = [(e, e) for e in eps_list]
@@ -323,6 +346,7 @@ def _study_runs(i, st, cases, schemes, seen_names):
         _fail(f"{key}.h", f"case {case.name!r} reads its mesh from {case.mesh_file.name}: remove h "
                           f"(the tables report the file's h_max = {case.plan(None).h_max:.4g})")
     h_rule = _h_rule(st.get("h", "eps/8"), f"{key}.h")
+    h_list = list(h_rule_values.values()) if path == "phase" else [None]
     min_cells = st.get("min_cells_per_eps", 4)
     if isinstance(min_cells, bool) or not isinstance(min_cells, (int, float)) or not min_cells > 0:
         _fail(f"{key}.min_cells_per_eps", f"{min_cells!r} must be a positive number")
@@ -350,8 +374,9 @@ def _study_runs(i, st, cases, schemes, seen_names):
         for sch in used:
             if sch.needs_smooth_2d and (case.dim != 2 or case.boundary() is None):
                 _fail(f"{key}.schemes", f"scheme {sch.name!r} needs a smooth 2D initial shape; case {case.name!r} is not")
-        for e, t in pairs:
-            plan, h = _mesh_of_run(case, h_rule, e, t, key)
+        for (e, t), h_fixed in ((p, hh) for p in pairs for hh in h_list):
+            rule = h_rule if h_fixed is None else (lambda eps, tau, h=h_fixed: h)
+            plan, h = _mesh_of_run(case, rule, e, t, key)
             if any(u.uses_eps for u in used):
                 try:
                     check_eps_resolution(e, plan, min_cells)
@@ -361,8 +386,8 @@ def _study_runs(i, st, cases, schemes, seen_names):
             if kind != "one_step" and t > case.T:
                 _fail(f"{key}.schemes.{scheme}.tau", f"tau = {t:g} exceeds the final time T = {case.T:g} of case {case.name!r}")
             T = t if kind == "one_step" else case.T
-            param = "tau" if path == "tau_to_zero" else "eps"
-            group = (label,) + ((f"tau={t:.6g}",) if path == "grid" else ())
+            param = {"tau_to_zero": "tau", "phase": "h"}.get(path, "eps")
+            group = (label,) + ((f"tau={t:.6g}",) if path in ("grid", "phase") else ())
             rid = f"{name}/{label}/eps={e:.6g}/tau={t:.6g}/h={h:.6g}"
             runs.append(RunSpec(rid, name, kind, path, case.name, scheme, opts, e, t, h, T, param, group, extra,
                                 plan.h_max))

@@ -54,7 +54,7 @@ METRICS = {"radius_error": "radius err", "symdiff_rho": "ρ-symdiff", "hausdorff
            "versus_hausdorff": "Hausdorff A vs B", "moved_rho": "moved (ρ)", "violations": "violations",
            "pairs": "pairs", "straight_max": "straight: max|err|", "straight_scatter": "offset scatter",
            "disc_max": "disc: max|err|", "ball_max": "ball: max|err|", "ellipse_max": "ellipse: max|err|",
-           "support_error": "support fit"}
+           "support_error": "support fit", "travel_ratio": "travel ratio"}
 #: Metrics that get an observed-order column.
 _ORDERED = ("radius_error", "symdiff_rho", "hausdorff", "extinction_error", "consistency_max",
             "consistency_l2", "versus_symdiff", "versus_hausdorff", "straight_max", "disc_max", "ball_max",
