@@ -122,7 +122,7 @@ def test_cli_exit_code_2_and_one_line(tmp_path, capsys):
     assert "neither a file nor a built-in suite" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("name", ["quick", "exact", "paper"])
+@pytest.mark.parametrize("name", ["quick", "exact", "paper", "perimeter", "phase", "consistency", "comparison"])
 def test_builtin_suites_load(name):
     assert name in builtin_suites()
     assert load_suite(name).runs
