@@ -35,4 +35,4 @@ from .step import AdversarialScheme, step
 from .vertices import Vertices
 
 __all__ = ["perimeter", "total_variation", "neighbourhood", "BallMixture", "DISCRETIZATIONS",
-           "AdversarialScheme", "step", "adversarial_flow", "Vertices"]
+           "AdversarialScheme", "step", "adversarial_flow", "Vertices", "check_eps_resolution", "MIN_EPS_OVER_H"]

@@ -80,7 +80,7 @@ from scipy.spatial import cKDTree
 
 from ._cover import KDTree, ball_cover
 from .functional import vertex_perimeter
-from .mixture import BallMixture, closed_radius
+from .mixture import BallMixture
 from .neighbours import balls
 
 __all__ = ["CutProblem", "SOLVERS", "METHODS", "set_energy"]
@@ -104,12 +104,12 @@ def set_energy(u, chi, w, c0, c1, terms, x, mixture: BallMixture) -> float:
                                                          np.where(terms, c1, 0.0), mixture)
 
 
-def _first_level(x_from, x_to, cr):
-    """``(len(x_from),)`` the first ball level k with a point of ``x_to`` within ``cr[k]`` (K if none)."""
+def _first_level(x_from, x_to, mixture):
+    """``(len(x_from),)`` the first ball of ``mixture`` holding a point of ``x_to`` (K if none)."""
     if x_to.shape[0] == 0 or x_from.shape[0] == 0:
-        return np.full(x_from.shape[0], cr.size, np.int64)
-    d, _ = cKDTree(x_to).query(x_from, k=1, distance_upper_bound=cr[-1])
-    return np.searchsorted(cr, d, side="left")
+        return np.full(x_from.shape[0], mixture.radii.size, np.int64)
+    d, _ = cKDTree(x_to).query(x_from, k=1, distance_upper_bound=mixture.closed_radii[-1])
+    return mixture.level(d)
 
 
 def _slots(first, stop):
@@ -166,7 +166,7 @@ class CutProblem:
             owner = np.repeat(np.arange(t.size), sizes)
             entry = np.arange(owner.size) + np.repeat(b.indptr[t] - np.concatenate([[0], np.cumsum(sizes)[:-1]]),
                                                       sizes)
-            members, level = b.indices[entry], np.searchsorted(cr, b.dist[entry], side="left")
+            members, level = b.indices[entry], self.mixture.level(b.dist[entry])
             keep = self.free[members]
             gn = node[members[keep]]
             empty = np.zeros(0, np.int64)
@@ -187,10 +187,7 @@ class CutProblem:
 
     def _build(self):
         free, chi, fix, x = self.free, self.chi, self.fixed, self.x
-        weights = self.mixture.weights
-        K = weights.size
-        cr = np.array([closed_radius(r) for r in self.mixture.radii])
-        tail = np.concatenate([np.cumsum(weights[::-1])[::-1], [0.0]])  # tail[k] = sum_{k' >= k} w_k'
+        weights, tail, cr = self.mixture.weights, self.mixture.tail, self.mixture.closed_radii
         self.nodes = np.flatnonzero(free)
         nv = self.nodes.size
         node = np.full(free.size, -1, np.int64)
@@ -203,9 +200,9 @@ class CutProblem:
         xt = x[t]
         # the first level whose ball holds a fixed 1 (max terms from there on are unary),
         # a fixed 0 (min terms unary), a free point (below it the terms are constants)
-        lvl1 = _first_level(xt, x[~free & fix], cr)
-        lvl0 = _first_level(xt, x[~free & ~fix], cr)
-        lvlf = np.where(tfree, 0, _first_level(xt, x[free], cr))
+        lvl1 = _first_level(xt, x[~free & fix], self.mixture)
+        lvl0 = _first_level(xt, x[~free & ~fix], self.mixture)
+        lvlf = np.where(tfree, 0, _first_level(xt, x[free], self.mixture))
         # unary parts: w c0 (1 - u_i) for k >= lvl1, w c1 u_i for k >= lvl0
         un = np.zeros(free.size)
         np.add.at(un, t[tfree], c1[tfree] * tail[lvl0[tfree]] - c0[tfree] * tail[lvl1[tfree]])

@@ -117,11 +117,24 @@ class BallMixture:
         """The largest radius r_K: no term looks farther."""
         return float(self.radii[-1])
 
+    @property
+    def closed_radii(self) -> np.ndarray:
+        """``(K,)`` the search radii :func:`closed_radius` of the balls."""
+        return np.array([closed_radius(r) for r in self.radii])
+
+    @property
+    def tail(self) -> np.ndarray:
+        r"""``(K + 1,)`` :math:`\sum_{k' \ge k} w_{k'}` for k = 0..K (the last is 0): the weight of the
+        terms of the balls from k on."""
+        return np.concatenate([np.cumsum(self.weights[::-1])[::-1], [0.0]])
+
+    def level(self, d: np.ndarray) -> np.ndarray:
+        """The first ball (0..K−1) that holds a point at distance ``d``, K if none (``inf`` allowed)."""
+        return np.searchsorted(self.closed_radii, np.asarray(d, dtype=float), side="left")
+
     def profile(self, d: np.ndarray) -> np.ndarray:
         r"""``F(d) = Σ_k w_k [d ≤ r_k]`` (closed), for distances ``d`` (``inf`` allowed)."""
-        tail = np.concatenate([np.cumsum(self.weights[::-1])[::-1], [0.0]])
-        cr = np.array([closed_radius(r) for r in self.radii])
-        return tail[np.searchsorted(cr, np.asarray(d, dtype=float), side="left")]
+        return self.tail[self.level(d)]
 
     def describe(self) -> str:
         """One line: the radii (in units of ε) and weights."""

@@ -115,7 +115,7 @@ def test_extinction_is_reported():
     assert msh.comm.allreduce(np.count_nonzero(evo.sets[-1].x.array < 0)) == 0
 
 
-@pytest.mark.parallel([1, 2])
+@pytest.mark.parallel(nprocs=2)
 def test_one_and_two_ranks_give_identical_sets():
     """The flow on COMM_WORLD equals the flow on rank 0's own serial copy of the mesh, bitwise:
     rank 0 sees the same sorted vertex data (coordinates from the geometry, not pushed forward)."""
