@@ -1,0 +1,61 @@
+"""The pseudoflow max-flow and its certificate against enumeration of every cut (array level)."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from nonlocal_.pseudoflow import certify, max_pseudoflow
+
+
+def _random_closure(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 11))
+    m = int(rng.integers(0, 3 * n + 1))
+    tail, head = rng.integers(0, n, m), rng.integers(0, n, m)
+    keep = tail != head
+    # small integers: ties (several minimum cuts) are common
+    tsrc = rng.integers(0, 5, n) * (rng.random(n) < 0.6)
+    tsnk = rng.integers(0, 5, n) * (rng.random(n) < 0.6)
+    return n, tail[keep], head[keep], tsrc.astype(np.int64), tsnk.astype(np.int64)
+
+
+def _enumerate(n, tail, head, tsrc, tsnk):
+    """Minimum cut value and the smallest and largest minimum source sets, by brute force."""
+    best, cuts = None, []
+    for bits in itertools.product((False, True), repeat=n):
+        s = np.array(bits, bool)
+        if np.any(s[tail] & ~s[head]):  # an infinite arc leaves s
+            continue
+        value = int(tsnk[s].sum() + tsrc[~s].sum())
+        if best is None or value < best:
+            best, cuts = value, [s]
+        elif value == best:
+            cuts.append(s)
+    return best, np.logical_and.reduce(cuts), np.logical_or.reduce(cuts), len(cuts)
+
+
+def test_minimum_cuts_match_enumeration():
+    ties = 0
+    for seed in range(400):
+        problem = _random_closure(seed)
+        best, smallest, largest, count = _enumerate(*problem)
+        flow = max_pseudoflow(*problem)
+        optimal, lower, small, large = certify(*problem, flow)
+        assert optimal and lower == best, seed
+        assert (small == smallest).all() and (large == largest).all(), seed
+        ties += count > 1
+    assert ties > 50, "too few problems with several minimum cuts: the selection is barely tested"
+
+
+def test_certificate_rejects_a_non_maximal_flow():
+    """The zero flow on a path s -> 0 -> 1 -> t is feasible but not maximal: not optimal, and the bound
+    is the weak one."""
+    tail, head = np.array([0]), np.array([1])
+    tsrc, tsnk = np.array([3, 0]), np.array([0, 2])
+    optimal, lower, _, _ = certify(2, tail, head, tsrc, tsnk, np.zeros(1, np.int64))
+    assert not optimal and lower == 0
+    optimal, lower, small, large = certify(2, tail, head, tsrc, tsnk, max_pseudoflow(2, tail, head, tsrc, tsnk))
+    assert optimal and lower == 2 and small.tolist() == [True, True] and large.tolist() == [True, True]
+    with pytest.raises(ValueError, match="negative arc flow"):
+        certify(2, tail, head, tsrc, tsnk, np.array([-1]))
