@@ -40,7 +40,17 @@ points:
 
 Max-flow solvers (``solver=``):
 
-- ``"push-relabel"`` (default): OR-tools' push–relabel ``SimpleMaxFlow``, on
+- ``"pseudoflow"`` (default): :mod:`nonlocal_.pseudoflow` on the closure
+  form of the graph.  Every finite inner edge joins a node to one that the
+  infinite edges keep on its side (:math:`a_{ik} \ge u_i` and
+  :math:`b_{ik} \le u_i`: a point is in its own balls), so its cost
+  :math:`c\,a(1 - u_i) = c\,a - c\,u_i` is unary: the graph becomes a
+  minimum-weight closure problem (every inner arc infinite), solved on
+  capacities scaled to integers as below.  The smallest and largest
+  minimum cuts are read off the flow (residual reachability from the
+  excesses), and the flow's bound :math:`L` is checked by
+  :func:`nonlocal_.pseudoflow.certify` independently of the solver.
+- ``"push-relabel"``: OR-tools' push–relabel ``SimpleMaxFlow``, on
   capacities scaled to integers by a power of two (the finite ones sum to at
   most :math:`2^{58}`, the infinite ones are :math:`2^{62}`: no int64
   overflow; dyadic capacities scale exactly).
@@ -60,7 +70,7 @@ extends to a minimum cut.)
 Certificate: the energy :math:`E(u)` of the returned set is recomputed from
 the formula (nearest-neighbour queries, not the graph) and compared with a
 lower bound L on every cut: L = F + K for BK (F the flow value, K the
-constant of the reduction); for push–relabel,
+constant of the reduction); for push–relabel and pseudoflow,
 :math:`L = F_{int}/s + K - \sum_a |c_a s - [c_a s]|/s` (s the scale, [·]
 the rounding: the integer problem's flow bounds its cuts exactly, and a cut
 moves by at most the total rounding).  The result is certified when
@@ -73,6 +83,8 @@ from __future__ import annotations
 
 import time
 
+import logging
+
 import maxflow
 import numpy as np
 from ortools.graph.python import max_flow
@@ -82,11 +94,14 @@ from ._cover import KDTree, ball_cover
 from .functional import vertex_perimeter
 from .mixture import BallMixture
 from .neighbours import balls
+from .pseudoflow import certify, max_pseudoflow
 
 __all__ = ["CutProblem", "SOLVERS", "METHODS", "set_energy"]
 
+log = logging.getLogger(__name__)
+
 _RTOL = 1e-9
-SOLVERS = ("push-relabel", "bk")
+SOLVERS = ("pseudoflow", "push-relabel", "bk")
 METHODS = ("tree", "plain")
 
 
@@ -112,11 +127,20 @@ def _first_level(x_from, x_to, mixture):
     return mixture.level(d)
 
 
+def _integers(c, total):
+    """``(scale, int64 capacities, rounding)``: ``c`` times a power of two that takes ``total`` to at
+    most 2^58 (dyadic capacities and their ties scale exactly), rounded; ``rounding`` bounds how far
+    any cut moves, in the original units."""
+    scale = 2.0 ** np.floor(np.log2(2.0**58 / max(float(total), np.finfo(float).tiny)))
+    ic = np.rint(c * scale)
+    return scale, ic.astype(np.int64), float(np.sum(np.abs(c * scale - ic))) / scale
+
+
 def _slots(first, stop):
     """Auxiliary node numbering for levels ``first[i] <= k < stop[i]`` of each term point i:
     returns (count, offsets) so that node (i, k) is ``offsets[i] + k - first[i]``."""
     count = np.maximum(stop - first, 0)
-    return int(count.sum()), np.concatenate([[0], np.cumsum(count)[:-1]])
+    return int(count.sum()), np.cumsum(count) - count
 
 
 class CutProblem:
@@ -131,11 +155,11 @@ class CutProblem:
         terms: ``(num_points,)`` bool, points whose terms are in the graph.
         fixed: ``(num_points,)`` bool values of the non-free points (default chi).
         method: "tree" (default) or "plain" (module docstring).
-        solver: "push-relabel" (default) or "bk" (module docstring).
+        solver: "pseudoflow" (default), "push-relabel" or "bk" (module docstring).
     """
 
     def __init__(self, x, mixture: BallMixture, free, chi, w, c0, c1, terms, *, fixed=None,
-                 method="tree", solver="push-relabel"):
+                 method="tree", solver="pseudoflow"):
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {method!r}")
         if solver not in SOLVERS:
@@ -146,6 +170,7 @@ class CutProblem:
         self.fixed = self.chi if fixed is None else np.asarray(fixed, bool)
         self.w = np.where(self.free, w, 0.0)
         self.c0, self.c1, self.terms = np.asarray(c0, float), np.asarray(c1, float), np.asarray(terms, bool)
+        self.fallbacks = 0  # pseudoflow solves that failed their check and were redone by push-relabel
         t0 = time.perf_counter()
         self._build()
         self.build_time = time.perf_counter() - t0
@@ -266,6 +291,25 @@ class CutProblem:
         sink = g.get_grid_segments(ids[: self.nodes.size])
         return (sink if selection == "minimal" else ~sink), float(flow)
 
+    def _cuts_pseudoflow(self, tsrc, tsnk, selection):
+        """(u on the nodes, flow lower bound) by the pseudoflow on the closure form, u = 1 <-> source."""
+        src, dst, cap = self._finite
+        isrc, idst = self._infinite
+        n = self.num_nodes
+        # c u_a (1 - u_b) = c u_a - c u_b on a finite edge a -> b, since the infinite edges force u_a >= u_b
+        net = tsnk - tsrc + np.bincount(src, cap, minlength=n) - np.bincount(dst, cap, minlength=n)
+        cost1, cost0 = np.maximum(net, 0.0), np.maximum(-net, 0.0)  # E = sum tsrc - sum cost0 + cut
+        scale, icost1, r1 = _integers(cost1, cost1.sum() + cost0.sum())
+        _, icost0, r0 = _integers(cost0, cost1.sum() + cost0.sum())
+        flow = max_pseudoflow(n, isrc, idst, icost0, icost1)
+        optimal, lower, smallest, largest = certify(n, isrc, idst, icost0, icost1, flow)
+        if not optimal:
+            log.warning("pseudoflow: the flow is not maximal (a solver fault); solving by push-relabel")
+            self.fallbacks += 1
+            return self._cuts_push_relabel(tsrc, tsnk, selection)
+        u = smallest if selection == "minimal" else largest
+        return u[: self.nodes.size], lower / scale - (r1 + r0) + float(tsrc.sum() - cost0.sum())
+
     def _cuts_push_relabel(self, tsrc, tsnk, selection):
         """(u on the nodes, flow lower bound) by OR-tools push-relabel on scaled integers, u = 1 <-> source."""
         src, dst, cap = self._finite
@@ -276,14 +320,11 @@ class CutProblem:
         tails = np.concatenate([src, np.full(n, s_), nodes])
         heads = np.concatenate([dst, nodes, np.full(n, t_)])
         caps = np.concatenate([cap, tsrc, tsnk])
-        # a power of two: capacities that are dyadic rationals (and their ties) scale exactly
-        scale = 2.0 ** np.floor(np.log2(2.0**58 / max(float(caps.sum()), np.finfo(float).tiny)))
-        icap = np.rint(caps * scale)
-        rounding = float(np.sum(np.abs(caps * scale - icap))) / scale
+        scale, icap, rounding = _integers(caps, caps.sum())
         keep = icap > 0
         g = max_flow.SimpleMaxFlow()
         g.add_arcs_with_capacity(np.concatenate([tails[keep], isrc]), np.concatenate([heads[keep], idst]),
-                                 np.concatenate([icap[keep].astype(np.int64), np.full(isrc.size, 2**62, np.int64)]))
+                                 np.concatenate([icap[keep], np.full(isrc.size, 2**62, np.int64)]))
         status = g.solve(s_, t_)
         if status != g.OPTIMAL:
             raise RuntimeError(f"OR-tools max-flow returned status {status}")
@@ -308,7 +349,8 @@ class CutProblem:
             tsrc, tsnk = tsrc.copy(), tsnk.copy()
             net = tsnk[:nv] - tsrc[:nv] + extra[self.nodes]
             tsnk[:nv], tsrc[:nv] = np.maximum(net, 0.0), np.maximum(-net, 0.0)
-        solve = self._cuts_push_relabel if self.solver == "push-relabel" else self._cuts_bk
+        solve = {"pseudoflow": self._cuts_pseudoflow, "push-relabel": self._cuts_push_relabel,
+                 "bk": self._cuts_bk}[self.solver]
         u[self.nodes], bound = solve(tsrc, tsnk, selection)
         return u, bound
 
@@ -319,7 +361,8 @@ class CutProblem:
         one).  ``info`` holds ``lower_bound`` (L of the module docstring),
         ``energy``, ``certified``, ``gap`` (:math:`|E(u) - L| / \max(1,
         |E(u)|)`), ``solve_time`` (graph build + max-flow), ``graph_nodes``,
-        ``graph_edges``, ``solver``.  For each s in ``thresholds``,
+        ``graph_edges``, ``solver``, ``fallbacks`` (pseudoflow solves redone
+        by push–relabel because their flow failed the check; 0 normally).  For each s in ``thresholds``,
         ``levels[s]`` is the same selection of the minimizers of
         :math:`E(u) + s \sum_i r_i u_i` (the sets decrease as s grows).
         """
@@ -333,4 +376,5 @@ class CutProblem:
                 "certified": bool(gap <= _RTOL), "solve_time": solve_time,
                 "graph_nodes": self.num_nodes, "graph_edges": self.num_edges, "solver": self.solver}
         levels = {s: self._cut(selection, s * r)[0] for s in thresholds}
+        info["fallbacks"] = self.fallbacks
         return u, info, levels

@@ -14,8 +14,8 @@ interface :math:`\partial A_k`, :math:`\chi = 1_{A_k}`):
 :math:`\rho = \rho_0 + \rho_1`, p ∈ {0, 1}; the second sum is
 :math:`\mathrm{Per}_\varepsilon(u)` of :mod:`nonlocal_.perimeter` (the
 isotropic mixture by default, the plain ε-ball by name).  It is solved exactly by one
-min-cut (:mod:`nonlocal_.mincut`: the k-d tree graph reduction, OR-tools'
-push–relabel max-flow), which returns the minimal or the maximal minimizer
+min-cut (:mod:`nonlocal_.mincut`: the k-d tree graph reduction, a
+pseudoflow max-flow), which returns the minimal or the maximal minimizer
 and a max-flow = min-cut certificate.
 
 **Band.**  Only the vertices with :math:`|\mathrm{sd}_k| \le W` are free; the
@@ -111,8 +111,9 @@ class AdversarialScheme:
         method: graph construction, "tree" (default) or "plain" (one edge per
             ball member: the reference); see :mod:`nonlocal_.mincut`.  Both
             give the same sets.
-        solver: max-flow solver, "push-relabel" (OR-tools, default) or "bk"
-            (PyMaxflow's Boykov–Kolmogorov: the reference).
+        solver: max-flow solver, "pseudoflow" (default, :mod:`nonlocal_.pseudoflow`),
+            "push-relabel" (OR-tools) or "bk" (PyMaxflow's Boykov–Kolmogorov:
+            the reference).  All give the same sets.
 
     Attributes:
         mixture: the :class:`~nonlocal_.mixture.BallMixture` in use (every rank).
@@ -120,7 +121,7 @@ class AdversarialScheme:
 
     def __init__(self, V: fem.FunctionSpace, rho0, rho1, eps: float, *, p: int = 1,
                  selection: str = "minimal", discretization="isotropic", method: str = "tree",
-                 solver: str = "push-relabel"):
+                 solver: str = "pseudoflow"):
         from meshes.stats import mesh_stats
 
         check_choice("p", p, (0, 1))
@@ -263,7 +264,7 @@ class AdversarialScheme:
 
 def step(phi_k: fem.Function, rho0, rho1, eps: float, tau: float, *, p: int = 1,
          selection: str = "minimal", displacement_hint: float = 0.0, discretization="isotropic",
-         method: str = "tree", solver: str = "push-relabel"):
+         method: str = "tree", solver: str = "pseudoflow"):
     r"""One step of the scheme: ``AdversarialScheme(...).step(phi_k, tau)`` (see there).
 
     Builds the scheme (gathers the vertices, evaluates the densities, fits the

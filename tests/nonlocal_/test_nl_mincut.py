@@ -53,7 +53,7 @@ def _ball_energy(u, chi, w, c0, c1, terms, b, mixture):
     return float(np.sum(w * np.abs(uf - chi)) + np.sum(per[terms]))
 
 
-@pytest.mark.parametrize("solver", ["push-relabel", "bk"])
+@pytest.mark.parametrize("solver", ["pseudoflow", "push-relabel", "bk"])
 @pytest.mark.parametrize("method", ["tree", "plain"])
 @pytest.mark.parametrize("kind", sorted(MIXTURES))
 @pytest.mark.parametrize("seed", range(5))
@@ -76,7 +76,7 @@ def test_enumeration_sees_ties():
         assert any(len(_enumerate(*_random_problem(seed, kind=kind))[3]) > 1 for seed in range(6)), kind
 
 
-@pytest.mark.parametrize("solver", ["push-relabel", "bk"])
+@pytest.mark.parametrize("solver", ["pseudoflow", "push-relabel", "bk"])
 @pytest.mark.parametrize("selection", ["minimal", "maximal"])
 def test_threshold_levels_match_fresh_solves(selection, solver):
     x, mixture, free, chi, w, c0, c1, terms = _random_problem(3, num_free=12)
@@ -115,8 +115,8 @@ def test_set_energy_equals_ball_formula(kind):
 @pytest.mark.parametrize("selection", ["minimal", "maximal"])
 @pytest.mark.parametrize("d", [2, 3])
 def test_tree_and_plain_graphs_agree_on_a_band(selection, d):
-    """The k-d tree reduction with push-relabel gives the plain graph's minimizer by BK on a larger
-    problem (fixed collar)."""
+    """The k-d tree reduction with pseudoflow and with push-relabel gives the plain graph's minimizer
+    by BK on a larger problem (fixed collar)."""
     rng = np.random.default_rng(d)
     n = 3000 if d == 2 else 4000
     x = rng.uniform(-1, 1, (n, d))
@@ -128,12 +128,14 @@ def test_tree_and_plain_graphs_agree_on_a_band(selection, d):
     m = np.full(n, 2.0**d / n)
     rho0, rho1 = 1.0 + 0.3 * x[:, 1], 1.5 + 0.2 * x[:, 0]
     args = (x, mixture, free, sd < 0, m * (rho0 + rho1) * np.abs(sd) / tau, m * rho0 / eps, m * rho1 / eps, terms)
-    tree = CutProblem(*args, method="tree", solver="push-relabel")
+    tree = CutProblem(*args, method="tree", solver="pseudoflow")
     plain = CutProblem(*args, method="plain", solver="bk")
     u_tree, info_tree, _ = tree.solve(selection)
     u_plain, info_plain, _ = plain.solve(selection)
-    assert info_tree["certified"] and info_plain["certified"]
-    assert (u_tree == u_plain).all() and (u_tree != (sd < 0)).any()
+    u_pr, info_pr, _ = CutProblem(*args, method="tree", solver="push-relabel").solve(selection)
+    assert info_tree["certified"] and info_plain["certified"] and info_pr["certified"]
+    assert info_tree["fallbacks"] == 0
+    assert (u_tree == u_plain).all() and (u_tree == u_pr).all() and (u_tree != (sd < 0)).any()
     assert info_tree["energy"] == pytest.approx(info_plain["energy"], rel=1e-12)
     if d == 2:  # dense enough balls for the reduction to pay
         assert tree.num_edges < plain.num_edges
