@@ -17,6 +17,7 @@ import basix
 import numpy as np
 from scipy.spatial import cKDTree
 
+from meshes import checks
 from meshes.sets import vertex_coordinates
 
 __all__ = ["owned_cells", "clip_negative", "cut_faces", "simplex_volumes", "integrate",
@@ -38,9 +39,11 @@ def owned_cells(*functions):
     gdim features are vertex coordinates, then one column per function.  All
     functions must be P1 on the same mesh (P1 spaces on one mesh share their dofmap).
     """
+    for name, f in zip(("phi", "psi", "third function", "fourth function"), functions):
+        checks.p1_function(name, f)
     V = functions[0].function_space
     for f in functions:
-        if f.function_space.mesh is not V.mesh or f.function_space.element.basix_element.degree != 1:
+        if f.function_space.mesh is not V.mesh:
             raise ValueError(f"{f.name}: expected a P1 function on the mesh of {functions[0].name}")
     msh = V.mesh
     gdim, tdim = msh.geometry.dim, msh.topology.dim

@@ -13,26 +13,31 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["real", "positive", "integer", "choice", "point", "density_callable", "p1_function"]
+__all__ = ["is_real", "real", "positive", "integer", "choice", "point", "density_callable", "p1_function",
+           "writable_file", "writable_folder"]
 
 
-def _is_real(value) -> bool:
+def is_real(value) -> bool:
+    """Whether ``value`` is a real number (Python or numpy; not a bool)."""
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def real(name: str, value) -> float:
     """``value`` as a float; ValueError unless it is a finite real number."""
-    if not _is_real(value) or not math.isfinite(float(value)):
+    if not is_real(value) or not math.isfinite(float(value)):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     return float(value)
 
 
 def positive(name: str, value) -> float:
     """``value`` as a float; ValueError unless it is a finite number > 0."""
-    if not _is_real(value) or not math.isfinite(float(value)) or not float(value) > 0:
+    if not is_real(value) or not math.isfinite(float(value)) or not float(value) > 0:
         raise ValueError(f"{name} must be a positive number, got {value!r}")
     return float(value)
 
@@ -94,3 +99,37 @@ def p1_function(name: str, f):
         raise ValueError(f"{name} must be a scalar P1 function, got degree {V.element.basix_element.degree} "
                          f"with {V.value_size} components; interpolate it into meshes.p1_space(mesh)")
     return f
+
+
+def writable_folder(name: str, path) -> Path:
+    """``path`` as a Path; ValueError unless it is a folder (made if missing) where a file can be made."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{name} {path}: exists and is not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".advmcf-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        what = "cannot create the folder" if not path.is_dir() else "cannot write in the folder"
+        raise ValueError(f"{name} {path}: {what} ({err.strerror or err})") from None
+    return path
+
+
+def writable_file(name: str, path) -> Path:
+    """``path`` as a Path; ValueError unless a file can be written there (its folder exists and takes
+    files; ``path`` itself is not a folder)."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{name} {path}: is a folder, not a file")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise ValueError(f"{name} {path}: cannot write (no folder {parent})")
+    try:
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=".advmcf-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise ValueError(f"{name} {path}: cannot write ({err.strerror or err})") from None
+    return path

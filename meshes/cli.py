@@ -75,6 +75,56 @@ def add_mesh_parser(subparsers, parents=()) -> None:
     info.add_argument("file", help="the mesh file")
 
 
+def _check_args(args) -> None:
+    """The command's numbers and output checked under their option names (one-line ValueErrors),
+    before anything is meshed; a mesh too big for this machine is refused with its estimate."""
+    import numpy as np
+
+    from meshes import checks
+    from meshes.generate import box_plan, check_mesh_size, gmsh_vertex_estimate
+
+    cmd = args.mesh_command
+    if cmd in ("info", "convert"):
+        if cmd == "convert":
+            _check_output(args.output)
+        return
+    h = checks.positive("--h", args.h)
+    if cmd == "box":
+        lo, hi = checks.point("--lower", args.lower), checks.point("--upper", args.upper)
+        if lo.size != hi.size:
+            raise ValueError(f"--lower and --upper must have the same number of coordinates, got {args.lower}, "
+                             f"{args.upper}")
+        if np.any(hi <= lo):
+            raise ValueError(f"need --lower < --upper in every coordinate, got {args.lower}, {args.upper}")
+        params, gdim = {"lower": lo, "upper": hi}, lo.size
+    else:
+        gdim = 2 if cmd == "disc" else 3
+        params = {"centre": checks.point("--centre", args.centre, dims=(gdim,)),
+                  "radius": checks.positive("--radius", args.radius)}
+    band = None
+    if args.band is not None:
+        radius, width, h_fine = args.band
+        checks.positive("--band: RADIUS", radius)
+        checks.positive("--band: WIDTH", width)
+        if not (checks.is_real(h_fine) and 0 < h_fine <= h):
+            raise ValueError(f"--band: H_FINE = {h_fine:g} must be in (0, --h] = (0, {h:g}]")
+        band = (None, radius, width, h_fine)
+    if cmd == "box" and not args.gmsh and band is None:
+        what, n = "the box", box_plan(params["lower"], params["upper"], h=h).num_vertices
+    else:
+        what, n = f"the {cmd}", gmsh_vertex_estimate(cmd, gdim, params, h, band)
+    check_mesh_size(n, f"{what} at h = {h:g}", "--h")
+    _check_output(args.output)
+
+
+def _check_output(output) -> None:
+    from meshes import checks
+
+    if not str(output).endswith(".xdmf"):
+        raise ValueError(f"-o {output}: must end in .xdmf")
+    checks.writable_file("-o", output)
+
+
 def _make(args, comm):
     import numpy as np
 
@@ -93,8 +143,9 @@ def _make(args, comm):
 
 
 def run_mesh_command(args, comm: MPI.Comm = MPI.COMM_WORLD) -> int:
-    """Carry out a parsed ``advmcf mesh ...`` command; returns the exit code."""
+    """Carry out a parsed ``advmcf mesh ...`` command; returns the exit code (2 on bad input, one line)."""
     from meshes.io import read_gmsh, read_mesh, write_xdmf
+    from meshes.mpi import on_root
     from meshes.stats import mesh_stats
 
     def read(path):
@@ -106,6 +157,7 @@ def run_mesh_command(args, comm: MPI.Comm = MPI.COMM_WORLD) -> int:
         return read_mesh(comm, path), (), ""
 
     try:
+        on_root(comm, _check_args, args)
         if args.mesh_command == "info":
             msh, _, note = read(args.file)
             s = mesh_stats(msh)
@@ -115,8 +167,6 @@ def run_mesh_command(args, comm: MPI.Comm = MPI.COMM_WORLD) -> int:
             return 0
         msh, tags, _ = read(args.input) if args.mesh_command == "convert" else (_make(args, comm), (), "")
         out = args.output
-        if not str(out).endswith(".xdmf"):
-            raise ValueError(f"output {out}: must end in .xdmf")
         write_xdmf(out, msh, tags=tags)
         s = mesh_stats(msh)
         if comm.rank == 0:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from mpi4py import MPI
 
+from meshes import checks
+
 __all__ = ["density_values"]
 
 
@@ -30,6 +32,7 @@ def density_values(name: str, rho, points: np.ndarray, comm: MPI.Comm | None = N
             its point, e.g. ``rho1 must be finite and positive on the mesh
             vertices, but rho1(x) = -0.5 at x = (1, 0, 0): ...``.
     """
+    checks.density_callable(name, rho)
     values = np.asarray(rho(points), dtype=np.float64)
     try:
         values = np.broadcast_to(values, (points.shape[1],)).copy()

@@ -20,7 +20,8 @@ from mpi4py import MPI
 from meshes import checks
 from meshes.mpi import on_root
 
-__all__ = ["box", "box_plan", "gmsh_mesh", "GMSH_ALGORITHMS", "MeshPlan", "check_mesh_size", "BYTES_PER_VERTEX"]
+__all__ = ["box", "box_plan", "gmsh_mesh", "gmsh_vertex_estimate", "GMSH_ALGORITHMS", "MeshPlan",
+           "check_mesh_size", "BYTES_PER_VERTEX"]
 
 #: A lower bound of the memory a run needs per mesh vertex (all ranks together): the level-set
 #: step measured 920 bytes per vertex in 2D (benchmarks/fem_mcf_step.py, 131k -> 525k vertices).
@@ -162,6 +163,23 @@ def box(comm: MPI.Comm, lower, upper, h: float | None = None, n=None,
     return dolfinx.mesh.create_box(comm, [lo, hi], counts, dolfinx.mesh.CellType.tetrahedron)
 
 
+def gmsh_vertex_estimate(kind: str, gdim: int, params: dict, h: float, band=None) -> float:
+    r"""About how many vertices gmsh makes: the domain's measure over :math:`h^d` (a simplex of edge h
+    is smaller than :math:`h^d`, so this is on the low side), plus the band's shell over
+    :math:`h_{fine}^d`.  ``params``: ``lower``/``upper`` or ``centre``/``radius``."""
+    if kind == "box":
+        measure = float(np.prod(np.subtract(params["upper"], params["lower"])))
+    else:
+        r = float(params["radius"])
+        measure = math.pi * r**2 if gdim == 2 else 4 / 3 * math.pi * r**3
+    estimate = measure / h**gdim
+    if band is not None:
+        _, radius, width, h_fine = band
+        surface = 2 * math.pi * radius * (1.0 if gdim == 2 else 2 * radius)
+        estimate += surface * 2 * width / h_fine**gdim
+    return estimate
+
+
 #: gmsh's meshing algorithms by name (``Mesh.Algorithm`` in 2D, ``Mesh.Algorithm3D`` in 3D): the
 #: frontal ones (gmsh's defaults) make nearly regular (hexagonal-lattice-like) meshes, Delaunay
 #: irregular ones.
@@ -231,28 +249,30 @@ def gmsh_mesh(comm: MPI.Comm, kind: str, h: float, *, lower=None, upper=None, ce
 
     Errors from gmsh are raised on every rank together.
     """
-    if not h > 0:
-        raise ValueError(f"gmsh_mesh: h must be positive, got {h}")
+    h = checks.positive("gmsh_mesh: h", h)
     if algorithm not in GMSH_ALGORITHMS:
         raise ValueError(f"gmsh_mesh: algorithm must be one of {', '.join(GMSH_ALGORITHMS)}, got {algorithm!r}")
     if kind == "box":
-        lo, hi = np.asarray(lower, float), np.asarray(upper, float)
-        if lo.shape != hi.shape or lo.size not in (2, 3) or np.any(hi <= lo):
+        lo, hi = checks.point("gmsh_mesh: lower", lower), checks.point("gmsh_mesh: upper", upper)
+        if lo.shape != hi.shape or np.any(hi <= lo):
             raise ValueError(f"gmsh_mesh: box needs lower < upper with 2 or 3 coordinates, got {lower}, {upper}")
         gdim, params = lo.size, {"lower": lo, "upper": hi}
     elif kind in ("disc", "ball"):
         gdim = 2 if kind == "disc" else 3
-        if centre is None or len(centre) != gdim or radius is None or not radius > 0:
+        if centre is None or radius is None or not checks.is_real(radius) or not 0 < radius < math.inf:
             raise ValueError(f"gmsh_mesh: a {kind} needs a {gdim}D centre and a positive radius, "
                              f"got {centre}, {radius}")
-        params = {"centre": [float(c) for c in centre], "radius": float(radius)}
+        params = {"centre": checks.point("gmsh_mesh: centre", centre, dims=(gdim,)).tolist(), "radius": float(radius)}
     else:
         raise ValueError(f"gmsh_mesh: kind must be 'box', 'disc' or 'ball', got {kind!r}")
     if band is not None:
         b_centre, b_radius, width, h_fine = band
-        if len(b_centre) != gdim or not (b_radius > 0 and width > 0 and 0 < h_fine <= h):
+        checks.point("gmsh_mesh: band centre", b_centre, dims=(gdim,))
+        if not all(checks.is_real(v) and math.isfinite(v) for v in (b_radius, width, h_fine)) \
+                or not (b_radius > 0 and width > 0 and 0 < h_fine <= h):
             raise ValueError(f"gmsh_mesh: band = (centre, radius > 0, width > 0, 0 < h_fine <= h), got {band}")
         band = ([float(c) for c in b_centre] + [0.0] * (3 - gdim), float(b_radius), float(width), float(h_fine))
+    check_mesh_size(gmsh_vertex_estimate(kind, gdim, params, h, band), f"the gmsh {kind} at h = {h:g}")
     holder = [None]
 
     def build():

@@ -193,6 +193,29 @@ def read_gmsh(comm: MPI.Comm, source, gdim: int | None = None):
         close()
 
 
+def _check_heavy_data(path: Path) -> None:
+    """MeshFileError unless every HDF5 data file an XDMF file refers to exists and reads whole
+    (DOLFINx would print pages of HDF5 diagnostics instead)."""
+    import xml.etree.ElementTree as ET
+
+    import h5py
+
+    items = [i for i in ET.parse(path).getroot().iter("DataItem") if i.get("Format") == "HDF"]
+    for item in items:
+        name, _, dataset = (item.text or "").strip().partition(":")
+        h5 = path.parent / name
+        if not h5.is_file():
+            raise MeshFileError(f"mesh file {path}: its data file {name} is missing (an XDMF file keeps its "
+                                "data in the .h5 file beside it: copy both)")
+        try:
+            with h5py.File(h5, "r") as f:
+                f[dataset][()]
+        except Exception as err:  # h5py raises OSError, KeyError, ...: all mean "damaged"
+            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise MeshFileError(f"mesh file {path}: its data file {name} cannot be read (truncated or "
+                                f"damaged: {reason})") from None
+
+
 def read_mesh(comm: MPI.Comm, path, gdim: int | None = None) -> dolfinx.mesh.Mesh:
     """Read a triangle (2D) or tetrahedron (3D) mesh file, distributed over ``comm``.
 
@@ -202,12 +225,16 @@ def read_mesh(comm: MPI.Comm, path, gdim: int | None = None) -> dolfinx.mesh.Mes
     other file by meshio.  A planar mesh stored with z = 0 becomes a 2D mesh.
     With ``gdim`` the dimension is checked.  Raises :class:`MeshFileError`
     on every rank if the file is missing, does not parse, has no triangles
-    or tetrahedra, or has the wrong dimension.
+    or tetrahedra, has the wrong dimension, or (XDMF) its .h5 data file is
+    missing or damaged.
     """
+    if not isinstance(path, (str, Path)):
+        raise MeshFileError(f"read_mesh: path must be a file name, got {path!r}")
     path = Path(path)
     if path.suffix == ".msh":
         return read_gmsh(comm, path, gdim).mesh
     if path.suffix == ".xdmf" and on_root(comm, _is_dolfinx_xdmf, path):
+        on_root(comm, _check_heavy_data, path)
         with io.XDMFFile(comm, str(path), "r") as f:  # meshio reads one grid only
             msh = f.read_mesh(name="mesh")
         if gdim is not None and msh.geometry.dim != gdim:
@@ -232,7 +259,13 @@ def read_mesh(comm: MPI.Comm, path, gdim: int | None = None) -> dolfinx.mesh.Mes
 
 def write_xdmf(path, msh: dolfinx.mesh.Mesh, functions=(), t: float = 0.0, tags=()) -> None:
     """Write the mesh, P1 ``functions`` and mesh ``tags`` (cell or facet MeshTags, e.g. from
-    :func:`read_gmsh`; None entries are skipped) to an XDMF file (collective), for ParaView and DOLFINx."""
+    :func:`read_gmsh`; None entries are skipped) to an XDMF file (collective), for ParaView and DOLFINx.
+
+    A path that cannot be written raises ValueError (one line, every rank) before HDF5 is touched.
+    """
+    from meshes import checks
+
+    on_root(msh.comm, checks.writable_file, "write_xdmf:", path)
     tags = [m for m in tags if m is not None]
     if any(m.dim != msh.topology.dim for m in tags):
         msh.topology.create_connectivity(msh.topology.dim - 1, msh.topology.dim)

@@ -28,8 +28,8 @@ def volume(phi: fem.Function) -> float:
 
 def mass(phi: fem.Function, rho, degree: int = 4) -> float:
     r""":math:`\int_{\{\varphi < 0\}} \rho\,dx`; ``rho`` a callable on ``(3, n)`` points, or None for 1."""
+    P = owned_cells(phi)  # checks phi first
     gdim = phi.function_space.mesh.geometry.dim
-    P = owned_cells(phi)
     inside = clip_negative(P[:, :, :gdim], P[:, :, gdim])
     return _sum(phi.function_space.mesh.comm, integrate(inside, rho, degree))
 

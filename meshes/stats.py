@@ -23,6 +23,8 @@ class MeshStats:
 
 def mesh_stats(msh: dolfinx.mesh.Mesh) -> MeshStats:
     """h_min, h_max (shortest and longest edge) and the numbers of vertices and cells (global)."""
+    if not isinstance(msh, dolfinx.mesh.Mesh):
+        raise ValueError(f"mesh_stats: msh must be a dolfinx mesh, got {type(msh).__name__}")
     tdim = msh.topology.dim
     msh.topology.create_entities(1)
     msh.topology.create_connectivity(1, tdim)

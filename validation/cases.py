@@ -122,7 +122,9 @@ class Case:
 
     def initial_indicator(self):
         r"""A callable negative exactly on the initial set: the shape's signed distance, or
-        :math:`\logho_0 - \logho_1` for ``bayes``."""
+        :math:`\log
+ho_0 - \log
+ho_1` for ``bayes``."""
         return self.density.log_ratio if self.initial["shape"] == "bayes" else self.shape()
 
     def initial_level_set(self, msh):
@@ -283,7 +285,7 @@ def _check_initial(initial, dim):
         if len(initial) > 1:
             raise ValueError(f"shape 'bayes' takes no parameters, got {sorted(set(initial) - {'shape'})}")
         return
-    if name not in SHAPES:
+    if not isinstance(name, str) or name not in SHAPES:
         raise ValueError(f"shape = {name!r}: unknown (known: {', '.join(SHAPES + ('bayes',))})")
     params = inspect.signature(getattr(shapes, name)).parameters
     given = set(initial) - {"shape"}
@@ -294,72 +296,114 @@ def _check_initial(initial, dim):
     if missing:
         raise ValueError(f"shape {name!r} needs key {sorted(missing)[0]!r}")
     for key in ("centre", "lower", "upper", "normal", "left_centre", "right_centre"):
-        if key in initial and (not isinstance(initial[key], list) or len(initial[key]) != dim):
-            raise ValueError(f"{key} = {initial[key]!r}: must be a list of {dim} numbers (dim = {dim})")
+        value = initial.get(key)
+        if key in initial and (not isinstance(value, list) or len(value) != dim
+                               or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in value)):
+            raise ValueError(f"{key} = {value!r}: must be a list of {dim} numbers (dim = {dim})")
     try:
         getattr(shapes, name)(**{k: v for k, v in initial.items() if k != "shape"})
     except (ValueError, TypeError) as err:
         raise ValueError(str(err)) from None
 
 
-def make_case(spec: dict, base_dir: Path | None = None) -> Case:
-    """Build and check a case from its TOML table; ValueError "key: reason" on bad input.
+_CASE_KEYS = ("name", "dim", "T", "domain", "mesh", "density", "rho0", "rho1", "initial", "reference")
 
-    Relative mesh paths are taken relative to ``base_dir`` (the suite file's folder).
-    """
-    allowed = {"name", "dim", "T", "domain", "mesh", "density", "rho0", "rho1", "initial", "reference"}
-    unknown = set(spec) - allowed
-    if unknown:
-        raise ValueError(f"{sorted(unknown)[0]}: unknown key (allowed: {', '.join(sorted(allowed))})")
-    for key in ("name", "dim", "T", "initial"):
-        if key not in spec:
-            raise ValueError(f"{key}: missing")
-    name = spec["name"]
+
+def _name(name):
     if not isinstance(name, str) or not name.replace("_", "").replace("-", "").isalnum():
         raise ValueError(f"name = {name!r}: must be a string of letters, digits, '_' and '-'")
-    dim = spec["dim"]
+    return name
+
+
+def _dim(dim):
     if isinstance(dim, bool) or dim not in (2, 3):
         raise ValueError(f"dim = {dim!r}: must be 2 or 3")
-    T = spec["T"]
+    return dim
+
+
+def _final_time(T):
     if isinstance(T, bool) or not isinstance(T, (int, float)):
         raise ValueError(f"T = {T!r}: must be a number")
     if not T > 0 or not math.isfinite(T):
         raise ValueError(f"T = {T!r}: the final time must be positive")
-    domain, mesh_file = None, None
-    if ("domain" in spec) == ("mesh" in spec):
-        raise ValueError("domain: give exactly one of 'domain' (a box [lower, upper]) or 'mesh' (a file)")
-    if "domain" in spec:
-        d = spec["domain"]
-        ok = (isinstance(d, list) and len(d) == 2 and all(isinstance(v, list) and len(v) == dim for v in d)
-              and all(isinstance(c, (int, float)) and not isinstance(c, bool) for v in d for c in v))
-        if not ok:
-            raise ValueError(f"domain = {d!r}: must be [lower, upper], two lists of {dim} numbers")
-        if any(b <= a for a, b in zip(*d)):
-            raise ValueError(f"domain = {d!r}: need lower < upper in every coordinate")
-        domain = (tuple(float(v) for v in d[0]), tuple(float(v) for v in d[1]))
-    else:
-        if not isinstance(spec["mesh"], str):
-            raise ValueError(f"mesh = {spec['mesh']!r}: must be a file name")
-        mesh_file = Path(spec["mesh"])
-        if not mesh_file.is_absolute() and base_dir is not None:
-            mesh_file = base_dir / mesh_file
-        if not mesh_file.is_file():
-            raise ValueError(f"mesh = {spec['mesh']!r}: no such file ({mesh_file})")
+    return float(T)
+
+
+def _domain(d, dim):
+    ok = (isinstance(d, list) and len(d) == 2 and all(isinstance(v, list) and len(v) == dim for v in d)
+          and all(isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c) for v in d for c in v))
+    if not ok:
+        raise ValueError(f"domain = {d!r}: must be [lower, upper], two lists of {dim} numbers")
+    if any(b <= a for a, b in zip(*d)):
+        raise ValueError(f"domain = {d!r}: need lower < upper in every coordinate")
+    return tuple(float(v) for v in d[0]), tuple(float(v) for v in d[1])
+
+
+def _mesh_file(name, base_dir):
+    if not isinstance(name, str):
+        raise ValueError(f"mesh = {name!r}: must be a file name")
+    path = Path(name)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    if not path.is_file():
+        raise ValueError(f"mesh = {name!r}: no such file ({path})")
+    return path
+
+
+def _density(spec, dim):
     try:
-        density = make_density(dim, spec.get("density"), spec.get("rho0"), spec.get("rho1"))
+        return make_density(dim, spec.get("density"), spec.get("rho0"), spec.get("rho1"))
     except ValueError as err:
         raise ValueError(f"density: {err}") from None
+
+
+def _initial(initial, dim, density):
     try:
-        _check_initial(spec["initial"], dim)
+        _check_initial(initial, dim)
     except ValueError as err:
         raise ValueError(f"initial: {err}") from None
-    if spec["initial"]["shape"] == "bayes" and not density.bayes:
+    if initial["shape"] == "bayes" and density is not None and not density.bayes:
         raise ValueError("initial: shape 'bayes' needs two classes (rho0 and rho1, or kind 'two_gaussians'); "
                          "with rho0 = rho1 = rho/2 the Bayes classifier is empty")
+    return dict(initial)
+
+
+def make_case(spec: dict, base_dir: Path | None = None) -> Case:
+    """Build and check a case from its TOML table.
+
+    Raises ValueError with one line per problem ("key: reason"); keys that do
+    not depend on each other are all checked.  Relative mesh paths are taken
+    relative to ``base_dir`` (the suite file's folder).
+    """
+    if not isinstance(spec, dict):
+        raise ValueError(f"must be a table, got {spec!r}")
+    problems = [f"{k}: unknown key (allowed: {', '.join(sorted(_CASE_KEYS))})" for k in sorted(set(spec) - set(_CASE_KEYS))]
+    problems += [f"{k}: missing" for k in ("name", "dim", "T", "initial") if k not in spec]
+    if ("domain" in spec) == ("mesh" in spec):
+        problems.append("domain: give exactly one of 'domain' (a box [lower, upper]) or 'mesh' (a file)")
+
+    def attempt(fn, *args):
+        try:
+            return fn(*args)
+        except ValueError as err:
+            problems.extend(str(err).splitlines())
+            return None
+
+    name = attempt(_name, spec["name"]) if "name" in spec else None
+    dim = attempt(_dim, spec["dim"]) if "dim" in spec else None
+    T = attempt(_final_time, spec["T"]) if "T" in spec else None
+    mesh_file = attempt(_mesh_file, spec["mesh"], base_dir) if "mesh" in spec and "domain" not in spec else None
     ref = spec.get("reference", "auto")
-    if ref not in REFERENCES:
-        raise ValueError(f"reference = {ref!r}: unknown (known: {', '.join(REFERENCES)})")
-    case = Case(name, dim, float(T), density, dict(spec["initial"]), ref, domain, mesh_file, dict(spec))
+    if not isinstance(ref, str) or ref not in REFERENCES:
+        problems.append(f"reference = {ref!r}: unknown (known: {', '.join(REFERENCES)})")
+    if dim is None:  # the rest is read in dim dimensions
+        raise ValueError("\n".join(problems or ["dim: missing"]))
+    domain = attempt(_domain, spec["domain"], dim) if "domain" in spec and "mesh" not in spec else None
+    density = attempt(_density, spec, dim)
+    initial = attempt(_initial, spec["initial"], dim, density) if "initial" in spec else None
+    if problems:
+        raise ValueError("\n".join(problems))
+    case = Case(name, dim, T, density, initial, ref, domain, mesh_file, dict(spec))
     if mesh_file is not None:
         from meshes.io import MeshFileError
 

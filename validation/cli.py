@@ -24,6 +24,7 @@ tabulated), 2 on a bad suite, 0 otherwise.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -101,6 +102,8 @@ def _parser():
     r.add_argument("--resume", action="store_true",
                    help="reuse runs recorded in --out with the same inputs (parameters, case, mesh file, code); "
                         "recompute the rest")
+    r.add_argument("--force", action="store_true",
+                   help="replace the results of another suite in --out (the folder is emptied first)")
     r.add_argument("--vtx", action="store_true",
                    help="also write every run at every step to OUT/vtx/<run>.bp (ADIOS2; ParaView time series "
                         "of phi = signed distance, phi_reference, rho0, rho1)")
@@ -153,19 +156,27 @@ def _run(args, comm) -> int:
     import logging
 
     from validation.progress import LOGGER
-    from validation.runner import run_suite
+    from validation.runner import OutputFolderError, run_suite
     from validation.suites import SuiteError, load_suite
 
     try:
         suite = load_suite(args.suite)
     except SuiteError as err:
         if comm.rank == 0:
-            print(f"advmcf: error: {err}", file=sys.stderr)
+            for line in err.problems:
+                print(f"advmcf: error: {line}", file=sys.stderr)
+            if len(err.problems) > 1:
+                print(f"advmcf: {len(err.problems)} errors in {args.suite}: nothing was run", file=sys.stderr)
         return 2
-    out = args.out if args.out is not None else Path("results") / suite.name
+    out = args.out = args.out if args.out is not None else Path("results") / suite.name
     logging.getLogger(LOGGER).info("suite %s: %d runs on %d rank(s), output %s", suite.name, len(suite.runs),
                                    comm.size, out)
-    doc = run_suite(suite, out, comm, resume=args.resume, vtx=args.vtx, xdmf=args.xdmf)
+    try:
+        doc = run_suite(suite, out, comm, resume=args.resume, vtx=args.vtx, xdmf=args.xdmf, force=args.force)
+    except OutputFolderError as err:
+        if comm.rank == 0:
+            print(f"advmcf: error: {err}", file=sys.stderr)
+        return 2
     failed = [r["run"]["id"] for r in doc["runs"] if r["status"] == "failed"]
     if comm.rank == 0:
         from validation.plots import plot_all
@@ -222,14 +233,48 @@ def main(argv=None) -> int:
 
     comm = MPI.COMM_WORLD
     install_abort_hook(comm)
+    if hasattr(signal, "SIGPIPE"):  # 'advmcf list | head': end quietly, as a Unix tool does
+        from petsc4py import PETSc  # noqa: F401  (initializes PETSc, whose handler would abort with a report)
+
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = _parser().parse_args(argv)
     configure_logging(args.verbose - args.quiet, comm.rank)
+    try:
+        return _command(args, comm)
+    except KeyboardInterrupt:
+        return _interrupted(args, comm)
+
+
+def _interrupted(args, comm) -> int:
+    """Ctrl-C: one line saying what is kept, exit code 130.  Under MPI another rank may be waiting
+    in a collective that never completes, so the process leaves without MPI_Finalize (mpiexec then
+    ends the others); rank 0 says it, another rank only if rank 0 did not end it within a second."""
+    import os
+    import time
+
+    where = getattr(args, "out", None) if args.command == "run" else None
+    hint = f": finished runs are kept in {where}/runs, add --resume to go on" if where is not None else ""
+    if comm.size == 1:
+        print(f"advmcf: interrupted{hint}", file=sys.stderr)
+        return 130
+    if comm.rank != 0:
+        time.sleep(1.0)
+    print(f"advmcf: interrupted{hint}", file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    os._exit(130)
+
+
+def _command(args, comm) -> int:
     if args.command == "run":
         return _run(args, comm)
     if args.command == "mesh":
         return run_mesh_command(args, comm)
-    if comm.rank != 0:
-        return 0
+    # the others read files and print: rank 0 does it, every rank exits with its code
+    code = _on_rank0(args) if comm.rank == 0 else None
+    return comm.bcast(code, root=0)
+
+
+def _on_rank0(args) -> int:
     if args.command == "list":
         return _list()
     from validation.results import load_results
@@ -241,8 +286,14 @@ def main(argv=None) -> int:
         return 2
     if args.command == "table":
         return _table(args, doc)
+    from meshes import checks
     from validation.plots import plot_all
 
+    try:
+        checks.writable_folder("-o" if args.out is not None else "the folder", args.out or args.dir)
+    except ValueError as err:
+        print(f"advmcf plot: error: {err}", file=sys.stderr)
+        return 2
     for path in plot_all(args.dir, args.out):
         print(path)
     return 0

@@ -28,6 +28,10 @@ __all__ = ["file_sha256", "mesh_file_sha256", "code_version", "case_inputs", "pe
 _DEPENDENCIES = ("numpy", "scipy", "fenics-dolfinx", "fenics-basix", "fenics-ffcx", "fenics-ufl", "petsc4py",
                  "mpi4py", "meshio", "gmsh", "h5py", "ortools", "PyMaxflow", "numba", "dolfinx-solver-real")
 _PACKAGES = ("meshes", "fem_mcf", "nonlocal_", "validation")
+#: Modules that only present finished records (command line, tables, figures, progress lines): editing
+#: them cannot change a run's numbers, so they are left out of the source hash.
+_PRESENTATION = ("meshes/cli.py", "validation/cli.py", "validation/tables.py", "validation/plots.py",
+                 "validation/progress.py")
 
 
 def file_sha256(path) -> str:
@@ -70,13 +74,16 @@ def code_version() -> dict:
     """advmcf's version, a SHA-256 over the sources of its four packages, and the library versions.
 
     The source hash covers every ``.py`` file of ``meshes``, ``fem_mcf``,
-    ``nonlocal_`` and ``validation`` (path and bytes), so any edit of the
-    code counts as a new version, committed or not.
+    ``nonlocal_`` and ``validation`` (path and bytes) but the presentation
+    modules (:data:`_PRESENTATION`), so any edit of code that computes counts
+    as a new version, committed or not.
     """
     digest = hashlib.sha256()
     root = Path(__file__).resolve().parent.parent
     for pkg in _PACKAGES:
         for path in sorted((root / pkg).rglob("*.py")):
+            if str(path.relative_to(root)) in _PRESENTATION:
+                continue
             digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return {"advmcf": _version("advmcf"), "sources_sha256": digest.hexdigest(),
             "libraries": {name: _version(name) for name in _DEPENDENCIES}}

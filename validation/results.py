@@ -153,9 +153,11 @@ def read_json(path: Path):
 def load_results(folder) -> dict:
     """``folder/results.json``; ValueError naming the file if missing or invalid."""
     path = Path(folder) / "results.json"
+    if not path.is_file():
+        raise ValueError(f"{path}: missing (is {folder} the --out folder of a finished 'advmcf run'?)")
     doc = read_json(path)
-    if doc is None or doc.get("schema") != "advmcf.results/1":
-        raise ValueError(f"{path}: missing or not an advmcf results file (schema advmcf.results/1)")
+    if not isinstance(doc, dict) or doc.get("schema") != "advmcf.results/1":
+        raise ValueError(f"{path}: not an advmcf results file (schema advmcf.results/1)")
     return doc
 
 

@@ -24,6 +24,7 @@ import logging
 import math
 import os
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -38,7 +39,7 @@ from validation.plots import interface_geometry
 from validation.progress import LOGGER, SuiteProgress
 from validation.schemes import SCHEMES
 
-__all__ = ["run_suite", "run_file_name"]
+__all__ = ["run_suite", "run_file_name", "prepare_output", "OutputFolderError"]
 
 log = logging.getLogger(LOGGER)
 
@@ -178,7 +179,8 @@ def _record(spec, key, inputs, status, reason=None, **fields):
 
 
 def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | None = None,
-              stop_after: int | None = None, vtx: bool = False, xdmf: bool = False) -> dict:
+              stop_after: int | None = None, vtx: bool = False, xdmf: bool = False,
+              force: bool = False) -> dict:
     """Run every run of ``suite`` (collective over ``comm``) and write ``out_dir``.
 
     Args:
@@ -187,6 +189,9 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
         comm: the communicator every mesh is made on.
         resume: skip runs whose record in ``out_dir/runs`` finished ``ok`` with
             the same inputs (:mod:`validation.fingerprint`); recompute the others.
+        force: replace the results of another suite in ``out_dir`` (the
+            folder is emptied); without it such a folder is refused
+            (:func:`prepare_output`, :class:`OutputFolderError`).
         schemes: scheme registry (default :data:`validation.schemes.SCHEMES`).
         stop_after: stop (as if killed) after this many runs were computed in
             this call, before writing ``results.json``; for tests of resume.
@@ -206,7 +211,7 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
     try:
         with options_database(suite.petsc_options):
             formats = [f for f, on in (("vtx", vtx), ("xdmf", xdmf)) if on]
-            return _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, progress)
+            return _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, progress, force)
     finally:
         progress.close()
 
@@ -228,13 +233,42 @@ def _cells_per_unit(case, spec) -> float:
     return vol / spec.h**case.dim
 
 
-def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, progress):
+class OutputFolderError(ValueError):
+    """An output folder that cannot take a suite's results; one line naming ``--out`` and the fix."""
+
+
+def prepare_output(out: Path, suite, resume: bool = False, force: bool = False) -> None:
+    """Make ``out`` ready for ``suite`` (rank 0 only): refuse, in one line, a folder that does not
+    exist with ``resume``, a file, a folder that cannot be written, or a folder holding another
+    suite's results (``suite.json`` names another suite) unless ``force``, which empties it first."""
+    from meshes import checks
+
+    out = Path(out)
+    if resume and not out.is_dir():
+        raise OutputFolderError(f"--resume: {out} does not exist: nothing to resume (drop --resume to start)")
+    if out.exists() and not out.is_dir():
+        raise OutputFolderError(f"--out {out}: exists and is not a folder")
+    previous = read_json(out / "suite.json") if out.is_dir() else None
+    if isinstance(previous, dict) and previous.get("name") != suite.name:
+        if not force:
+            raise OutputFolderError(f"--out {out} holds the results of suite {previous.get('name')!r}, not "
+                                    f"{suite.name!r}: choose another folder, or --force to replace them")
+        shutil.rmtree(out)
+    try:
+        checks.writable_folder("--out", out)
+    except ValueError as err:
+        raise OutputFolderError(str(err)) from None
+    (out / "runs").mkdir(exist_ok=True)
+    atomic_write_json(out / "suite.json", {"name": suite.name, "source": suite.source})
+
+
+def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, progress, force=False):
+    from meshes.mpi import on_root
+
     schemes = SCHEMES if schemes is None else schemes
     out = Path(out_dir)
     runs_dir = out / "runs"
-    if comm.rank == 0:
-        runs_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_json(out / "suite.json", {"name": suite.name, "source": suite.source})
+    on_root(comm, prepare_output, out, suite, resume, force)
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     # what determines the runs besides their parameters (rank 0 reads the mesh files)
     cases, code, petsc = comm.bcast((({name: case_inputs(c) for name, c in suite.cases.items()},

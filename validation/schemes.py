@@ -35,6 +35,7 @@ import math
 
 import numpy as np
 
+from meshes import checks
 from validation.expressions import Expression
 
 __all__ = ["Scheme", "SCHEMES", "scheme_label", "scheme_title", "allen_cahn_parameters",
@@ -51,15 +52,19 @@ _RULE_VARIABLES = ("h", "eps", "tau")
 
 def _int_at_least(lo):
     def check(v):
-        if isinstance(v, bool) or not isinstance(v, int) or v < lo:
-            raise ValueError(f"must be an integer >= {lo}, got {v!r}")
+        try:
+            checks.integer("", v, minimum=lo)
+        except ValueError as err:
+            raise ValueError(str(err).lstrip()) from None
     return check
 
 
 def _one_of(*values):
     def check(v):
-        if v not in values or isinstance(v, bool):
-            raise ValueError(f"must be one of {', '.join(map(repr, values))}, got {v!r}")
+        try:
+            checks.choice("", v, values)
+        except ValueError as err:
+            raise ValueError(str(err).lstrip()) from None
     return check
 
 

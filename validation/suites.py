@@ -93,7 +93,38 @@ _TAU_VARIABLES = ("eps", "h", "tau")  # a scheme's own time-step rule may use th
 
 
 class SuiteError(ValueError):
-    """A suite that cannot run; the message is one line naming the key and the reason."""
+    """A suite that cannot run: one line per problem, each naming the key and the reason.
+
+    ``problems`` is the list of lines; the message is their concatenation.
+    """
+
+    def __init__(self, problems):
+        self.problems = [problems] if isinstance(problems, str) else list(dict.fromkeys(problems))
+        super().__init__("\n".join(self.problems))
+
+
+class _Problems:
+    """Problems found so far; :meth:`attempt` runs a check and records its lines instead of stopping."""
+
+    def __init__(self):
+        self.lines = []
+
+    def attempt(self, fn, *args, prefix: str = ""):
+        """``fn(*args)``, or :data:`_BAD` after recording what it raised (SuiteError or ValueError)."""
+        try:
+            return fn(*args)
+        except SuiteError as err:
+            self.lines += [prefix + line for line in err.problems]
+        except ValueError as err:
+            self.lines += [prefix + line for line in str(err).splitlines()]
+        return _BAD
+
+    def raise_if_any(self):
+        if self.lines:
+            raise SuiteError(self.lines)
+
+
+_BAD = object()  # what a failed check returns
 
 
 @dataclass(frozen=True)
@@ -173,30 +204,41 @@ def _number_list(value, key, scalar_ok):
 
 
 def _scheme_entries(value, key, schemes):
+    """(name, options) of each entry of a study's ``schemes``: a name or a table with ``name``."""
     if not isinstance(value, list) or not value:
         _fail(key, f"must be a non-empty list of scheme names or tables, got {value!r}")
+    p = _Problems()
     out = []
     for i, entry in enumerate(value):
-        k = f"{key}[{i}]"
-        opts = {}
-        if isinstance(entry, dict):
-            opts = {a: b for a, b in entry.items() if a != "name"}
-            entry = entry.get("name")
-        if entry not in schemes:
-            _fail(k, f"unknown scheme {entry!r} (known: {', '.join(schemes)})")
-        for name, v in opts.items():
-            if name == "tau":
-                _check_tau_rule(v, f"{k}.tau")
-                continue
-            if name not in schemes[entry].options:
-                allowed = ", ".join(schemes[entry].options) or "none"
-                _fail(f"{k}.{name}", f"unknown option of scheme {entry!r} (allowed: {allowed})")
-            try:
-                schemes[entry].options[name](v)
-            except ValueError as err:
-                _fail(f"{k}.{name}", str(err))
-        out.append((entry, tuple(sorted(opts.items()))))
+        got = p.attempt(_scheme_entry, entry, f"{key}[{i}]", schemes)
+        if got is not _BAD:
+            out.append(got)
+    p.raise_if_any()
     return out
+
+
+def _scheme_entry(entry, k, schemes):
+    opts = {}
+    if isinstance(entry, dict):
+        if "name" not in entry:
+            _fail(f"{k}.name", f"missing: a scheme table needs a name (known: {', '.join(schemes)})")
+        opts = {a: b for a, b in entry.items() if a != "name"}
+        entry = entry["name"]
+    if not isinstance(entry, str):
+        _fail(k, f"must be a scheme name or a table with a name, got {entry!r}")
+    if entry not in schemes:
+        _fail(k, f"unknown scheme {entry!r} (known: {', '.join(schemes)})")
+    p = _Problems()
+    for name, v in opts.items():
+        if name == "tau":
+            p.attempt(_check_tau_rule, v, f"{k}.tau")
+        elif name not in schemes[entry].options:
+            allowed = ", ".join(schemes[entry].options) or "none"
+            p.attempt(_fail, f"{k}.{name}", f"unknown option of scheme {entry!r} (allowed: {allowed})")
+        else:
+            p.attempt(schemes[entry].options[name], v, prefix=f"{k}.{name}: ")
+    p.raise_if_any()
+    return entry, tuple(sorted(opts.items()))
 
 
 def _check_tau_rule(value, key):
@@ -262,103 +304,120 @@ def _box_text(lo, hi) -> str:
     return " x ".join(f"[{a:g}, {b:g}]" for a, b in zip(lo, hi))
 
 
-def _check_meshes(runs, cases, labels) -> None:
-    """The densities and the initial set of each case on the vertices of every mesh its runs use."""
+def _check_meshes(runs, cases, labels, problems: _Problems) -> None:
+    """The densities and the initial set of each case on the vertices of every mesh its runs use
+    (a case's first problem on each check only: its finer meshes would repeat it)."""
+    failed = set()
     for name, h in dict.fromkeys((r.case, r.h) for r in runs):
         case = cases[name]
         plan = case.plan(None if case.mesh_file is not None else h)
         for check in (check_densities, check_initial_set):
-            try:
-                check(case, plan, h)
-            except ValueError as err:
-                raise SuiteError(f"{labels[name]}.{err}") from None
+            if (name, check) not in failed and problems.attempt(check, case, plan, h,
+                                                                prefix=f"{labels[name]}.") is _BAD:
+                failed.add((name, check))
 
 
-def _study_runs(i, st, cases, schemes, seen_names):
-    key = f"studies[{i}]"
-    allowed = {"name", "case", "kind", "path", "schemes", "eps", "tau", "h", "min_cells_per_eps",
-               "pairs", "amplitude", "seed", "tau_over_eps", "eps_over_h"}
-    if not isinstance(st, dict):
-        _fail(key, "must be a table")
-    unknown = set(st) - allowed - (_PERIMETER_KEYS if st.get("kind") == "perimeter" else set())
-    if unknown:
-        _fail(f"{key}.{sorted(unknown)[0]}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
-    if "name" not in st:
-        _fail(f"{key}.name", "missing")
-    name = st["name"]
+_STUDY_KEYS = ("name", "case", "kind", "path", "schemes", "eps", "tau", "h", "min_cells_per_eps",
+               "pairs", "amplitude", "seed", "tau_over_eps", "eps_over_h")
+
+
+def _study_name(name, key, seen_names):
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", name):
         _fail(f"{key}.name", f"{name!r} must be a string of letters, digits, '_' and '-'")
     if name in seen_names:
         _fail(f"{key}.name", f"{name!r} is used by two studies")
     seen_names.add(name)
-    if st.get("kind") == "perimeter":
-        return _perimeter_runs(key, name, st)
-    for req in ("case", "schemes", "eps"):
-        if req not in st:
-            _fail(f"{key}.{req}", "missing")
-    if st["case"] not in cases:
-        _fail(f"{key}.case", f"no case named {st['case']!r} (cases: {', '.join(cases)})")
-    case = cases[st["case"]]
-    kind = st.get("kind", "flow")
-    if kind not in KINDS:
-        _fail(f"{key}.kind", f"{kind!r} is not one of {', '.join(KINDS)}")
-    path = st.get("path", "diagonal")
-    if path not in PATHS:
-        _fail(f"{key}.path", f"{path!r} is not one of {', '.join(PATHS)}")
-    entries = _scheme_entries(st["schemes"], f"{key}.schemes", schemes)
-    eps_list = _number_list(st["eps"], f"{key}.eps", scalar_ok=path in ("tau_to_zero", "phase"))
+    return name
+
+
+def _study_case(name, cases, key):
+    if not isinstance(name, str):
+        _fail(f"{key}.case", f"must be the name of a case, got {name!r}")
+    if name not in cases:
+        _fail(f"{key}.case", f"no case named {name!r} (cases: {', '.join(cases) or 'none valid'})")
+    return cases[name]
+
+
+def _one_of(value, choices, key):
+    if not isinstance(value, str) or value not in choices:
+        _fail(key, f"{value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def _min_cells(value, key):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or not math.isfinite(value):
+        _fail(key, f"{value!r} must be a positive number")
+    return float(value)
+
+
+def _eps_tau_pairs(st, key, path, problems):
+    """The (ε, τ) pairs of a study along its path and its fixed mesh sizes (``[None]``: h from the
+    study's rule; a phase diagram's h = ε/``eps_over_h``); :data:`_BAD` pairs after a problem."""
+    bad = (_BAD, [None])
+    eps_list = problems.attempt(_number_list, st["eps"], f"{key}.eps", path in ("tau_to_zero", "phase"))
     phase_keys = [k for k in ("tau_over_eps", "eps_over_h") if k in st]
     if path != "phase" and phase_keys:
-        _fail(f"{key}.{phase_keys[0]}", "only for path = 'phase'")
+        problems.attempt(_fail, f"{key}.{phase_keys[0]}", "only for path = 'phase'")
+        return bad
     if path == "phase":
-        for k in ("tau", "h"):
-            if k in st:
-                _fail(f"{key}.{k}", f"path 'phase' takes tau_over_eps and eps_over_h: remove {k}")
-        if len(eps_list) != 1:
-            _fail(f"{key}.eps", "path 'phase' keeps eps fixed: give one number")
-        for k in ("tau_over_eps", "eps_over_h"):
-            if k not in st:
-                _fail(f"{key}.{k}", "missing (path 'phase' needs tau_over_eps and eps_over_h)")
-        tau_ratios = _number_list(st["tau_over_eps"], f"{key}.tau_over_eps", scalar_ok=False)
-        h_ratios = _number_list(st["eps_over_h"], f"{key}.eps_over_h", scalar_ok=False)
-        pairs = [(eps_list[0], eps_list[0] * r) for r in tau_ratios]
-        h_rule_values = {r: eps_list[0] / r for r in h_ratios}
-    elif path == "diagonal":
+        return _phase_pairs(st, key, eps_list, problems)
+    if path == "diagonal":
         if "tau" in st:
-            _fail(f"{key}.tau", "the diagonal path sets tau = eps: remove tau")
-        pairs = [(e, e) for e in eps_list]
-    else:
-        if "tau" not in st:
-            _fail(f"{key}.tau", f"missing (path {path!r} needs it)")
-        tau_list = _number_list(st["tau"], f"{key}.tau", scalar_ok=path == "eps_to_zero")
-        if path == "eps_to_zero" and len(tau_list) != 1:
-            _fail(f"{key}.tau", "path 'eps_to_zero' keeps tau fixed: give one number")
-        if path == "tau_to_zero" and len(eps_list) != 1:
-            _fail(f"{key}.eps", "path 'tau_to_zero' keeps eps fixed: give one number")
-        pairs = [(e, t) for t in tau_list for e in eps_list]
+            problems.attempt(_fail, f"{key}.tau", "the diagonal path sets tau = eps: remove tau")
+            return bad
+        return (_BAD if eps_list is _BAD else [(e, e) for e in eps_list]), [None]
+    if "tau" not in st:
+        problems.attempt(_fail, f"{key}.tau", f"missing (path {path!r} needs it)")
+        return bad
+    tau_list = problems.attempt(_number_list, st["tau"], f"{key}.tau", path == "eps_to_zero")
+    if eps_list is _BAD or tau_list is _BAD:
+        return bad
+    if path == "eps_to_zero" and len(tau_list) != 1:
+        problems.attempt(_fail, f"{key}.tau", "path 'eps_to_zero' keeps tau fixed: give one number")
+        return bad
+    if path == "tau_to_zero" and len(eps_list) != 1:
+        problems.attempt(_fail, f"{key}.eps", "path 'tau_to_zero' keeps eps fixed: give one number")
+        return bad
+    return [(e, t) for t in tau_list for e in eps_list], [None]
+
+
+def _phase_pairs(st, key, eps_list, problems):
+    """A phase diagram: ε fixed, τ = ε·``tau_over_eps`` and h = ε/``eps_over_h`` over two lists."""
+    for k in ("tau", "h"):
+        if k in st:
+            problems.attempt(_fail, f"{key}.{k}", f"path 'phase' takes tau_over_eps and eps_over_h: remove {k}")
+    if eps_list is not _BAD and len(eps_list) != 1:
+        problems.attempt(_fail, f"{key}.eps", "path 'phase' keeps eps fixed: give one number")
+    ratios = {}
+    for k in ("tau_over_eps", "eps_over_h"):
+        if k not in st:
+            problems.attempt(_fail, f"{key}.{k}", "missing (path 'phase' needs tau_over_eps and eps_over_h)")
+        else:
+            ratios[k] = problems.attempt(_number_list, st[k], f"{key}.{k}", False)
+    if eps_list is _BAD or len(eps_list) != 1 or len(ratios) != 2 or _BAD in ratios.values() \
+            or "tau" in st or "h" in st:
+        return _BAD, [None]
+    eps = eps_list[0]
+    return [(eps, eps * r) for r in ratios["tau_over_eps"]], [eps / r for r in ratios["eps_over_h"]]
+
+
+def _check_times(pairs, case, key, path):
     for e, t in pairs:
         if case.reference_kind == "disc_recursion" and abs(case.T / t - round(case.T / t)) > 1e-9:
             _fail(f"{key}.eps" if path == "diagonal" else f"{key}.tau",
                   f"tau = {t:g} does not divide T = {case.T:g}: the disc recursion compares whole steps")
         if t > case.T:
             _fail(f"{key}.tau", f"tau = {t:g} exceeds the final time T = {case.T:g} of case {case.name!r}")
-    if case.mesh_file is not None and "h" in st:
-        _fail(f"{key}.h", f"case {case.name!r} reads its mesh from {case.mesh_file.name}: remove h "
-                          f"(the tables report the file's h_max = {case.plan(None).h_max:.4g})")
-    h_rule = _h_rule(st.get("h", "eps/8"), f"{key}.h")
-    h_list = list(h_rule_values.values()) if path == "phase" else [None]
-    min_cells = st.get("min_cells_per_eps", 4)
-    if isinstance(min_cells, bool) or not isinstance(min_cells, (int, float)) or not min_cells > 0:
-        _fail(f"{key}.min_cells_per_eps", f"{min_cells!r} must be a positive number")
-    extra = ()
-    if kind == "comparison":
-        extra = _comparison_keys(st, key, case)
-    elif any(k in st for k in ("pairs", "amplitude", "seed")):
-        k = next(k for k in ("pairs", "amplitude", "seed") if k in st)
-        _fail(f"{key}.{k}", "only for kind = 'comparison'")
+
+
+def _check_kind(kind, case, key):
     if kind == "one_step" and case.boundary() is None:
         _fail(f"{key}.kind", f"'one_step' needs a smooth initial shape with a known boundary "
                              f"(disc, ball, ellipse, flower, a Bayes ball); case {case.name!r} has {case.initial['shape']!r}")
+
+
+def _units(entries, kind, extra, case, schemes, key):
+    """(scheme, options, label, extra) of each row group of the study; a versus study has one."""
     units = [(s, o, scheme_label(s, dict(o)), extra) for s, o in entries]
     if kind == "versus":
         if len(entries) != 2:
@@ -368,29 +427,86 @@ def _study_runs(i, st, cases, schemes, seen_names):
             _fail(f"{key}.schemes", "kind 'versus' runs both schemes with the same tau: remove the schemes' tau")
         label = f"{scheme_label(a, dict(oa))} vs {scheme_label(b, dict(ob))}"
         units = [(a, oa, label, (("label", label), ("versus", b), ("versus_options", dict(ob))))]
-    runs = []
-    for scheme, opts, label, extra in units:
-        used = [schemes[scheme]] + ([schemes[dict(extra)["versus"]]] if kind == "versus" else [])
-        for sch in used:
-            if sch.needs_smooth_2d and (case.dim != 2 or case.boundary() is None):
-                _fail(f"{key}.schemes", f"scheme {sch.name!r} needs a smooth 2D initial shape; case {case.name!r} is not")
-        for (e, t), h_fixed in ((p, hh) for p in pairs for hh in h_list):
-            rule = h_rule if h_fixed is None else (lambda eps, tau, h=h_fixed: h)
-            plan, h = _mesh_of_run(case, rule, e, t, key)
-            if any(u.uses_eps for u in used):
-                try:
-                    check_eps_resolution(e, plan, min_cells)
-                except ValueError as err:
-                    _fail(f"{key}.eps" if case.mesh_file is not None else f"{key}.h", str(err))
-            t = _scheme_tau(opts, e, t, h, f"{key}.schemes.{scheme}.tau")
-            if kind != "one_step" and t > case.T:
-                _fail(f"{key}.schemes.{scheme}.tau", f"tau = {t:g} exceeds the final time T = {case.T:g} of case {case.name!r}")
-            T = t if kind == "one_step" else case.T
-            param = {"tau_to_zero": "tau", "phase": "h"}.get(path, "eps")
-            group = (label,) + ((f"tau={t:.6g}",) if path in ("grid", "phase") else ())
-            rid = f"{name}/{label}/eps={e:.6g}/tau={t:.6g}/h={h:.6g}"
-            runs.append(RunSpec(rid, name, kind, path, case.name, scheme, opts, e, t, h, T, param, group, extra,
-                                plan.h_max))
+    for scheme, _, _, ext in units:
+        for name in (scheme, dict(ext).get("versus")):
+            if name is not None and schemes[name].needs_smooth_2d and (case.dim != 2 or case.boundary() is None):
+                _fail(f"{key}.schemes", f"scheme {name!r} needs a smooth 2D initial shape; case {case.name!r} is not")
+    return units
+
+
+def _run_spec(study, case, unit, eps, tau, h_rule, min_cells, schemes, key):
+    """The :class:`RunSpec` of one (ε, τ) of a study, its mesh checked (size, ε against h_max)."""
+    scheme, opts, label, extra = unit
+    plan, h = _mesh_of_run(case, h_rule, eps, tau, key)
+    if schemes[scheme].uses_eps or ("versus" in dict(extra) and schemes[dict(extra)["versus"]].uses_eps):
+        try:
+            check_eps_resolution(eps, plan, min_cells)
+        except ValueError as err:
+            _fail(f"{key}.eps" if case.mesh_file is not None else f"{key}.h", str(err))
+    tau = _scheme_tau(opts, eps, tau, h, f"{key}.schemes.{scheme}.tau")
+    if study["kind"] != "one_step" and tau > case.T:
+        _fail(f"{key}.schemes.{scheme}.tau", f"tau = {tau:g} exceeds the final time T = {case.T:g} of case {case.name!r}")
+    T = tau if study["kind"] == "one_step" else case.T
+    param = {"tau_to_zero": "tau", "phase": "h"}.get(study["path"], "eps")
+    group = (label,) + ((f"tau={tau:.6g}",) if study["path"] in ("grid", "phase") else ())
+    rid = f"{study['name']}/{label}/eps={eps:.6g}/tau={tau:.6g}/h={h:.6g}"
+    return RunSpec(rid, study["name"], study["kind"], study["path"], case.name, scheme, opts, eps, tau, h, T,
+                   param, group, extra, plan.h_max)
+
+
+def _study_runs(i, st, cases, schemes, seen_names, failed_cases=()):
+    """The runs of the study table ``st`` (``studies[i]``); SuiteError with every problem found.
+
+    A study of a case that failed to parse is checked only where it does not need the case.
+    """
+    key = f"studies[{i}]"
+    if not isinstance(st, dict):
+        _fail(key, "must be a table")
+    p = _Problems()
+    if st.get("kind") == "perimeter":  # no case, its own keys
+        if "name" not in st:
+            _fail(f"{key}.name", "missing")
+        return _perimeter_runs(key, _study_name(st["name"], key, seen_names), st)
+    for k in sorted(set(st) - set(_STUDY_KEYS)):
+        p.attempt(_fail, f"{key}.{k}", f"unknown key (allowed: {', '.join(sorted(_STUDY_KEYS))})")
+    for req in ("name", "case", "schemes", "eps"):
+        if req not in st:
+            p.attempt(_fail, f"{key}.{req}", "missing")
+    name = p.attempt(_study_name, st["name"], key, seen_names) if "name" in st else _BAD
+    if isinstance(st.get("case"), str) and st["case"] in failed_cases:
+        case = None
+    else:
+        case = p.attempt(_study_case, st["case"], cases, key) if "case" in st else _BAD
+    kind = p.attempt(_one_of, st.get("kind", "flow"), KINDS, f"{key}.kind")
+    path = p.attempt(_one_of, st.get("path", "diagonal"), PATHS, f"{key}.path")
+    entries = p.attempt(_scheme_entries, st["schemes"], f"{key}.schemes", schemes) if "schemes" in st else _BAD
+    pairs, h_list = _eps_tau_pairs(st, key, path, p) if "eps" in st and path is not _BAD else (_BAD, [None])
+    h_rule = p.attempt(_h_rule, st.get("h", "eps/8"), f"{key}.h")
+    min_cells = p.attempt(_min_cells, st.get("min_cells_per_eps", 4), f"{key}.min_cells_per_eps")
+    extra = ()
+    if kind == "comparison":
+        extra = p.attempt(_comparison_keys, st, key, case) if case not in (None, _BAD) else _BAD
+    elif any(k in st for k in ("pairs", "amplitude", "seed")) and kind is not _BAD:
+        k = next(k for k in ("pairs", "amplitude", "seed") if k in st)
+        p.attempt(_fail, f"{key}.{k}", "only for kind = 'comparison'")
+    if case is None:  # its own problems are reported with the case
+        p.raise_if_any()
+        return []
+    if case is not _BAD:
+        if case.mesh_file is not None and "h" in st:
+            p.attempt(_fail, f"{key}.h", f"case {case.name!r} reads its mesh from {case.mesh_file.name}: remove h "
+                                         f"(the tables report the file's h_max = {case.plan(None).h_max:.4g})")
+        if pairs is not _BAD:
+            p.attempt(_check_times, pairs, case, key, path)
+        if kind is not _BAD:
+            p.attempt(_check_kind, kind, case, key)
+    p.raise_if_any()
+    units = _units(entries, kind, extra, case, schemes, key)
+    study = {"name": name, "kind": kind, "path": path}
+    runs = [r for unit in units for e, t in pairs for h in h_list
+            if (r := p.attempt(_run_spec, study, case, unit, e, t, h_rule if h is None else (lambda *_, h=h: h),
+                               min_cells, schemes, key)) is not _BAD]
+    p.raise_if_any()
     ids = [r.id for r in runs]
     if len(set(ids)) != len(ids):
         dup = next(x for x in ids if ids.count(x) > 1)
@@ -473,8 +589,8 @@ def _comparison_keys(st, key, case):
     if isinstance(amp, bool) or not isinstance(amp, (int, float)) or not 0 < amp < 0.5:
         _fail(f"{key}.amplitude", f"{amp!r} must be a number in (0, 0.5) (relative radius perturbation)")
     seed = st.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        _fail(f"{key}.seed", f"{seed!r} must be an integer")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        _fail(f"{key}.seed", f"{seed!r} must be an integer >= 0 (the random generator's seed)")
     return (("amplitude", float(amp)), ("pairs", pairs), ("seed", seed))
 
 
@@ -503,12 +619,51 @@ def _petsc_options(table) -> dict:
     return out
 
 
+def _read_toml(path: Path) -> tuple[str, dict]:
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise SuiteError(f"{path}: cannot read ({err.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise SuiteError(f"{path}: not a UTF-8 text file (byte {raw[err.start]:#04x} at offset {err.start}): "
+                         "save the suite as UTF-8") from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise SuiteError(f"{path}: not valid TOML: {err}") from None
+
+
+def _suite_head(head):
+    if not isinstance(head, dict):
+        _fail("suite", f"must be a table ([suite] with name and description), got {head!r}")
+    p = _Problems()
+    for k in sorted(set(head) - {"name", "description"}):
+        p.attempt(_fail, f"suite.{k}", "unknown key (allowed: name, description)")
+    for k in ("name", "description"):
+        if k in head and not isinstance(head[k], str):
+            p.attempt(_fail, f"suite.{k}", f"must be a string, got {head[k]!r}")
+    p.raise_if_any()
+    return head
+
+
+def _tables(data, key, what):
+    tables = data.get(key)
+    if tables is None or tables == []:
+        _fail(key, f"missing: a suite needs at least one [[{key}]] table ({what})")
+    if not isinstance(tables, list):
+        _fail(key, f"must be a list of [[{key}]] tables, got a {type(tables).__name__}")
+    return tables
+
+
 def load_suite(suite: str | Path, schemes: dict | None = None) -> Suite:
     """Load and check a suite: a TOML file, or the name of a built-in suite.
 
     ``schemes`` maps names to :class:`validation.schemes.Scheme` (default:
-    :data:`validation.schemes.SCHEMES`).  Raises :class:`SuiteError` (one line)
-    on any problem; nothing is computed on a mesh.
+    :data:`validation.schemes.SCHEMES`).  Raises :class:`SuiteError` with
+    every problem found (one line each: tables and keys that do not depend
+    on each other are all checked); nothing is computed on a mesh.
     """
     schemes = SCHEMES if schemes is None else schemes
     builtins = builtin_suites()
@@ -516,50 +671,39 @@ def load_suite(suite: str | Path, schemes: dict | None = None) -> Suite:
     if not path.is_file():
         if str(suite) in builtins:
             path = builtins[str(suite)]
+        elif path.exists():
+            raise SuiteError(f"suite: {str(suite)!r} is a folder, not a suite file")
         else:
             raise SuiteError(f"suite: {str(suite)!r} is neither a file nor a built-in suite "
                              f"(built-in: {', '.join(sorted(builtins))})")
-    text = path.read_text()
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise SuiteError(f"{path}: not valid TOML: {err}") from None
-    unknown = set(data) - {"suite", "cases", "studies", "petsc_options"}
-    if unknown:
-        _fail(sorted(unknown)[0], "unknown top-level key (allowed: suite, cases, studies, petsc_options)")
-    petsc_options = _petsc_options(data.get("petsc_options", {}))
-    head = data.get("suite", {})
-    if not isinstance(head, dict):
-        _fail("suite", "must be a table")
-    bad = set(head) - {"name", "description"}
-    if bad:
-        _fail(f"suite.{sorted(bad)[0]}", "unknown key (allowed: name, description)")
-    for k in ("name", "description"):
-        if k in head and not isinstance(head[k], str):
-            _fail(f"suite.{k}", f"must be a string, got {head[k]!r}")
-    study_tables = data.get("studies")
-    if not isinstance(study_tables, list) or not study_tables:
-        _fail("studies", "missing: a suite needs at least one [[studies]] table")
-    case_tables = data.get("cases", [])
-    only_perimeter = all(isinstance(st, dict) and st.get("kind") == "perimeter" for st in study_tables)
-    if not isinstance(case_tables, list) or not (case_tables or only_perimeter):
-        _fail("cases", "missing: a suite needs at least one [[cases]] table")
-    cases, labels = {}, {}
-    for i, spec in enumerate(case_tables):
-        label = f"cases[{i}]" + (f" ({spec['name']})" if isinstance(spec, dict) and isinstance(spec.get("name"), str) else "")
-        if not isinstance(spec, dict):
-            _fail(label, "must be a table")
-        try:
-            case = make_case(spec, path.parent)
-        except ValueError as err:
-            raise SuiteError(f"{label}.{err}") from None
-        if case.name in cases:
-            _fail(f"{label}.name", f"{case.name!r} is used by two cases")
-        cases[case.name] = case
-        labels[case.name] = label
+    text, data = _read_toml(path)
+    p = _Problems()
+    for k in sorted(set(data) - {"suite", "cases", "studies", "petsc_options"}):
+        p.attempt(_fail, k, "unknown top-level key (allowed: suite, cases, studies, petsc_options)")
+    petsc_options = p.attempt(_petsc_options, data.get("petsc_options", {}))
+    head = p.attempt(_suite_head, data.get("suite", {}))
+    cases, labels, failed = {}, {}, set()
+    study_tables = p.attempt(_tables, data, "studies", "what to run on the cases")
+    only_perimeter = study_tables is not _BAD and all(isinstance(st, dict) and st.get("kind") == "perimeter"
+                                                     for st in study_tables)
+    case_tables = [] if only_perimeter and "cases" not in data else \
+        p.attempt(_tables, data, "cases", "the domain, densities, initial set and T")
+    for i, spec in enumerate(case_tables if case_tables is not _BAD else []):
+        name = spec.get("name") if isinstance(spec, dict) else None
+        label = f"cases[{i}]" + (f" ({name})" if isinstance(name, str) else "")
+        case = p.attempt(make_case, spec, path.parent, prefix=f"{label}.")
+        if case is _BAD:
+            if isinstance(name, str):
+                failed.add(name)
+        elif case.name in cases:
+            p.attempt(_fail, f"{label}.name", f"{case.name!r} is used by two cases")
+        else:
+            cases[case.name], labels[case.name] = case, label
     runs, names = [], set()
-    for i, st in enumerate(study_tables):
-        runs += _study_runs(i, st, cases, schemes, names)
-    _check_meshes([r for r in runs if r.kind != "perimeter"], cases, labels)
+    for i, st in enumerate(study_tables if study_tables is not _BAD else []):
+        got = p.attempt(_study_runs, i, st, cases, schemes, names, failed)
+        runs += [] if got is _BAD else got
+    _check_meshes([r for r in runs if r.kind != "perimeter"], cases, labels, p)
+    p.raise_if_any()
     return Suite(head.get("name", path.stem), head.get("description", ""), cases, runs, text,
                  [st["name"] for st in study_tables], petsc_options)

@@ -144,7 +144,7 @@ def test_plots_and_cli_table(tmp_path, capsys):
     assert main(["table", str(tmp_path), "--columns", "scheme,eps,bogus"]) == 2
     assert "columns: unknown column 'bogus'" in capsys.readouterr().err
     assert main(["table", str(tmp_path / "nowhere")]) == 2
-    assert "not an advmcf results file" in capsys.readouterr().err
+    assert "nowhere/results.json: missing" in capsys.readouterr().err
 
 
 def test_nan_is_written_as_null(tmp_path):
