@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   -- the default validation suite under mpirun -n 2
 #   make test   -- every test, serial and on 2 ranks, under a timeout
+#   make docs   -- the documentation (Sphinx) into docs/_build/html, warnings are errors
 SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
@@ -9,7 +10,7 @@ NP    ?= 2
 TEST_TIMEOUT ?= 1200
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: demo test test-serial test-mpi bench clean
+.PHONY: demo test test-serial test-mpi docs bench clean
 
 # Find a Python >= 3.12 (3.12 preferred: every wheel we use exists for it): on PATH first, else among pyenv's installed versions.
 define find_python
@@ -23,7 +24,7 @@ $(STAMP): pyproject.toml
 	echo "creating $(VENV) with $$py"; \
 	test -x $(PY) || $$py -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[fenicsx,test]'
+	$(PY) -m pip install -q -e '.[fenicsx,test,docs]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -37,6 +38,10 @@ test-serial: $(STAMP)
 test-mpi: $(STAMP)
 	timeout $(TEST_TIMEOUT) mpiexec -n 2 $(PY) -m pytest -m "parallel[2]" -p no:cacheprovider tests
 
+docs: $(STAMP)
+	$(VENV)/bin/sphinx-build -W --keep-going -E -q -b html docs docs/_build/html
+	@echo "documentation: docs/_build/html/index.html"
+
 # Benchmarks write benchmarks/results/ (minutes to hours; never part of make test).
 bench: $(STAMP)
 	mpirun -n 1 $(PY) benchmarks/fem_mcf_step.py
@@ -45,4 +50,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/nonlocal_step.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info docs/_build docs/_generated

@@ -84,7 +84,7 @@ def rectangle(lower, upper):
 
 
 def half_space(normal, offset):
-    r"""Exact signed distance of :math:`\{x : x\cdot e < s\}`, e = normal/|normal|."""
+    r"""Exact signed distance of :math:`\{x : x\cdot e < s\}`, :math:`e = n/|n|` with n = ``normal``."""
     e = checks.point("half_space: normal", normal)
     offset = checks.real("half_space: offset", offset)
     norm = np.linalg.norm(e)

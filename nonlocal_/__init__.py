@@ -1,4 +1,4 @@
-r"""The adversarial nonlocal scheme (DESIGN.md §2–3).
+r"""The adversarial nonlocal scheme (:ref:`theory-scheme`, :ref:`theory-discretization`).
 
 Adversarial training with budget ε, as a minimizing-movements scheme for the
 nonlocal perimeter Per_ε with class densities ρ0 (outside, class 0) and ρ1

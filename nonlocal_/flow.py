@@ -1,5 +1,5 @@
 r"""The adversarial scheme as a time loop: :math:`A_{k+1} = \mathrm{step}(A_k)`,
-:math:`t_k = k\tau` (DESIGN.md §2; the paper's scheme is τ = ε)."""
+:math:`t_k = k\tau` (:ref:`theory-scheme`; the paper's scheme is τ = ε)."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ with :math:`F(d) = \sum_k w_k [d \le r_k]` and :math:`d_A(x)` the distance
 from x to the nearest point of A.  ρ0 weighs the outer band (class 0,
 outside A), ρ1 the inner band; with ρ0 ≠ ρ1,
 :math:`TV_\varepsilon(-u) \ne TV_\varepsilon(u)`.  For the plain mixture
-(one ball of radius ε) this is the vertex discretization of DESIGN.md §3.
+(one ball of radius ε) this is the vertex discretization of :ref:`theory-discretization`.
 Nothing here knows about meshes or MPI; :mod:`nonlocal_.perimeter` gathers
 mesh data and calls these.
 """

@@ -28,7 +28,7 @@ class Balls:
         indptr: ``(num_points + 1,)`` int64 row pointers.
         indices: ``(num_entries,)`` int32 column indices; row i is the ball of
             point i, sorted, including i.
-        dist: ``(num_entries,)`` distances |x_j − x_i| of the entries.
+        dist: ``(num_entries,)`` distances :math:`|x_j - x_i|` of the entries.
     """
 
     def __init__(self, indptr, indices, dist):

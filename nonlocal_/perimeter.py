@@ -1,5 +1,5 @@
 r"""The nonlocal perimeter :math:`\mathrm{Per}_\varepsilon` and total variation
-:math:`TV_\varepsilon` of sets and P1 functions on a mesh (DESIGN.md §2–3).
+:math:`TV_\varepsilon` of sets and P1 functions on a mesh (:ref:`theory-perimeter`, :ref:`theory-discretization`).
 
 With lumped P1 masses :math:`m_i`, ``u`` given at the vertices and the
 ε-neighbourhood of a :class:`~nonlocal_.mixture.BallMixture` (radii

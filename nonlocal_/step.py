@@ -1,4 +1,4 @@
-r"""One step of the adversarial minimizing-movements scheme (DESIGN.md §2–3).
+r"""One step of the adversarial minimizing-movements scheme (:ref:`theory-scheme`, :ref:`theory-discretization`).
 
 Discrete problem, on the mesh vertices (lumped masses :math:`m_i`, the
 ε-neighbourhood of a :class:`~nonlocal_.mixture.BallMixture`: nested closed

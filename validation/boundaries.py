@@ -26,7 +26,7 @@ __all__ = ["Sphere", "Curve", "ellipse_curve", "flower_curve", "smooth_boundary"
 
 
 class Sphere:
-    """The sphere |x - c| = R in ``len(centre)`` dimensions."""
+    """The sphere :math:`|x - c| = R` in ``len(centre)`` dimensions."""
 
     def __init__(self, centre, radius):
         self.centre = np.asarray(centre, dtype=float)

@@ -17,7 +17,7 @@ keyword arguments; ``shape = "bayes"`` starts from the Bayes classifier
 
 References (``reference``): ``radial_ode`` (a disc/ball, or a Bayes ball, in a
 density radial about its centre: :func:`validation.references.radial_ode`,
-which also reproduces the closed forms of DESIGN.md), ``half_space``
+which also reproduces the closed forms of :ref:`theory-exact`), ``half_space``
 (ρ = exp(a·x) and a half space: exact translation), ``disc_recursion`` (the
 scheme's own discrete disc radii, 2D constant densities), ``parametric`` (a
 fine run of :func:`fem_mcf.parametric_flow`: 1024 points, τ = T/400, 2D
@@ -61,7 +61,7 @@ class Reference:
         extinction_time: the exact extinction time, or None if none before T.
         shape_at: ``t -> sdf`` (a :mod:`meshes.shapes` callable) or None when the
             set is empty; None for kind ``none``.
-        speed: a typical |V| at t = 0 (used for h/(τ|V|)).
+        speed: a typical :math:`|V|` at t = 0 (used for :math:`h/(τ|V|)`).
     """
 
     kind: str
@@ -122,9 +122,7 @@ class Case:
 
     def initial_indicator(self):
         r"""A callable negative exactly on the initial set: the shape's signed distance, or
-        :math:`\log
-ho_0 - \log
-ho_1` for ``bayes``."""
+        :math:`\log\rho_0 - \log\rho_1` for ``bayes``."""
         return self.density.log_ratio if self.initial["shape"] == "bayes" else self.shape()
 
     def initial_level_set(self, msh):

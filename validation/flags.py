@@ -12,7 +12,7 @@ and a footnote, never a plain row.  The flags:
   only one of the two vanished.
 - ``pinned``: h/(τ|V|) ≥ 1 for a scheme whose set moves through mesh
   vertices (the nonlocal scheme): one step moves the boundary by less than
-  a cell, so it may not move at all (DESIGN: h ≪ τ|V| is needed).
+  a cell, so it may not move at all (:ref:`theory-convergence`: h ≪ τ|V| is needed).
   For thresholding the same happens when h/√τ ≥ 1 (the heat step diffuses
   over less than a cell; MBO pinning).
 - ``under_resolved``: an Allen–Cahn run with δ/h < 2: the diffuse interface

@@ -19,7 +19,7 @@ r"""Error metrics of a computed evolution against its reference (all global).
   :math:`\delta = (y - x)\cdot\nu(x)` from the nearest point x of the exact
   initial boundary, and :math:`e = \delta/\tau - V(x)` with
   :math:`V = -\kappa - \nu\cdot\nabla\log\rho` analytic;
-  ``consistency_max`` = max |e| and ``consistency_l2`` =
+  ``consistency_max`` = :math:`\max|e|` and ``consistency_l2`` =
   :math:`(\int e^2\,dH^{d-1})^{1/2}` by the midpoint rule on the interface.
 - Comparison principle (:func:`count_violations`): mesh vertices in the inner
   set but not in the outer one.

@@ -28,11 +28,11 @@ discretization:
 
 - ``straight``: interfaces at ``angles`` directions in [0°, 90°) (2D) or 7
   normals (3D), ρ0 = ρ1 = 1/2, ``offsets`` offsets in [0, 4h);
-  ``straight_max`` is the largest |mean error| over the directions,
+  ``straight_max`` is the largest absolute mean error over the directions,
   ``straight_scatter`` the largest offset-to-offset standard deviation;
 - ``disc`` / ``ball``: radius 0.5, ρ0 = 1, ρ1 = 2 (the closed form),
   ``positions`` random centres in [−0.1, 0.1]^d: ``disc_max`` / ``ball_max``
-  the largest |error|;
+  the largest absolute error;
 - ``ellipse`` (2D): semi-axes (0.5, 0.3), ρ0 = 1 + x/2, ρ1 = 2 + y² against
   the exact tube integral (ε < 0.18), ``ellipse_max``.
 

@@ -1,11 +1,11 @@
 r"""Exact references for the weighted mean curvature flow and for the scheme.
 
-Closed forms (DESIGN.md §2), for a sphere of radius R(t) in d dimensions under
+Closed forms (:ref:`theory-exact`), for a sphere of radius R(t) in d dimensions under
 :math:`V = -\kappa - \partial_\nu\log\rho`, κ = (d-1)/R:
 
 - ρ constant: :math:`R^2 = R_0^2 - 2(d-1)t`.
-- ρ = exp(-|x|²/(2σ²)): :math:`R^2 = (d-1)\sigma^2 + (R_0^2 - (d-1)\sigma^2)e^{2t/\sigma^2}`.
-- ρ = |x|^α: :math:`R^2 = R_0^2 - 2(d-1+\alpha)t`.
+- :math:`\rho = e^{-|x|^2/(2\sigma^2)}`: :math:`R^2 = (d-1)\sigma^2 + (R_0^2 - (d-1)\sigma^2)e^{2t/\sigma^2}`.
+- :math:`\rho = |x|^\alpha`: :math:`R^2 = R_0^2 - 2(d-1+\alpha)t`.
 - ρ = exp(a·x), half space {x·e < s}: :math:`s(t) = s_0 - (a\cdot e)\,t`.
 - any radial ρ: the ODE :math:`R' = -(d-1)/R - \rho'(R)/\rho(R)`
   (:func:`radial_ode`).
@@ -46,7 +46,7 @@ def sphere_radius(R0: float, t, d: int):
 
 
 def gaussian_radius(R0: float, t, d: int, sigma: float):
-    r""":math:`R^2 = (d-1)\sigma^2 + (R_0^2 - (d-1)\sigma^2) e^{2t/\sigma^2}` for ρ = exp(-|x-c|²/(2σ²)).
+    r""":math:`R^2 = (d-1)\sigma^2 + (R_0^2 - (d-1)\sigma^2) e^{2t/\sigma^2}` for :math:`\rho = e^{-|x-c|^2/(2\sigma^2)}`.
 
     The sphere :math:`R_* = \sigma\sqrt{d-1}` is an unstable equilibrium:
     smaller spheres shrink to a point, larger ones grow.
@@ -56,12 +56,12 @@ def gaussian_radius(R0: float, t, d: int, sigma: float):
 
 
 def power_radius(R0: float, t, d: int, alpha: float):
-    r""":math:`R^2 = R_0^2 - 2(d-1+\alpha)t` for ρ = |x-c|^α."""
+    r""":math:`R^2 = R_0^2 - 2(d-1+\alpha)t` for :math:`\rho = |x-c|^\alpha`."""
     return _sqrt_or_zero(R0**2 - 2 * (d - 1 + alpha) * np.asarray(t, dtype=float))
 
 
 def half_space_offset(s0: float, t, a, normal):
-    r""":math:`s(t) = s_0 - (a\cdot e)t` for ρ = exp(a·x) and the half space {x·e < s}, e = normal/|normal|."""
+    r""":math:`s(t) = s_0 - (a\cdot e)t` for ρ = exp(a·x) and the half space {x·e < s}, :math:`e = n/|n|` with n = ``normal``."""
     e = np.asarray(normal, dtype=float)
     e = e / np.linalg.norm(e)
     return s0 - float(np.dot(np.asarray(a, dtype=float), e)) * np.asarray(t, dtype=float)

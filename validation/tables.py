@@ -5,7 +5,7 @@ One table per study.  Rows are runs, grouped by scheme (and by τ on an
 for ``tau_to_zero``).  Each error column is followed by its pairwise observed
 order (in the row of the finer level), and each group ends with a row of
 least-squares orders (:mod:`validation.orders`).  Every row reports h/ε and
-h/(τ|V|), |V| the reference speed at t = 0, so pinning is visible; tables
+:math:`h/(\tau|V|)`, :math:`|V|` the reference speed at t = 0, so pinning is visible; tables
 with a thresholding or Allen–Cahn run add that scheme's regime (:data:`RATIOS`:
 h/√τ, δ/h, τ_AC/δ²).  The h
 column is the measured longest edge h_max of the run's mesh (a mesh file's

@@ -1,4 +1,4 @@
-"""Monotonicity of the scheme with a fixed selection: A_0 ⊂ B_0 ⇒ A_k ⊂ B_k (DESIGN.md §2)."""
+"""Monotonicity of the scheme with a fixed selection: A_0 ⊂ B_0 ⇒ A_k ⊂ B_k (docs/theory.rst, the scheme)."""
 
 import numpy as np
 import pytest

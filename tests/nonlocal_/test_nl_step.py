@@ -80,7 +80,7 @@ def test_band_result_equals_unrestricted_problem(selection):
 @pytest.mark.parallel([1, 2])
 def test_band_does_not_hide_a_cheaper_empty_set():
     """Constant densities, R = 1, eps = tau = 0.2: the empty set beats every disc the band allows
-    (DESIGN.md: near extinction compare with the empty set); the step must find it."""
+    (docs/theory.rst, exact solutions: near extinction compare with the empty set); the step must find it."""
     h = 0.2 / 3
     msh = box(MPI.COMM_WORLD, [-1.6, -1.6], [1.6, 1.6], h=h)
     phi0 = level_set(msh, disc([0.0, 0.0], 1.0))
