@@ -185,11 +185,12 @@ def _convergence(plt, doc, table, out):
             # slopes 1 and 2 side by side in the lower right, their tops below every point
             px, pe = np.array(drawn).T
             span = xs[-1] / xs[0]
-            width = span**0.16
+            width = max(span**0.2, 1.3)
             top = float(pe.min()) / 1.6
-            for p, start in ((1, 0.5), (2, 0.76)):
-                x0 = xs[0] * span**start
-                _slope_triangle(ax, p, x0, top / width**p, width)
+            right = xs[-1] / 1.08  # slope 2 ends near the coarse end, slope 1 just left of it
+            for p in (2, 1):
+                _slope_triangle(ax, p, right / width, top / width**p, width)
+                right = right / width / 1.15
             lo, hi = ax.get_ylim()
             ax.set_ylim(min(lo, top / width**2 / 1.5), hi)
         ax.xaxis.set_major_locator(FixedLocator(xs))
@@ -211,6 +212,40 @@ def _convergence(plt, doc, table, out):
                  fontsize=7, ha="left", va="top")
     fig.tight_layout(w_pad=1.5)
     return _save(plt, fig, out, f"convergence_{table['study']}")
+
+
+def _polylines(segments) -> list:
+    """The segments ``(n, 2, 2)`` of a piecewise-linear interface joined into polylines (shared end
+    points matched to 1e-9 of the extent), so that a curve is drawn as one path, without beads where
+    antialiased segment ends overlap."""
+    segs = np.asarray(segments, float)
+    if segs.size == 0:
+        return []
+    scale = 1e-9 * (float(np.ptp(segs.reshape(-1, 2), axis=0).max()) or 1.0)
+    keys = np.round(segs / scale).astype(np.int64)
+    ends = {}
+    for i in range(len(segs)):
+        for j in (0, 1):
+            ends.setdefault(tuple(keys[i, j]), []).append((i, j))
+    used = np.zeros(len(segs), bool)
+    lines = []
+    for start in range(len(segs)):
+        if used[start]:
+            continue
+        used[start] = True
+        line = [segs[start, 0], segs[start, 1]]
+        for forward in (True, False):  # extend from the last point, then from the first
+            i, j = start, 1 if forward else 0
+            while True:
+                nxt = next(((k, m) for k, m in ends[tuple(keys[i, j])] if not used[k]), None)
+                if nxt is None:
+                    break
+                i, m = nxt
+                used[i] = True
+                j = 1 - m
+                (line.append if forward else lambda p: line.insert(0, p))(segs[i, j])
+        lines.append(np.array(line))
+    return lines
 
 
 def interface_geometry(phi, case, reference, t: float, h: float):
@@ -286,12 +321,12 @@ def _interfaces(plt, doc, table, folder, out):
     ref_label = ("exact" if table["reference"].startswith(("radial", "exact")) else "reference") + f" ({ref_kind})"
     for a in (ax, az):
         if ref is not None:
-            a.add_collection(LineCollection(ref, colors="k", linewidths=1.0, linestyles=(0, (4, 2)),
+            a.add_collection(LineCollection(_polylines(ref), colors="k", linewidths=1.0, linestyles=(0, (4, 2)),
                                             label=ref_label, zorder=3))
         for r in with_curve:
             color, _ = styles[r["run"]["scheme_label"]]
-            a.add_collection(LineCollection(load[r["run"]["id"]]["interface"], colors=color, linewidths=1.3,
-                                            label=titles.get(r["run"]["scheme_label"]), zorder=2))
+            a.add_collection(LineCollection(_polylines(load[r["run"]["id"]]["interface"]), colors=color,
+                                            linewidths=1.3, label=titles.get(r["run"]["scheme_label"]), zorder=2))
     pts = np.concatenate([load[r["run"]["id"]]["interface"].reshape(-1, 2) for r in with_curve]
                          + ([ref.reshape(-1, 2)] if ref is not None else []))
     lo, hi = pts.min(axis=0), pts.max(axis=0)

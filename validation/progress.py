@@ -111,13 +111,15 @@ class SuiteProgress:
         stream = sys.stderr if stream is None else stream
         if getattr(stream, "isatty", lambda: False)():
             from rich.console import Console
-            from rich.progress import (BarColumn, Progress, TaskProgressColumn, TextColumn,
-                                       TimeElapsedColumn, TimeRemainingColumn)
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+            from rich.table import Column
 
             global _console
-            self._bars = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                                  TextColumn("{task.fields[count]}"), TimeElapsedColumn(),
-                                  TextColumn("ETA"), TimeRemainingColumn(),
+            # fits 80 columns: a long run id is cut with an ellipsis (the log line above has it whole)
+            self._bars = Progress(TextColumn("{task.description}", table_column=Column(
+                                      max_width=34, no_wrap=True, overflow="ellipsis")),
+                                  BarColumn(bar_width=14), TaskProgressColumn(),
+                                  TextColumn("{task.fields[count]}"), TextColumn("ETA"), TimeRemainingColumn(),
                                   console=Console(file=stream), transient=False)
             self._bars.start()
             _console = self._bars.console
