@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from meshes.stack import split_petsc_args
+from meshes.stack import HDF5_ORDER_ERROR, split_petsc_args
 
 BIN = Path(sys.executable).parent
 
@@ -120,3 +120,14 @@ def test_cli_without_dolfinx_solver_and_petsc_options_under_mpirun(tmp_path):
     assert "KSP Residual norm" in text  # PETSC_OPTIONS
     assert re.search(r"^KSPSolve\s+2 ", text, re.M), text[-3000:]  # -log_view, both steps, at exit
     assert (tmp_path / "out" / "table.md").is_file()
+
+
+def test_hdf5_clash_without_deepbind_is_one_line_naming_the_order(tmp_path):
+    """Where h5py cannot bind to its own HDF5 (simulated: no RTLD_DEEPBIND) after PETSc loaded its HDF5,
+    importing advmcf fails with the one-line error naming the order that works."""
+    code = ("from mpi4py import MPI\nimport dolfinx.fem.petsc\nimport os\ndel os.RTLD_DEEPBIND\n"
+            "try:\n    import meshes\nexcept ImportError as err:\n    print('ERROR', err)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env=_env(tmp_path, hide=False))
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("ERROR")), "")
+    assert line.startswith("ERROR " + HDF5_ORDER_ERROR), out.stdout + out.stderr[-2000:]

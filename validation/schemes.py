@@ -210,6 +210,8 @@ def scheme_title(name: str, options: dict) -> str:
         elif key == "degree":
             words.append(f"P{value}")
         elif key == "time_order":
+            words.append({1: "semi-implicit Euler", 2: "BDF2"}.get(value, f"time order {value}"))
+        elif key == "time_order":
             words.append("BDF2" if value == 2 else "Euler")
         elif key == "tau":
             words.append(f"τ = {value}")
