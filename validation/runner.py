@@ -109,7 +109,7 @@ def _execute(spec, suite, comm, schemes, progress, paraview=(None, ())):
     if spec.kind == "comparison":
         extra = dict(spec.extra)
         rng = np.random.default_rng(extra["seed"])
-        times = list(np.linspace(0, spec.T, 5))
+        times = _output_times(spec, True)  # every step: the comparison is checked at each
         violations = 0
         for _ in range(extra["pairs"]):
             inner, outer = (level_set(msh, s) for s in _perturbed_disc_pair(
