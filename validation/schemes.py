@@ -20,7 +20,9 @@ progress) -> meshes.evolution.Evolution`` on the case's mesh (the mesh of
   :func:`fem_mcf.curves_to_level_set` (2D, smooth initial shapes; ε unused).
 - ``nonlocal``: :func:`nonlocal_.adversarial_flow`; options ``p`` (1: the
   paper's scheme, 0: plain iterated adversarial training, the negative
-  control) and ``selection`` (``minimal`` or ``maximal``).
+  control), ``selection`` (``minimal`` or ``maximal``) and
+  ``discretization`` (``isotropic``, the default, or ``plain``: the vertex
+  ball of radius ε, for comparison; :mod:`nonlocal_.mixture`).
 
 The schemes are imported when a run starts, so suites load and validate even
 where a scheme is not installed yet; such a run is recorded as failed.
@@ -186,7 +188,8 @@ SCHEMES = {
     "parametric": Scheme("parametric", _parametric, {}, False, needs_smooth_2d=True,
                          title="parametric FEM (BGN)"),
     "nonlocal": Scheme("nonlocal", _nonlocal,
-                       {"p": _one_of(0, 1), "selection": _one_of("minimal", "maximal")}, True,
+                       {"p": _one_of(0, 1), "selection": _one_of("minimal", "maximal"),
+                        "discretization": _one_of("isotropic", "plain")}, True,
                        vertex_sets=True, title="adversarial scheme"),
 }
 
