@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from validation.flags import run_flags
 from validation.fingerprint import (case_inputs, code_version, describe_change, petsc_inputs, run_inputs,
@@ -83,94 +85,164 @@ def _output_times(spec, every_step: bool) -> list[float]:
     return [min(k * spec.tau, spec.T) for k in range(n)] + [spec.T]
 
 
-def _execute(spec, suite, comm, schemes, progress, paraview=(None, ())):
-    """Run one spec; returns (metrics, ratios, reference label, mesh stats, timings, steps, geometry,
-    evolutions, flags): ``evolutions`` maps a label to each :class:`~meshes.evolution.Evolution` worth
-    saving, ``flags`` are :func:`validation.flags.run_flags`.  ``paraview``: (output folder, formats):
-    the evolutions are computed at every step and written as time series (:mod:`validation.paraview`)."""
+class RunResult(NamedTuple):
+    """What one run produced: the fields of its record, and what the output files need.
+
+    ``reference``: what the errors are measured against; ``geometry``: the
+    arrays of the interface figure (rank 0, or None); ``evolutions``: label ->
+    :class:`~meshes.evolution.Evolution` worth saving; ``flags``:
+    :func:`validation.flags.run_flags`.
+    """
+
+    metrics: dict
+    ratios: dict
+    reference: str
+    mesh: dict
+    timings: dict
+    steps: int
+    geometry: dict | None
+    evolutions: dict
+    flags: list
+
+
+@dataclass
+class _Run:
+    """One run on its mesh, as a study kind needs it."""
+
+    spec: object
+    case: object
+    scheme: object
+    schemes: dict
+    msh: object
+    reference: object
+    options: dict
+    progress: object
+    every_step: bool
+    solve_time: float = 0.0
+
+    def evolve(self, phi0, times=None, scheme=None, options=None):
+        """The evolution of {phi0 < 0} by ``scheme`` (default: the run's) at ``times`` (default: its output
+        times); the time it takes counts as solve time."""
+        spec = self.spec
+        scheme = self.scheme if scheme is None else scheme
+        t0 = time.perf_counter()
+        evolution = scheme.run(self.case, phi0, spec.eps, spec.tau, spec.T,
+                               self.options if options is None else options,
+                               _output_times(spec, self.every_step) if times is None else times, self.progress)
+        self.solve_time += time.perf_counter() - t0
+        return evolution
+
+
+@dataclass
+class _KindResult:
+    """What a study kind computed: metrics, what they are measured against, steps, evolutions, figure."""
+
+    metrics: dict
+    label: str
+    steps: int
+    evolutions: dict = field(default_factory=dict)
+    geometry: dict | None = None
+
+
+def _flow(run: _Run) -> _KindResult:
+    """Run to T; errors against the case's reference at T (:func:`validation.metrics.flow_metrics`)."""
+    evolution = run.evolve(run.case.initial_level_set(run.msh))
+    h = float(run.spec.h_max)
+    return _KindResult(flow_metrics(evolution, run.case, run.reference), run.reference.label,
+                       len(evolution.diagnostics), {"": evolution},
+                       interface_geometry(evolution.sets[-1], run.case, run.reference, float(evolution.times[-1]), h))
+
+
+def _one_step(run: _Run) -> _KindResult:
+    """One step of size τ; its velocity against V on the exact initial boundary."""
+    evolution = run.evolve(run.case.initial_level_set(run.msh))
+    return _KindResult(consistency_metrics(evolution.sets[-1], run.case, run.spec.tau),
+                       "analytic V = -κ - ∂_ν log ρ on the exact initial boundary", len(evolution.diagnostics),
+                       {"": evolution},
+                       interface_geometry(evolution.sets[-1], run.case, run.reference, float(evolution.times[-1]),
+                                          float(run.spec.h_max)))
+
+
+def _comparison(run: _Run) -> _KindResult:
+    """Nested pairs of perturbed discs evolved side by side: comparison-principle violations."""
+    from meshes.sets import level_set
+
+    extra = dict(run.spec.extra)
+    rng = np.random.default_rng(extra["seed"])
+    times = _output_times(run.spec, True)  # every step: the comparison is checked at each
+    violations, steps = 0, 0
+    for _ in range(extra["pairs"]):
+        inner, outer = (level_set(run.msh, s) for s in _perturbed_disc_pair(
+            run.case.initial["centre"], run.case.initial["radius"], extra["amplitude"], rng))
+        ev_in, ev_out = (run.evolve(phi, times) for phi in (inner, outer))
+        violations += sum(count_violations(a, b) for a, b in zip(ev_in.sets, ev_out.sets))
+        steps += len(ev_in.diagnostics) + len(ev_out.diagnostics)
+    return _KindResult({"violations": float(violations), "pairs": float(extra["pairs"])},
+                       "comparison principle (the theorem: 0 violations)", steps)
+
+
+def _versus(run: _Run) -> _KindResult:
+    """Two schemes from the same set on the same mesh: the distance between their sets at T."""
+    from meshes.distance import hausdorff
+    from meshes.measures import symmetric_difference
+
+    from validation.metrics import has_interface
+
+    extra = dict(run.spec.extra)
+    phi0 = run.case.initial_level_set(run.msh)
+    ev_a = run.evolve(phi0)
+    ev_b = run.evolve(phi0, scheme=run.schemes[extra["versus"]], options=extra["versus_options"])
+    a, b = ev_a.sets[-1], ev_b.sets[-1]
+    metrics = {"versus_symdiff": symmetric_difference(a, b, run.case.density.rho),
+               "versus_hausdorff": hausdorff(a, b) if has_interface(a) and has_interface(b) else float("nan")}
+    return _KindResult(metrics, "the two schemes against each other", len(ev_a.diagnostics) + len(ev_b.diagnostics),
+                       {run.spec.scheme: ev_a, extra["versus"]: ev_b})
+
+
+#: What each study kind runs on its mesh (``perimeter`` runs on meshes of its own: :func:`_execute`).
+STUDY_KINDS = {"flow": _flow, "one_step": _one_step, "comparison": _comparison, "versus": _versus}
+
+
+def _execute(spec, suite, comm, schemes, progress, paraview=(None, ())) -> RunResult:
+    """Run one spec (:data:`STUDY_KINDS`), measure its mesh, ratios and flags, and write its ParaView
+    series.  ``paraview``: (output folder, formats): the evolutions are computed at every step and
+    written as time series (:mod:`validation.paraview`)."""
     if spec.kind == "perimeter":
         from validation.perimeter_study import perimeter_run
 
-        return perimeter_run(spec, comm)
-    out, formats = paraview
-    every_step = bool(formats)
-    from meshes.sets import level_set
+        return RunResult._make(perimeter_run(spec, comm))
     from meshes.stats import mesh_stats
 
+    out, formats = paraview
     case = suite.cases[spec.case]
     scheme = schemes[spec.scheme]
     t0 = time.perf_counter()
     msh = case.mesh(comm, spec.h)
     stats = mesh_stats(msh)
+    if abs(stats.h_max - spec.h_max) > 1e-9 * stats.h_max:  # the checks ran on the planned mesh
+        raise RuntimeError(f"the mesh's h_max {stats.h_max:.12g} is not the planned {spec.h_max:.12g}")
     reference = case.reference(spec.eps, spec.tau)
     opts = {k: v for k, v in spec.options if k != "tau"}  # a scheme's tau rule is already spec.tau
+    run = _Run(spec, case, scheme, schemes, msh, reference, opts, progress, bool(formats))
     t1 = time.perf_counter()
-    steps, geometry, evolutions = 0, None, {}
-    if spec.kind == "comparison":
-        extra = dict(spec.extra)
-        rng = np.random.default_rng(extra["seed"])
-        times = _output_times(spec, True)  # every step: the comparison is checked at each
-        violations = 0
-        for _ in range(extra["pairs"]):
-            inner, outer = (level_set(msh, s) for s in _perturbed_disc_pair(
-                case.initial["centre"], case.initial["radius"], extra["amplitude"], rng))
-            ev_in, ev_out = (scheme.run(case, phi, spec.eps, spec.tau, spec.T, opts, times, progress)
-                             for phi in (inner, outer))
-            violations += sum(count_violations(a, b) for a, b in zip(ev_in.sets, ev_out.sets))
-            steps += len(ev_in.diagnostics) + len(ev_out.diagnostics)
-        t2 = time.perf_counter()
-        metrics = {"violations": float(violations), "pairs": float(extra["pairs"])}
-    elif spec.kind == "versus":
-        from meshes.distance import hausdorff
-        from meshes.measures import symmetric_difference
-
-        from validation.metrics import has_interface
-
-        extra = dict(spec.extra)
-        phi0 = case.initial_level_set(msh)
-        times = _output_times(spec, every_step)
-        ev_a = scheme.run(case, phi0, spec.eps, spec.tau, spec.T, opts, times, progress)
-        ev_b = schemes[extra["versus"]].run(case, phi0, spec.eps, spec.tau, spec.T, extra["versus_options"],
-                                            times, progress)
-        steps = len(ev_a.diagnostics) + len(ev_b.diagnostics)
-        evolutions = {spec.scheme: ev_a, extra["versus"]: ev_b}
-        t2 = time.perf_counter()
-        a, b = ev_a.sets[-1], ev_b.sets[-1]
-        metrics = {"versus_symdiff": symmetric_difference(a, b, case.density.rho),
-                   "versus_hausdorff": hausdorff(a, b) if has_interface(a) and has_interface(b) else float("nan")}
-    else:
-        phi0 = case.initial_level_set(msh)
-        evolution = scheme.run(case, phi0, spec.eps, spec.tau, spec.T, opts, _output_times(spec, every_step),
-                               progress)
-        steps = len(evolution.diagnostics)
-        evolutions = {"": evolution}
-        t2 = time.perf_counter()
-        if spec.kind == "one_step":
-            metrics = consistency_metrics(evolution.sets[-1], case, spec.tau)
-        else:
-            metrics = flow_metrics(evolution, case, reference)
-        geometry = interface_geometry(evolution.sets[-1], case, reference, float(evolution.times[-1]),
-                                      stats.h_max)
-    t3 = time.perf_counter()
+    result = STUDY_KINDS[spec.kind](run)
+    t2 = time.perf_counter()
     h = stats.h_max
     used = [scheme, schemes.get(dict(spec.extra).get("versus"), scheme)]
-    uses_eps = any(s.uses_eps for s in used)
-    ratios = {"h_over_eps": h / spec.eps if uses_eps else float("nan"),
+    ratios = {"h_over_eps": h / spec.eps if any(s.uses_eps for s in used) else float("nan"),
               "h_over_tau_V": h / (spec.tau * reference.speed) if reference.speed > 0 else float("nan")}
     if scheme.regime is not None and spec.kind != "versus":
         ratios.update(scheme.regime(h, spec.eps, spec.tau, opts))
     mesh = {"h_min": stats.h_min, "h_max": stats.h_max,
             "num_vertices": int(stats.num_vertices), "num_cells": int(stats.num_cells)}
-    timings = {"setup": t1 - t0, "solve": t2 - t1, "metrics": t3 - t2}
-    label = {"one_step": "analytic V = -κ - ∂_ν log ρ on the exact initial boundary",
-             "comparison": "comparison principle (the theorem: 0 violations)",
-             "versus": "the two schemes against each other"}.get(spec.kind, reference.label)
-    flags = run_flags(spec, metrics, ratios, reference, evolutions, any(s.vertex_sets for s in used))
+    flags = run_flags(spec, result.metrics, ratios, reference, result.evolutions, any(s.vertex_sets for s in used))
     for fmt in formats:
         from validation.paraview import write_run_series
 
-        write_run_series(out / fmt, run_file_name(spec.id)[: -len(".json")], evolutions, case, reference, fmt)
-    return metrics, ratios, label, mesh, timings, steps, geometry, evolutions, flags
+        write_run_series(out / fmt, run_file_name(spec.id)[: -len(".json")], result.evolutions, case, reference, fmt)
+    timings = {"setup": t1 - t0, "solve": run.solve_time, "metrics": t2 - t1 - run.solve_time}
+    return RunResult(result.metrics, ratios, result.label, mesh, timings, result.steps, result.geometry,
+                     result.evolutions, flags)
 
 
 def _record(spec, key, inputs, status, reason=None, **fields):
@@ -273,62 +345,21 @@ def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, progr
     # what determines the runs besides their parameters (rank 0 reads the mesh files)
     cases, code, petsc = comm.bcast((({name: case_inputs(c) for name, c in suite.cases.items()},
                                       code_version(), petsc_inputs()) if comm.rank == 0 else None), root=0)
-    records, computed = [], 0
-    n = len(suite.runs)
+    records = []
     for i, spec in enumerate(suite.runs):
         path = runs_dir / run_file_name(spec.id)
-        prefix = f"[{i + 1}/{n}] {spec.id}"
+        prefix = f"[{i + 1}/{len(suite.runs)}] {spec.id}"
         inputs = run_inputs(spec, cases.get(spec.case, {}), code, petsc)
         key = run_key(inputs)
-        old = comm.bcast(read_json(path) if (resume and comm.rank == 0) else None, root=0)
-        if isinstance(old, dict):
-            if old.get("key") == key and old.get("status") in ("ok", "flagged"):
-                if comm.rank == 0:
-                    log.info("%s: done before, skipped", prefix)
-                records.append(old)
-                progress.end_run(i)
-                continue
-            if comm.rank == 0:
-                before = {"run": old.get("run"), **old["inputs"]} if isinstance(old.get("inputs"), dict) else None
-                why = (f"failed before ({old.get('reason')})" if old.get("key") == key
-                       else f"inputs changed: {describe_change(before, inputs)}")
-                log.info("%s: recomputing, %s", prefix, why)
-        if stop_after is not None and computed >= stop_after:
-            return {}
-        if comm.rank == 0:
-            log.debug("%s: running", prefix)
-        progress.start_run(i, prefix, _expected_steps(spec))
-        t0 = time.perf_counter()
-        try:
-            metrics, ratios, ref, mesh, timings, steps, geometry, evolutions, flags = _execute(
-                spec, suite, comm, schemes, progress, paraview=(out, formats))
-            outcome = None
-        except Exception as err:  # recorded as a failed run; the suite goes on
-            outcome = f"{type(err).__name__}: {err}".splitlines()[0]
-        outcomes = comm.allgather(outcome)
-        reason = next((o for o in outcomes if o is not None), None)
-        total = comm.allreduce(time.perf_counter() - t0, op=_max_op())
-        if reason is None:
-            timings["total"] = total
-            status = "flagged" if flags else "ok"
-            rec = _record(spec, key, inputs, status, reference=ref, mesh=mesh, metrics=metrics, ratios=ratios,
-                          timings=timings, steps=steps, file=path.name, flags=flags)
-            if geometry is not None:
-                _save_npz(path.with_suffix(".npz"), geometry)
-            if comm.rank == 0:
-                errs = ", ".join(f"{k}={v:.3e}" for k, v in metrics.items())
-                log.info("%s: %s in %.1f s (%s)", prefix, status, total, errs)
-                for f in flags:
-                    log.warning("%s: flagged %s: %s", prefix, f["code"], f["message"])
-        else:
-            rec = _record(spec, key, inputs, "failed", reason, timings={"total": total})
-            if comm.rank == 0:
-                log.warning("%s: FAILED: %s", prefix, reason)
-        if comm.rank == 0:
-            atomic_write_json(path, rec)
-        records.append(rec)
+        record = _reusable(comm, path, key, inputs, prefix) if resume else None
+        if record is None:
+            if stop_after is not None and stop_after <= 0:
+                return {}
+            stop_after = None if stop_after is None else stop_after - 1
+            progress.start_run(i, prefix, _expected_steps(spec))
+            record = _compute(spec, suite, comm, schemes, progress, (out, formats), path, key, inputs, prefix)
+        records.append(record)
         progress.end_run(i)
-        computed += 1
     doc = {"schema": "advmcf.results/1",
            "suite": {"name": suite.name, "description": suite.description, "source": suite.source,
                      "studies": suite.studies,
@@ -341,6 +372,58 @@ def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, progr
         write_results(out, doc)
     comm.barrier()
     return doc
+
+
+def _reusable(comm, path, key, inputs, prefix):
+    """The record at ``path`` if it finished (ok or flagged) with these inputs, else None (on every
+    rank), saying in one line why a record found is not reused."""
+    old = comm.bcast(read_json(path) if comm.rank == 0 else None, root=0)
+    if not isinstance(old, dict):
+        return None
+    if old.get("key") == key and old.get("status") in ("ok", "flagged"):
+        if comm.rank == 0:
+            log.info("%s: done before, skipped", prefix)
+        return old
+    if comm.rank == 0:
+        before = {"run": old.get("run"), **old["inputs"]} if isinstance(old.get("inputs"), dict) else None
+        why = (f"failed before ({old.get('reason')})" if old.get("key") == key
+               else f"inputs changed: {describe_change(before, inputs)}")
+        log.info("%s: recomputing, %s", prefix, why)
+    return None
+
+
+def _compute(spec, suite, comm, schemes, progress, paraview, path, key, inputs, prefix) -> dict:
+    """Run one spec and write its record (atomically, rank 0); a run that raises is recorded as
+    failed with its reason, agreed on all ranks."""
+    if comm.rank == 0:
+        log.debug("%s: running", prefix)
+    t0 = time.perf_counter()
+    try:
+        result = _execute(spec, suite, comm, schemes, progress, paraview)
+        outcome = None
+    except Exception as err:  # recorded as a failed run; the suite goes on
+        outcome = f"{type(err).__name__}: {err}".splitlines()[0]
+    reason = next((o for o in comm.allgather(outcome) if o is not None), None)
+    total = comm.allreduce(time.perf_counter() - t0, op=_max_op())
+    if reason is None:
+        status = "flagged" if result.flags else "ok"
+        rec = _record(spec, key, inputs, status, reference=result.reference, mesh=result.mesh,
+                      metrics=result.metrics, ratios=result.ratios, timings={**result.timings, "total": total},
+                      steps=result.steps, file=path.name, flags=result.flags)
+        if result.geometry is not None:
+            _save_npz(path.with_suffix(".npz"), result.geometry)
+        if comm.rank == 0:
+            errs = ", ".join(f"{k}={v:.3e}" for k, v in result.metrics.items())
+            log.info("%s: %s in %.1f s (%s)", prefix, status, total, errs)
+            for f in result.flags:
+                log.warning("%s: flagged %s: %s", prefix, f["code"], f["message"])
+    else:
+        rec = _record(spec, key, inputs, "failed", reason, timings={"total": total})
+        if comm.rank == 0:
+            log.warning("%s: FAILED: %s", prefix, reason)
+    if comm.rank == 0:
+        atomic_write_json(path, rec)
+    return rec
 
 
 def _max_op():
