@@ -14,6 +14,9 @@ Conventions (the glossary every docstring in advmcf points to)
   row is zero) returning ``(num_points,)`` values.
 - Functions returning numbers say whether they are local to the rank or
   global; the communicator is always taken from the mesh.
+
+The public API is re-exported here (``from meshes import box, level_set,
+disc, volume``); the modules hold one concept each.
 """
 
 # Every advmcf package imports meshes first: this puts h5py, mpi4py and (when
@@ -22,3 +25,26 @@ Conventions (the glossary every docstring in advmcf points to)
 from meshes.stack import prepare as _prepare  # noqa: E402
 
 _prepare()
+
+#: The public API: name -> the module that holds it (imported on first use, so that ``import meshes``
+#: stays cheap for the command line; ``from meshes import box`` works as usual).
+_EXPORTS = {
+    **dict.fromkeys(("box", "box_plan", "gmsh_mesh", "MeshPlan"), "meshes.generate"),
+    **dict.fromkeys(("read_mesh", "read_gmsh", "write_xdmf", "MeshFileError"), "meshes.io"),
+    **dict.fromkeys(("p1_space", "level_set", "vertex_coordinates"), "meshes.sets"),
+    **dict.fromkeys(("Shape", "disc", "ball", "ellipse", "rectangle", "half_space", "flower", "dumbbell", "union",
+                     "polygons"), "meshes.shapes"),
+    **dict.fromkeys(("volume", "mass", "symmetric_difference"), "meshes.measures"),
+    **dict.fromkeys(("interface", "interface_integral"), "meshes.interface"),
+    **dict.fromkeys(("signed_distance", "hausdorff"), "meshes.distance"),
+    "simplex_volumes": "meshes._simplices",
+    **dict.fromkeys(("mesh_stats", "MeshStats"), "meshes.stats"),
+    **dict.fromkeys(("Evolution", "check_times", "time_steps"), "meshes.evolution"),
+    "density_values": "meshes.densities",
+    **dict.fromkeys(("on_root", "install_abort_hook"), "meshes.mpi"),
+}
+__all__ = list(_EXPORTS)
+
+from meshes._lazy import lazy_exports  # noqa: E402
+
+__getattr__, __dir__ = lazy_exports("meshes", _EXPORTS)

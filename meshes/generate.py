@@ -187,10 +187,20 @@ GMSH_ALGORITHMS = {"frontal": (6, 1), "delaunay": (5, 1)}
 
 
 def _gmsh_model(kind: str, gdim: int, params: dict, h: float, band, algorithm: str = "frontal"):
-    """Rank-0 part of :func:`gmsh_mesh`: build and mesh the gmsh model; returns gmsh."""
+    """Rank-0 part of :func:`gmsh_mesh`: build and mesh the gmsh model; returns gmsh (initialized:
+    the caller finalizes it), or finalizes it and raises."""
     import gmsh
 
     gmsh.initialize(interruptible=False)
+    try:
+        _build_gmsh_model(gmsh, kind, gdim, params, h, band, algorithm)
+    except BaseException:
+        gmsh.finalize()
+        raise
+    return gmsh
+
+
+def _build_gmsh_model(gmsh, kind, gdim, params, h, band, algorithm):
     gmsh.option.setNumber("General.Terminal", 0)
     gmsh.model.add(kind)
     occ = gmsh.model.occ
@@ -228,7 +238,6 @@ def _gmsh_model(kind: str, gdim: int, params: dict, h: float, band, algorithm: s
         gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
         gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
     gmsh.model.mesh.generate(gdim)
-    return gmsh
 
 
 def gmsh_mesh(comm: MPI.Comm, kind: str, h: float, *, lower=None, upper=None, centre=None,
@@ -273,16 +282,11 @@ def gmsh_mesh(comm: MPI.Comm, kind: str, h: float, *, lower=None, upper=None, ce
             raise ValueError(f"gmsh_mesh: band = (centre, radius > 0, width > 0, 0 < h_fine <= h), got {band}")
         band = ([float(c) for c in b_centre] + [0.0] * (3 - gdim), float(b_radius), float(width), float(h_fine))
     check_mesh_size(gmsh_vertex_estimate(kind, gdim, params, h, band), f"the gmsh {kind} at h = {h:g}")
-    holder = [None]
-
-    def build():
-        holder[0] = _gmsh_model(kind, gdim, params, h, band, algorithm)
-
+    gmsh = on_root(comm, _gmsh_model, kind, gdim, params, h, band, algorithm, broadcast=False)
     try:
-        on_root(comm, build)
         from dolfinx.io import gmsh as gmshio
 
-        return gmshio.model_to_mesh(holder[0].model if comm.rank == 0 else None, comm, 0, gdim=gdim).mesh
+        return gmshio.model_to_mesh(gmsh.model if comm.rank == 0 else None, comm, 0, gdim=gdim).mesh
     finally:
-        if comm.rank == 0 and holder[0] is not None:
-            holder[0].finalize()
+        if comm.rank == 0:
+            gmsh.finalize()

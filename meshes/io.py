@@ -27,7 +27,7 @@ from mpi4py import MPI
 
 from meshes.mpi import on_root
 
-__all__ = ["MeshFileError", "read_mesh", "read_gmsh", "write_xdmf", "write_vtx", "write_time_series"]
+__all__ = ["MeshFileError", "read_mesh", "read_gmsh", "write_xdmf", "write_time_series"]
 
 _SIMPLEX = {2: ("triangle", "triangle"), 3: ("tetra", "tetrahedron")}
 
@@ -241,15 +241,10 @@ def read_mesh(comm: MPI.Comm, path, gdim: int | None = None) -> dolfinx.mesh.Mes
             raise MeshFileError(f"mesh file {path}: wrong dimension, expected a {gdim}D mesh, "
                                 f"got {msh.geometry.dim}D")
         return msh
-    loaded = [None]
-
-    def load():
-        loaded[0] = _load(path, gdim)
-        return loaded[0][2]
-
-    tdim = on_root(comm, load)
+    loaded = on_root(comm, _load, path, gdim, broadcast=False)
+    tdim = comm.bcast(loaded[2] if comm.rank == 0 else None, root=0)
     if comm.rank == 0:
-        x, cells, _ = loaded[0]
+        x, cells, _ = loaded
     else:
         x, cells = np.zeros((0, tdim)), np.zeros((0, tdim + 1), dtype=np.int64)
     cell = _SIMPLEX[tdim][1]
@@ -275,16 +270,6 @@ def write_xdmf(path, msh: dolfinx.mesh.Mesh, functions=(), t: float = 0.0, tags=
             f.write_meshtags(m, msh.geometry)
         for u in functions:
             f.write_function(u, t)
-
-
-def write_vtx(path, functions, t: float = 0.0) -> None:
-    """Write P1 (or P2) ``functions`` on one mesh to a VTX (ADIOS2 .bp) folder (collective)."""
-    functions = list(functions)
-    if not functions:
-        raise ValueError("write_vtx: give at least one function")
-    msh = functions[0].function_space.mesh
-    with io.VTXWriter(msh.comm, str(path), functions, engine="BP4") as f:
-        f.write(t)
 
 
 def write_time_series(path, times, series: dict, static: dict | None = None, fmt: str = "vtx") -> Path:

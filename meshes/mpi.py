@@ -4,8 +4,8 @@
   traceback and aborts the whole job, so that one failing rank never leaves
   the others waiting in a collective.
 - :func:`on_root`: work that only rank 0 does (gmsh, a gathered band, a file
-  read) runs there; its result or its error is broadcast, and every rank
-  returns it or raises the same error together.
+  read) runs there; its result (or only the fact that it succeeded) and its
+  error are broadcast, and every rank returns or raises together.
 """
 
 from __future__ import annotations
@@ -36,10 +36,12 @@ def install_abort_hook(comm: MPI.Comm = MPI.COMM_WORLD) -> None:
     sys.excepthook = _hook
 
 
-def on_root(comm: MPI.Comm, fn, *args, **kwargs):
-    """Call ``fn(*args, **kwargs)`` on rank 0 and broadcast the outcome.
+def on_root(comm: MPI.Comm, fn, *args, broadcast: bool = True, **kwargs):
+    """Call ``fn(*args, **kwargs)`` on rank 0 and share the outcome.
 
-    Returns the (pickled and broadcast) result on every rank.  If ``fn`` raised
+    Returns the (pickled and broadcast) result on every rank; with
+    ``broadcast=False`` the result stays on rank 0 (large arrays, objects that
+    do not pickle) and the other ranks get None.  Either way, if ``fn`` raised
     on rank 0, every rank raises an exception of the same type with the same
     message, so that no rank is left in a collective.
     """
@@ -49,7 +51,7 @@ def on_root(comm: MPI.Comm, fn, *args, **kwargs):
             outcome = (True, fn(*args, **kwargs))
         except Exception as err:  # broadcast, then re-raise everywhere
             outcome = (False, err)
-    ok, value = comm.bcast(outcome, root=0)
+    ok, value = comm.bcast(outcome if comm.rank != 0 or broadcast or not outcome[0] else (True, None), root=0)
     if not ok:
         raise value
-    return value
+    return outcome[1] if comm.rank == 0 else value

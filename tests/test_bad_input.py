@@ -23,7 +23,7 @@ from meshes.shapes import disc, ellipse, half_space, polygons, rectangle
 from meshes.stats import mesh_stats
 from nonlocal_ import adversarial_flow, perimeter, step
 from validation.cli import main
-from validation.densities import make_density
+from validation.class_densities import make_density
 
 COMM = MPI.COMM_WORLD
 

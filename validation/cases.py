@@ -23,12 +23,14 @@ scheme's own discrete disc radii, 2D constant densities), ``parametric`` (a
 fine run of :func:`fem_mcf.parametric_flow`: 1024 points, τ = T/400, 2D
 smooth initial shapes), ``none``; ``auto`` picks the
 first that applies in that order (``disc_recursion`` only when asked).
+
+The table is read and checked by :func:`validation.case_tables.make_case`;
+this module holds the case itself, its mesh and initial set, and resolves its
+reference.
 """
 
 from __future__ import annotations
 
-import inspect
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,10 +39,10 @@ from scipy.optimize import brentq
 
 from meshes import shapes
 from validation.boundaries import smooth_boundary
-from validation.densities import Density, make_density
-from validation.references import disc_recursion, half_space_offset, radial_ode
+from validation.class_densities import Density
+from validation.references import disc_recursion, half_space_offset, radial_ode, radial_velocity
 
-__all__ = ["Case", "Reference", "make_case", "SHAPES", "REFERENCES"]
+__all__ = ["Case", "Reference", "SHAPES", "REFERENCES"]
 
 #: Initial shapes a case may name (plus ``bayes``).
 SHAPES = ("disc", "ball", "ellipse", "rectangle", "half_space", "flower", "dumbbell")
@@ -168,7 +170,7 @@ class Case:
             return 10.0
         return float(np.linalg.norm(np.subtract(self.domain[1], self.domain[0])))
 
-    def _radial_centre(self):
+    def radial_centre(self):
         """Centre and initial radius when the initial set is a ball and ρ is radial about its centre."""
         if self.initial["shape"] in ("disc", "ball"):
             c, R0 = np.asarray(self.initial["centre"], float), float(self.initial["radius"])
@@ -188,11 +190,11 @@ class Case:
     def applicable_references(self) -> list[str]:
         """The reference kinds that apply to this case, in the order ``auto`` tries them."""
         out = []
-        if self._radial_centre() is not None:
+        if self.radial_centre() is not None:
             out.append("radial_ode")
         if self.initial["shape"] == "half_space" and self._exponential_rate() is not None:
             out.append("half_space")
-        if (self.dim == 2 and self.initial["shape"] == "disc" and self._radial_centre() is not None
+        if (self.dim == 2 and self.initial["shape"] == "disc" and self.radial_centre() is not None
                 and self._exponential_rate() is not None):
             out.append("disc_recursion")
         if self.dim == 2 and isinstance(self.initial.get("shape"), str) and self.initial["shape"] in ("disc", "ellipse", "flower"):
@@ -204,7 +206,7 @@ class Case:
         """The resolved reference; ``disc_recursion`` needs the scheme's ``eps`` and ``tau``."""
         kind = self.reference_kind
         if kind == "radial_ode":
-            c, R0 = self._radial_centre()
+            c, R0 = self.radial_centre()
             e = np.eye(self.dim)[0]
 
             def dlogrho_dr(r):
@@ -214,7 +216,7 @@ class Case:
             sol = radial_ode(R0, 2 * self.T, self.dim, dlogrho_dr)  # schemes may overshoot T by a step
             return Reference(kind, "radial ODE (solve_ivp DOP853, rtol 1e-10)", sol.radius,
                              sol.extinction_time, _ball_at(c, sol.radius),
-                             abs((self.dim - 1) / R0 + dlogrho_dr(R0)))
+                             abs(radial_velocity(R0, self.dim, dlogrho_dr)))
         if kind == "half_space":
             a = self._exponential_rate()
             nrm, s0 = self.initial["normal"], float(self.initial["offset"])
@@ -262,9 +264,7 @@ class Case:
         if b is None or self.dim != 2:
             return float("nan")
         x, nu, kappa, _ = b.project(b.sample(512))
-        g = self.density.grad_log_rho(np.vstack([x.T, np.zeros(len(x))]))
-        V = -kappa - np.einsum("ij,ji->i", nu, g)
-        return float(np.sqrt(np.mean(V**2)))
+        return float(np.sqrt(np.mean(self.density.velocity(x, nu, kappa) ** 2)))
 
 
 def _ball_at(c, radius):
@@ -273,145 +273,3 @@ def _ball_at(c, radius):
         return shapes.disc(c, R) if R > 0 else None
 
     return shape_at
-
-
-def _check_initial(initial, dim):
-    if not isinstance(initial, dict) or "shape" not in initial:
-        raise ValueError(f"must be a table with a 'shape' (one of {', '.join(SHAPES + ('bayes',))}), got {initial!r}")
-    name = initial["shape"]
-    if name == "bayes":
-        if len(initial) > 1:
-            raise ValueError(f"shape 'bayes' takes no parameters, got {sorted(set(initial) - {'shape'})}")
-        return
-    if not isinstance(name, str) or name not in SHAPES:
-        raise ValueError(f"shape = {name!r}: unknown (known: {', '.join(SHAPES + ('bayes',))})")
-    params = inspect.signature(getattr(shapes, name)).parameters
-    given = set(initial) - {"shape"}
-    unknown = given - set(params)
-    if unknown:
-        raise ValueError(f"unknown key {sorted(unknown)[0]!r} for shape {name!r} (allowed: {', '.join(params)})")
-    missing = {p for p, v in params.items() if v.default is inspect.Parameter.empty} - given
-    if missing:
-        raise ValueError(f"shape {name!r} needs key {sorted(missing)[0]!r}")
-    for key in ("centre", "lower", "upper", "normal", "left_centre", "right_centre"):
-        value = initial.get(key)
-        if key in initial and (not isinstance(value, list) or len(value) != dim
-                               or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in value)):
-            raise ValueError(f"{key} = {value!r}: must be a list of {dim} numbers (dim = {dim})")
-    try:
-        getattr(shapes, name)(**{k: v for k, v in initial.items() if k != "shape"})
-    except (ValueError, TypeError) as err:
-        raise ValueError(str(err)) from None
-
-
-_CASE_KEYS = ("name", "dim", "T", "domain", "mesh", "density", "rho0", "rho1", "initial", "reference")
-
-
-def _name(name):
-    if not isinstance(name, str) or not name.replace("_", "").replace("-", "").isalnum():
-        raise ValueError(f"name = {name!r}: must be a string of letters, digits, '_' and '-'")
-    return name
-
-
-def _dim(dim):
-    if isinstance(dim, bool) or dim not in (2, 3):
-        raise ValueError(f"dim = {dim!r}: must be 2 or 3")
-    return dim
-
-
-def _final_time(T):
-    if isinstance(T, bool) or not isinstance(T, (int, float)):
-        raise ValueError(f"T = {T!r}: must be a number")
-    if not T > 0 or not math.isfinite(T):
-        raise ValueError(f"T = {T!r}: the final time must be positive")
-    return float(T)
-
-
-def _domain(d, dim):
-    ok = (isinstance(d, list) and len(d) == 2 and all(isinstance(v, list) and len(v) == dim for v in d)
-          and all(isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c) for v in d for c in v))
-    if not ok:
-        raise ValueError(f"domain = {d!r}: must be [lower, upper], two lists of {dim} numbers")
-    if any(b <= a for a, b in zip(*d)):
-        raise ValueError(f"domain = {d!r}: need lower < upper in every coordinate")
-    return tuple(float(v) for v in d[0]), tuple(float(v) for v in d[1])
-
-
-def _mesh_file(name, base_dir):
-    if not isinstance(name, str):
-        raise ValueError(f"mesh = {name!r}: must be a file name")
-    path = Path(name)
-    if not path.is_absolute() and base_dir is not None:
-        path = base_dir / path
-    if not path.is_file():
-        raise ValueError(f"mesh = {name!r}: no such file ({path})")
-    return path
-
-
-def _density(spec, dim):
-    try:
-        return make_density(dim, spec.get("density"), spec.get("rho0"), spec.get("rho1"))
-    except ValueError as err:
-        raise ValueError(f"density: {err}") from None
-
-
-def _initial(initial, dim, density):
-    try:
-        _check_initial(initial, dim)
-    except ValueError as err:
-        raise ValueError(f"initial: {err}") from None
-    if initial["shape"] == "bayes" and density is not None and not density.bayes:
-        raise ValueError("initial: shape 'bayes' needs two classes (rho0 and rho1, or kind 'two_gaussians'); "
-                         "with rho0 = rho1 = rho/2 the Bayes classifier is empty")
-    return dict(initial)
-
-
-def make_case(spec: dict, base_dir: Path | None = None) -> Case:
-    """Build and check a case from its TOML table.
-
-    Raises ValueError with one line per problem ("key: reason"); keys that do
-    not depend on each other are all checked.  Relative mesh paths are taken
-    relative to ``base_dir`` (the suite file's folder).
-    """
-    if not isinstance(spec, dict):
-        raise ValueError(f"must be a table, got {spec!r}")
-    problems = [f"{k}: unknown key (allowed: {', '.join(sorted(_CASE_KEYS))})" for k in sorted(set(spec) - set(_CASE_KEYS))]
-    problems += [f"{k}: missing" for k in ("name", "dim", "T", "initial") if k not in spec]
-    if ("domain" in spec) == ("mesh" in spec):
-        problems.append("domain: give exactly one of 'domain' (a box [lower, upper]) or 'mesh' (a file)")
-
-    def attempt(fn, *args):
-        try:
-            return fn(*args)
-        except ValueError as err:
-            problems.extend(str(err).splitlines())
-            return None
-
-    name = attempt(_name, spec["name"]) if "name" in spec else None
-    dim = attempt(_dim, spec["dim"]) if "dim" in spec else None
-    T = attempt(_final_time, spec["T"]) if "T" in spec else None
-    mesh_file = attempt(_mesh_file, spec["mesh"], base_dir) if "mesh" in spec and "domain" not in spec else None
-    ref = spec.get("reference", "auto")
-    if not isinstance(ref, str) or ref not in REFERENCES:
-        problems.append(f"reference = {ref!r}: unknown (known: {', '.join(REFERENCES)})")
-    if dim is None:  # the rest is read in dim dimensions
-        raise ValueError("\n".join(problems or ["dim: missing"]))
-    domain = attempt(_domain, spec["domain"], dim) if "domain" in spec and "mesh" not in spec else None
-    density = attempt(_density, spec, dim)
-    initial = attempt(_initial, spec["initial"], dim, density) if "initial" in spec else None
-    if problems:
-        raise ValueError("\n".join(problems))
-    case = Case(name, dim, T, density, initial, ref, domain, mesh_file, dict(spec))
-    if mesh_file is not None:
-        from meshes.io import MeshFileError
-
-        try:
-            case.plan(None)  # reads the file: it parses, holds simplices, and has dimension dim
-        except MeshFileError as err:
-            raise ValueError(f"mesh = {spec['mesh']!r}: {err}") from None
-    applicable = case.applicable_references()
-    if ref == "auto":
-        case.reference_kind = next(k for k in applicable if k != "disc_recursion")
-    elif ref not in applicable:
-        raise ValueError(f"reference = {ref!r}: does not apply to this case (applicable: {', '.join(applicable)})")
-    return case

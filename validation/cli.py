@@ -131,7 +131,7 @@ def _parser():
 
 def _list() -> int:
     from validation.cases import REFERENCES, SHAPES
-    from validation.densities import DENSITY_KINDS
+    from validation.class_densities import DENSITY_KINDS
     from validation.schemes import SCHEMES
     from validation.suites import builtin_suites, load_suite
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from meshes import simplex_volumes
 from validation.references import sphere_volume_constant
 
 __all__ = ["flow_metrics", "consistency_metrics", "count_violations", "has_interface"]
@@ -84,19 +85,13 @@ def consistency_metrics(phi1, case, tau: float) -> dict:
     from meshes.interface import interface
 
     boundary = case.boundary()
-    gathered = interface(phi1).gathered()
-    simplices = np.asarray(getattr(gathered, "simplices", gathered))
+    simplices = interface(phi1).gathered()
     if simplices.size == 0:
         return {"consistency_max": float("nan"), "consistency_l2": float("nan")}
     mid = simplices.mean(axis=1)
-    if case.dim == 2:
-        w = np.linalg.norm(simplices[:, 1] - simplices[:, 0], axis=1)
-    else:
-        w = 0.5 * np.linalg.norm(np.cross(simplices[:, 1] - simplices[:, 0], simplices[:, 2] - simplices[:, 0]), axis=1)
+    w = simplex_volumes(simplices)
     x, nu, kappa, offset = boundary.project(mid)
-    xx = np.zeros((3, len(x)))
-    xx[: case.dim] = x.T
-    V = -kappa - np.einsum("ij,ji->i", nu, case.density.grad_log_rho(xx))
+    V = case.density.velocity(x, nu, kappa)
     err = offset / tau - V
     return {"consistency_max": float(np.max(np.abs(err))),
             "consistency_l2": float(np.sqrt(np.sum(w * err**2))),

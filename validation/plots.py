@@ -29,7 +29,7 @@ import numpy as np
 
 from validation.results import load_results
 from validation.schemes import scheme_title
-from validation.tables import _ORDERED, study_tables
+from validation.tables import ORDERED, study_tables
 
 __all__ = ["plot_all", "interface_geometry", "METRIC_LABELS"]
 
@@ -149,7 +149,7 @@ def _convergence(plt, doc, table, out):
     def drawable(m):
         return any(r["status"] != "failed" and np.isfinite(r[m]) and r[m] > 0 for r in table["rows"] if not r["ls"])
 
-    metrics = [m for m in table["metrics"] if m in _ORDERED and drawable(m)]
+    metrics = [m for m in table["metrics"] if m in ORDERED and drawable(m)]
     if not metrics:
         return []
     styles, titles = _scheme_styles(doc), _titles(doc)
@@ -272,7 +272,7 @@ def interface_geometry(phi, case, reference, t: float, h: float):
     if reference.radius is not None:
         R = float(reference.radius(t))
         if R > 0:
-            c, _ = case._radial_centre()
+            c, _ = case.radial_centre()
             theta = np.linspace(0, 2 * np.pi, 513)
             pts = c + R * np.stack([np.cos(theta), np.sin(theta)], axis=1)
             geo["reference"] = np.stack([pts[:-1], pts[1:]], axis=1)
@@ -363,7 +363,7 @@ def _interfaces(plt, doc, table, folder, out):
 
 
 def _heatmaps(plt, doc, table, out):
-    metrics = [m for m in table["metrics"] if m in _ORDERED]
+    metrics = [m for m in table["metrics"] if m in ORDERED]
     if table["path"] != "grid" or not metrics:
         return []
     m = metrics[0]

@@ -27,7 +27,7 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import minimize_scalar
 
 __all__ = ["sphere_radius", "gaussian_radius", "power_radius", "half_space_offset",
-           "RadialSolution", "radial_ode", "ball_perimeter_eps", "disc_step_energy",
+           "RadialSolution", "radial_velocity", "radial_ode", "ball_perimeter_eps", "disc_step_energy",
            "disc_recursion", "sphere_volume_constant", "tube_perimeter_eps"]
 
 
@@ -84,6 +84,12 @@ class RadialSolution:
         return np.where(t < end, r, 0.0 if self.extinction_time is not None else r)
 
 
+def radial_velocity(R: float, d: int, dlogrho_dr) -> float:
+    r"""The flow law on a sphere of radius R about the centre of a radial ρ:
+    :math:`V = -(d-1)/R - \partial_r\log\rho(R)` (κ = (d-1)/R, ν radial)."""
+    return -(d - 1) / R - dlogrho_dr(R)
+
+
 def radial_ode(R0: float, T: float, d: int, dlogrho_dr, rtol: float = 1e-10) -> RadialSolution:
     r"""Integrate :math:`R' = -(d-1)/R - \partial_r\log\rho(R)` on [0, T].
 
@@ -103,7 +109,7 @@ def radial_ode(R0: float, T: float, d: int, dlogrho_dr, rtol: float = 1e-10) -> 
     r_stop = 1e-5 * R0
 
     def rhs(_t, y):
-        return [-(d - 1) / y[0] - dlogrho_dr(y[0])]
+        return [radial_velocity(y[0], d, dlogrho_dr)]
 
     def event(_t, y):
         return y[0] - r_stop

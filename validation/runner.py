@@ -41,7 +41,7 @@ from validation.plots import interface_geometry
 from validation.progress import LOGGER, SuiteProgress
 from validation.schemes import SCHEMES
 
-__all__ = ["run_suite", "run_file_name", "prepare_output", "OutputFolderError"]
+__all__ = ["run_suite", "run_file_name", "prepare_output", "OutputFolderError", "RunResult", "STUDY_KINDS"]
 
 log = logging.getLogger(LOGGER)
 

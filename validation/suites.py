@@ -80,7 +80,8 @@ from pathlib import Path
 
 
 from meshes.generate import box_plan, check_mesh_size
-from validation.cases import Case, make_case
+from validation.case_tables import make_case
+from validation.cases import Case
 from validation.expressions import Expression
 from validation.mesh_checks import check_densities, check_eps_resolution, check_initial_set
 from validation.schemes import SCHEMES, scheme_label

@@ -45,7 +45,7 @@ import numpy as np
 
 from validation.orders import least_squares_order, pairwise_orders
 
-__all__ = ["render", "study_tables", "orders_csv", "column_keys", "METRICS", "RATIOS", "FORMATS"]
+__all__ = ["render", "study_tables", "orders_csv", "column_keys", "METRICS", "ORDERED", "RATIOS", "FORMATS"]
 
 #: Metric keys in column order, with their printed names.
 METRICS = {"radius_error": "radius err", "symdiff_rho": "ρ-symdiff", "hausdorff": "Hausdorff",
@@ -56,7 +56,7 @@ METRICS = {"radius_error": "radius err", "symdiff_rho": "ρ-symdiff", "hausdorff
            "disc_max": "disc: max|err|", "ball_max": "ball: max|err|", "ellipse_max": "ellipse: max|err|",
            "support_error": "support fit", "travel_ratio": "travel ratio"}
 #: Metrics that get an observed-order column.
-_ORDERED = ("radius_error", "symdiff_rho", "hausdorff", "extinction_error", "consistency_max",
+ORDERED = ("radius_error", "symdiff_rho", "hausdorff", "extinction_error", "consistency_max",
             "consistency_l2", "versus_symdiff", "versus_hausdorff", "straight_max", "disc_max", "ball_max",
             "ellipse_max")
 #: The output formats of :func:`render`.
@@ -134,7 +134,7 @@ def study_tables(doc: dict) -> list[dict]:
                           "ls": True, "status": "ok", "marker": "", "flags": []}
                 good = np.array([_usable(g) for g in grp_rows])
                 for m in present:
-                    if m not in _ORDERED:
+                    if m not in ORDERED:
                         continue
                     e = np.array([g[m] for g in grp_rows])
                     for j, (g, p) in enumerate(zip(grp_rows[1:], pairwise_orders(x, e))):
@@ -164,7 +164,7 @@ def _all_columns(metrics, ratios=()):
     cols = list(_PARAMS) + [(k, RATIOS[k], "ratio") for k in ratios]
     for m in metrics:
         cols.append((m, METRICS[m], "count" if m in ("violations", "pairs") else "err"))
-        if m in _ORDERED:
+        if m in ORDERED:
             cols.append((m + "_order", "order", "order"))
     return cols
 
@@ -367,7 +367,7 @@ def orders_csv(doc: dict) -> str:
                 continue
             members = g["rows"]
             for m in t["metrics"]:
-                if m not in _ORDERED:
+                if m not in ORDERED:
                     continue
                 for a, b in zip(members, members[1:]):
                     w.writerow([t["study"], g["scheme"], " ".join(g["group"]), m, param, "pairwise",

@@ -122,12 +122,13 @@ def test_signed_distance_and_hausdorff_converge():
 
 @pytest.mark.parallel([1, 2])
 def test_ball_volume_and_sphere_area_in_3d():
-    R, errs_v, errs_a, hs = 0.6, [], [], [0.2, 0.1]
+    R, errs_v, errs_a, hs = 0.6, [], [], [0.2, 0.1, 0.05]
     for h in hs:
         phi = level_set(box(COMM, [-1] * 3, [1] * 3, h=h), disc([0, 0, 0], R))
         errs_v.append(abs(volume(phi) - 4 / 3 * np.pi * R**3))
         errs_a.append(abs(interface(phi).measure() - 4 * np.pi * R**2))
-    assert _order(hs, errs_v) > 1.7 and _order(hs, errs_a) > 1.7, (errs_v, errs_a)
+    # second order over three levels, with a margin of 0.2 for the coarsest (4 cells across the radius)
+    assert _order(hs, errs_v) > 1.8 and _order(hs, errs_a) > 1.8, (errs_v, errs_a)
 
 
 def test_bad_inputs_get_clear_errors():

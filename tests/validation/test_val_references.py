@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from validation.densities import make_density
+from validation.class_densities import make_density
 from validation.expressions import Expression
 from validation.orders import least_squares_order, pairwise_orders
 from validation.references import (ball_perimeter_eps, disc_recursion, disc_step_energy,

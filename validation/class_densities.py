@@ -20,7 +20,8 @@ Kinds (the ``kind`` key of a suite's density table):
   :math:`\rho_i = w_i\,(2\pi\sigma_i^2)^{-d/2} e^{-|x-m_i|^2/(2\sigma_i^2)}`
   (``means`` = [m0, m1], ``sigmas`` = [σ0, σ1], ``weights`` = [w0, w1], the
   class priors); the Bayes classifier :math:`\{\rho_1 > \rho_0\}` is the
-  natural start set (:meth:`Density.bayes_level_set`).
+  natural start set (``initial = { shape = "bayes" }``,
+  :meth:`validation.cases.Case.initial_level_set`).
 
 Unless a case gives ``rho0`` and ``rho1`` separately (or uses
 ``two_gaussians``), :math:`\rho_0 = \rho_1 = \rho/2`.
@@ -211,6 +212,12 @@ class Density:
         r""":math:`\nabla\log\rho = (\nabla\rho_0 + \nabla\rho_1)/\rho`, shape (gdim, n)."""
         x = _as_points(x)
         return (self._grad_rho0(x) + self._grad_rho1(x)) / self.rho(x)
+
+    def velocity(self, x, nu, kappa):
+        r"""The flow law :math:`V = -\kappa - \nu\cdot\nabla\log\rho` (V positive outward) at boundary
+        points ``x`` ``(n, d)`` with outward normals ``nu`` ``(n, d)`` and curvatures ``kappa`` ``(n,)``."""
+        x = np.asarray(x, dtype=float)
+        return -np.asarray(kappa) - np.einsum("ij,ji->i", nu, self.grad_log_rho(x.T))
 
     def log_ratio(self, x):
         r""":math:`\log\rho_0 - \log\rho_1`: negative exactly on the Bayes classifier :math:`\{\rho_1 > \rho_0\}`."""
