@@ -46,7 +46,8 @@ docs: $(STAMP)
 bench: $(STAMP)
 	mpirun -n 1 $(PY) benchmarks/fem_mcf_step.py
 	mpirun -n 2 $(PY) benchmarks/fem_mcf_step.py
-	$(PY) benchmarks/fem_mcf_work_precision.py
+	$(PY) benchmarks/fem_mcf_work_precision.py disc
+	mpirun -n 2 $(PY) benchmarks/fem_mcf_work_precision.py sphere
 	$(PY) benchmarks/nonlocal_step.py
 
 clean:

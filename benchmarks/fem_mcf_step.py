@@ -1,40 +1,52 @@
-"""Benchmark: one semi-implicit level-set step against one Poisson solve on the same mesh.
+"""Benchmark: one step of each fem_mcf mesh scheme against one Poisson solve on the same mesh.
 
-    mpirun -n 1 python benchmarks/fem_mcf_step.py
-    mpirun -n 2 python benchmarks/fem_mcf_step.py
+    mpirun -n 1 python benchmarks/fem_mcf_step.py [n ...]
+    mpirun -n 2 python benchmarks/fem_mcf_step.py [n ...]
 
-For each mesh of [-1, 1]^2 (P1, crossed diagonals), in one process:
-- baseline: assemble and solve -Δu = 1, u = 0 on the boundary, with CG + GAMG
-  to the same relative tolerance (1e-10) as the level-set solver;
-- the level-set step (matrix values reassembled, CG + GAMG with reused
-  interpolation), averaged over 5 steps after setup (setup timed apart).
-Ratios step/Poisson are the figure of merit (target <= 1.0).  Peak memory is
-the maximum resident set size of a rank.  Results are appended to
-benchmarks/results/fem_mcf_step.json (one entry per number of ranks).
+For each mesh of [-1, 1]^2 (P1, crossed diagonals, n cells per side), in one process:
+- baseline: assemble and solve -Δu = 1, u = 0 on the boundary, with CG + GAMG to the
+  same relative tolerance (1e-10) as the schemes (dolfinx LinearProblem.solve: assembly,
+  GAMG set-up and solve);
+- level set (BDF2, tau = h, delta = h): one step = reassembly + one CG + GAMG solve;
+- thresholding (tau = h/2, the schemes suite's rule; 2 substeps): one step = the cut-cell
+  load vector + 2 solves with one matrix (GAMG built once) + thresholding;
+- Allen-Cahn (delta = 4h, tau = delta^2/4): one step = a diagonal update + one solve, with
+  the default CG + GAMG (built on the fixed P once) and with CG + Jacobi
+  (-allen_cahn_pc_type jacobi);
+each averaged over 5 steps after a first step (set-up and first step timed apart).  The
+figure of merit is the time per linear solve over the Poisson time (target <= 1.0).  Peak
+memory is the maximum resident set size of a rank.  Results go to
+benchmarks/results/fem_mcf_step.json (one entry per number of ranks) and the table
+benchmarks/results/fem_mcf_step.md.
 """
 
 import json
+import os
 import resource
 import sys
 import time
 from pathlib import Path
 
-import meshes  # noqa: F401  (first: prepares the DOLFINx stack, see meshes.stack)
+import meshes  # noqa: F401  (prepares the DOLFINx stack first)
 import numpy as np
 import ufl
 from dolfinx import fem, mesh
 from dolfinx.fem.petsc import LinearProblem
 from mpi4py import MPI
+from petsc4py import PETSc
 
 from fem_mcf import default_petsc_options
+from fem_mcf.allen_cahn import AllenCahnStepper
 from fem_mcf.level_set import LevelSetStepper
+from fem_mcf.thresholding import ThresholdingStepper
 from meshes.generate import box
 from meshes.mpi import install_abort_hook
 from meshes.sets import level_set
 from meshes.shapes import disc
 
 COMM = MPI.COMM_WORLD
-OUT = Path(__file__).parent / "results" / "fem_mcf_step.json"
+OUT = Path(__file__).parent / "results"
+STEPS = 5
 
 
 def timed(fn, comm):
@@ -55,7 +67,23 @@ def poisson(msh):
     problem = LinearProblem(ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx, 1.0 * v * ufl.dx, bcs=[bc],
                             petsc_options_prefix="bench_poisson_", petsc_options=opts)
     problem.solve()  # JIT and first set-up outside the timing
-    return timed(problem.solve, msh.comm)[0]
+    return timed(problem.solve, msh.comm)[0], problem.solver.getIterationNumber()
+
+
+def one(x):
+    return np.ones(x.shape[1])
+
+
+def bench_stepper(make, tau, solves_per_step):
+    """(setup s, first step s, mean step s, mean its per solve) of a stepper."""
+    t_setup, stepper = timed(make, COMM)
+    stepper.start(tau)
+    t_first, _ = timed(lambda: stepper.step(tau), COMM)
+    its = []
+    t_steps, _ = timed(lambda: [its.append(stepper.step(tau)["ksp_its"]) for _ in range(STEPS)], COMM)
+    stepper.close()
+    return {"setup_s": t_setup, "first_step_s": t_first, "step_s": t_steps / STEPS,
+            "solve_s": t_steps / STEPS / solves_per_step, "ksp_its": float(np.mean(its)) / solves_per_step}
 
 
 def main(ns):
@@ -64,26 +92,53 @@ def main(ns):
     for n in ns:
         msh = box(COMM, [-1, -1], [1, 1], n=n)
         nv = msh.topology.index_map(0).size_global
-        t_poisson = poisson(msh)
-        phi0 = level_set(msh, disc([0, 0], 0.5))
         h = 2.0 / n
-        t_setup, stepper = timed(lambda: LevelSetStepper(phi0, lambda x: np.ones(x.shape[1]), 1, h), COMM)
-        stepper.step(0.03 * h)  # first step: GAMG set-up
-        t_steps, _ = timed(lambda: [stepper.step(0.03 * h) for _ in range(5)], COMM)
-        its = stepper.its
-        stepper.destroy()
-        mem = COMM.allreduce(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, op=MPI.MAX)
-        row = {"ranks": COMM.size, "n": n, "vertices": nv, "poisson_s": t_poisson, "step_s": t_steps / 5,
-               "ratio": t_steps / 5 / t_poisson, "setup_s": t_setup, "ksp_its": its, "peak_rss_mb": mem}
+        t_poisson, poisson_its = poisson(msh)
+        phi0 = level_set(msh, disc([0, 0], 0.5))
+        row = {"ranks": COMM.size, "n": n, "vertices": nv, "poisson_s": t_poisson, "poisson_its": poisson_its}
+        row["level_set"] = bench_stepper(lambda: LevelSetStepper(phi0, one, 1, h, time_order=2), h, 1)
+        row["thresholding"] = bench_stepper(lambda: ThresholdingStepper(phi0, one, 2), h / 2, 2)
+        delta = 4 * h
+        row["allen_cahn"] = bench_stepper(lambda: AllenCahnStepper(phi0, one, delta), delta**2 / 4, 1)
+        jacobi = PETSc.Options()
+        jacobi["allen_cahn_pc_type"] = "jacobi"
+        try:
+            row["allen_cahn_jacobi"] = bench_stepper(lambda: AllenCahnStepper(phi0, one, delta), delta**2 / 4, 1)
+        finally:
+            jacobi.delValue("allen_cahn_pc_type")
+        for key in ("level_set", "thresholding", "allen_cahn", "allen_cahn_jacobi"):
+            row[key]["ratio_step"] = row[key]["step_s"] / t_poisson
+            row[key]["ratio_solve"] = row[key]["solve_s"] / t_poisson
+        row["peak_rss_mb"] = COMM.allreduce(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, op=MPI.MAX)
+        row["load_average"] = os.getloadavg()
         rows.append(row)
         if COMM.rank == 0:
             print(json.dumps(row), flush=True)
     if COMM.rank == 0:
-        old = json.loads(OUT.read_text()) if OUT.exists() else {}
+        path = OUT / "fem_mcf_step.json"
+        old = json.loads(path.read_text()) if path.exists() else {}
+        old = {k: v for k, v in old.items() if all("thresholding" in r for r in v)}  # drop the old format
         old[str(COMM.size)] = rows
-        tmp = OUT.with_suffix(".tmp")
+        tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(old, indent=1))
-        tmp.replace(OUT)
+        tmp.replace(path)
+        (OUT / "fem_mcf_step.md").write_text(table(old))
+        print(table(old))
+
+
+def table(results) -> str:
+    """The Markdown table of every rank count in ``results``."""
+    lines = ["| ranks | vertices | Poisson [s] | level set step / Poisson | thresholding solve / Poisson "
+             "| Allen–Cahn step / Poisson (GAMG) | (Jacobi) | CG its LS / MBO / AC / AC-J | load avg |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for ranks in sorted(results, key=int):
+        for r in results[ranks]:
+            its = " / ".join(f"{r[k]['ksp_its']:.0f}" for k in ("level_set", "thresholding", "allen_cahn",
+                                                                  "allen_cahn_jacobi"))
+            lines.append(f"| {ranks} | {r['vertices']} | {r['poisson_s']:.3f} | {r['level_set']['ratio_step']:.2f} "
+                         f"| {r['thresholding']['ratio_solve']:.2f} | {r['allen_cahn']['ratio_step']:.2f} "
+                         f"| {r['allen_cahn_jacobi']['ratio_step']:.2f} | {its} | {r['load_average'][0]:.1f} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

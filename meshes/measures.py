@@ -14,7 +14,7 @@ from mpi4py import MPI
 
 from meshes._simplices import clip_negative, cut_faces, integrate, owned_cells, simplex_volumes
 
-__all__ = ["volume", "mass", "symmetric_difference", "indicator_load", "SetMeasures"]
+__all__ = ["volume", "mass", "symmetric_difference", "indicator_load", "SetMeasures", "volume_refined"]
 
 
 def _sum(comm, value: float) -> float:
@@ -136,3 +136,37 @@ class SetMeasures:
         r""":math:`\int_{\{\varphi = 0\}}\rho\,dH^{d-1}` (ρ = 1 if None)."""
         s, _, cut = self._split(phi)
         return _sum(self.comm, integrate(cut_faces(self.coords[cut], s[cut]), self.rho, self.degree))
+
+
+def volume_refined(phi: fem.Function, subdivisions: int = 4) -> float:
+    r"""Area of :math:`\{\varphi < 0\}` for a Lagrange φ of any degree on a 2D affine mesh (global).
+
+    Each cell is split into ``subdivisions``² congruent sub-triangles, φ is
+    evaluated at their vertices (basix tabulation) and each is clipped
+    exactly as a linear function: the area of the set of the piecewise-linear
+    interpolant of φ on the refined triangulation, within O((h/k)²) of the
+    area of {φ < 0} for a smooth interface.  For P1 φ it equals :func:`volume`.
+    """
+    V = phi.function_space
+    msh = V.mesh
+    if msh.topology.dim != 2:
+        raise ValueError("volume_refined: 2D meshes only")
+    k = int(subdivisions)
+    ref = [(i, j) for j in range(k + 1) for i in range(k + 1 - j)]
+    number = {p: n for n, p in enumerate(ref)}
+    tris = []
+    for j in range(k):
+        for i in range(k - j):
+            tris.append((number[i, j], number[i + 1, j], number[i, j + 1]))
+            if i + j < k - 1:
+                tris.append((number[i + 1, j], number[i + 1, j + 1], number[i, j + 1]))
+    tris = np.array(tris)
+    pts = np.array(ref, dtype=float) / k
+    values_at = V.element.basix_element.tabulate(0, pts)[0, :, :, 0]  # (points, dofs)
+    num_cells = msh.topology.index_map(2).size_local
+    values = phi.x.array[V.dofmap.list[:num_cells]] @ values_at.T
+    corners = msh.geometry.x[msh.geometry.dofmaps[0][:num_cells]][:, :3, :2]
+    hats = np.stack([1 - pts[:, 0] - pts[:, 1], pts[:, 0], pts[:, 1]], axis=1)
+    x = np.einsum("pv,cvd->cpd", hats, corners)
+    sub = clip_negative(x[:, tris].reshape(-1, 3, 2), values[:, tris].reshape(-1, 3))
+    return _sum(msh.comm, float(simplex_volumes(sub).sum()))

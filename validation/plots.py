@@ -10,6 +10,11 @@ r"""Figures of a finished suite, for a paper: PNG (300 dpi) and vector PDF side 
   the mesh those sets were computed on (the same h as the curves).
 - ``heatmap_<study>_<scheme>`` (``grid`` studies): the error over the
   (ε, τ) grid, values written in each cell in a colour readable on it.
+- ``work_precision_<study>`` (``flow`` studies of two or more schemes): the
+  error at T against the wall time of the scheme's run (its ``solve``
+  timing, on the suite's number of ranks), one line per scheme, log–log,
+  the least-squares slope in the legend, and 10⁻³ marked on the
+  ρ-symmetric-difference panel.
 
 Labels are the quantities in math text (ε, τ, h), schemes are named as in
 papers (:func:`validation.schemes.scheme_title`), the palette is Okabe–Ito's
@@ -514,6 +519,40 @@ def _perimeter_angles(plt, doc, table, folder, out):
     return _save(plt, fig, out, f"angles_{table['study']}")
 
 
+def _work_precision(plt, doc, table, out):
+    """Error against wall time per scheme (see the module docstring)."""
+    groups = [g for g in table["groups"] if any(r["status"] != "failed" for r in g["rows"])]
+    if table["kind"] != "flow" or table["path"] == "grid" or len({g["scheme"] for g in groups}) < 2:
+        return []
+    seconds = {r["run"]["id"]: (r.get("timings") or {}).get("solve") for r in doc["runs"]}
+    metrics = [m for m in ("symdiff_rho", "radius_error") if m in table["metrics"]]
+    if not metrics:
+        return []
+    styles, titles = _scheme_styles(doc), _titles(doc)
+    ranks = (doc.get("environment") or {}).get("nprocs")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(3.6 * len(metrics), 3.1), squeeze=False)
+    for ax, m in zip(axes[0], metrics):
+        for g in groups:
+            pts = [(seconds.get(r["id"]), r[m]) for r in g["rows"]
+                   if r["status"] == "ok" and seconds.get(r["id"]) and np.isfinite(r[m]) and r[m] > 0]
+            if not pts:
+                continue
+            t, e = np.array(pts).T
+            color, marker = styles[g["scheme"]]
+            name = titles.get(g["scheme"], g["scheme"])
+            if len(t) > 1 and np.ptp(np.log(t)) > 0:
+                name += f" (slope {np.polyfit(np.log(t), np.log(e), 1)[0]:.2f})"
+            ax.loglog(t, e, marker=marker, color=color, label=name)
+        if m == "symdiff_rho":
+            ax.axhline(1e-3, color="0.5", linewidth=0.7, linestyle=":")
+        ax.set_xlabel("wall time of the run [s]" + (f" ({ranks} ranks)" if ranks else ""))
+        ax.set_ylabel(METRIC_LABELS[m] + f" at $T = {table['T']:g}$")
+        ax.grid(True, which="major", alpha=0.25, linewidth=0.5)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False, handlelength=2.2)
+    fig.tight_layout(w_pad=1.5)
+    return _save(plt, fig, out, f"work_precision_{table['study']}")
+
+
 def plot_all(folder, out=None) -> list[Path]:
     """Write every figure of the suite in ``folder`` into ``out`` (default ``folder``), PNG and PDF;
     returns their paths (call on one rank)."""
@@ -530,4 +569,5 @@ def plot_all(folder, out=None) -> list[Path]:
             paths += _heatmaps(plt, doc, table, out)
             paths += _perimeter_angles(plt, doc, table, folder, out)
             paths += _phase_map(plt, doc, table, out)
+            paths += _work_precision(plt, doc, table, out)
     return paths

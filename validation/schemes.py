@@ -5,7 +5,8 @@ progress) -> meshes.evolution.Evolution`` on the case's mesh (the mesh of
 ``phi0``):
 
 - ``level_set``: :func:`fem_mcf.level_set_flow` with ρ = ρ0 + ρ1 (ε unused);
-  options ``degree``, ``time_order`` (1 Euler, 2 BDF2), ``redistance_every``.
+  options ``degree`` (P2 starts from the P2 interpolant of the case's
+  initial shape), ``time_order`` (1 Euler, 2 BDF2), ``redistance_every``.
 - ``thresholding``: :func:`fem_mcf.thresholding_flow` with ρ = ρ0 + ρ1 and the
   thresholding step τ (ε unused); option ``substeps`` (default
   :data:`THRESHOLDING_SUBSTEPS`).  Regime column h/√τ (pinned when ≳ 1).
@@ -148,8 +149,9 @@ def _allen_cahn_regime(h, eps, tau, options):
 def _level_set(case, phi0, eps, tau, T, options, output_times, progress):
     from fem_mcf import level_set_flow
 
+    shape = case.shape() if options.get("degree") == 2 and case.initial["shape"] != "bayes" else None
     return level_set_flow(phi0, case.density.rho, tau, T, output_times=output_times,
-                          progress=progress, **options)
+                          progress=progress, shape=shape, **options)
 
 
 def _nonlocal(case, phi0, eps, tau, T, options, output_times, progress):
@@ -217,7 +219,7 @@ def scheme_title(name: str, options: dict) -> str:
         elif key == "time_order":
             words.append("BDF2" if value == 2 else "Euler")
         elif key == "tau":
-            words.append(f"τ = {value}")
+            words.append(f"τ = {str(value).replace('**2', '²').replace('*', '')}")
         elif key == "delta":
             words.append(f"δ = {value}")
         elif key == "redistance_every":

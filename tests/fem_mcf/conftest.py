@@ -23,6 +23,16 @@ def gaussian_radius(R0, t, sigma2, d=2):
     return math.sqrt((d - 1) * sigma2 + (R0**2 - (d - 1) * sigma2) * math.exp(2 * t / sigma2))
 
 
+def disc_case(case, T=0.05):
+    """(R0, half box width L, rho, exact R(T)) of the discs the order tests use: ``constant``
+    (R^2 = R0^2 - 2t), ``gaussian_shrinking`` (R0 = 0.4) and ``gaussian_growing`` (R0 = 0.8) in the
+    Gaussian density s^2 = 0.36 (closed form)."""
+    if case == "constant":
+        return 0.5, 1.0, one, math.sqrt(0.25 - 2 * T)
+    R0, L = (0.4, 1.2) if case == "gaussian_shrinking" else (0.8, 1.6)
+    return R0, L, gaussian(0.36), gaussian_radius(R0, T, 0.36)
+
+
 def observed_orders(hs, errors):
     hs, errors = np.asarray(hs), np.abs(np.asarray(errors))
     return np.log(errors[:-1] / errors[1:]) / np.log(hs[:-1] / hs[1:])
@@ -62,6 +72,6 @@ def assert_same_sets(world, single, tol):
 @pytest.fixture
 def checks():
     """The helpers of this module as one namespace."""
-    return SimpleNamespace(one=one, gaussian=gaussian, gaussian_radius=gaussian_radius,
+    return SimpleNamespace(one=one, gaussian=gaussian, gaussian_radius=gaussian_radius, disc_case=disc_case,
                            observed_orders=observed_orders, radius=radius, ball_radius=ball_radius,
                            assert_order=assert_order, assert_same_sets=assert_same_sets)

@@ -21,11 +21,7 @@ from meshes.shapes import disc, ellipse, half_space, polygons
 def test_discs_converge_at_order_one(case, checks):
     """Constant density: R^2 = R0^2 - 2t; Gaussian (s^2 = 0.36): the closed form, R0 = 0.4
     shrinks, R0 = 0.8 grows.  Path tau = 0.08 h, n = 24, 48, 96: order >= 1 - 0.3."""
-    if case == "constant":
-        R0, L, rho, exact = 0.5, 1.0, checks.one, math.sqrt(0.25 - 2 * 0.05)
-    else:
-        R0, L = (0.4, 1.2) if case == "gaussian_shrinking" else (0.8, 1.6)
-        rho, exact = checks.gaussian(0.36), checks.gaussian_radius(R0, 0.05, 0.36)
+    R0, L, rho, exact = checks.disc_case(case)
     hs, errors = [], []
     for n in (24, 48, 96):
         h = 2 * L / n

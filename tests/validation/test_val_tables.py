@@ -135,7 +135,7 @@ def test_plots_and_cli_table(tmp_path, capsys):
     paths = plot_all(tmp_path)
     names = sorted(p.name for p in paths)
     assert names == ["convergence_diag.pdf", "convergence_diag.png", "convergence_grid.pdf", "convergence_grid.png",
-                     "heatmap_grid_A.pdf", "heatmap_grid_A.png"], names
+                     "heatmap_grid_A.pdf", "heatmap_grid_A.png", "work_precision_diag.pdf", "work_precision_diag.png"], names
     assert all(p.stat().st_size > 1000 for p in paths)
     assert main(["table", str(tmp_path), "--format", "csv"]) == 0
     assert capsys.readouterr().out == render(load_results(tmp_path), "csv")
