@@ -223,11 +223,11 @@ def level_set_flow(phi0: fem.Function, rho: Callable, tau: float, T: float, *,
         T: final time > 0.
         degree: Lagrange degree 1 or 2 of the solution.
         time_order: 1 (semi-implicit Euler) or 2 (BDF2, extrapolated weight).
-        delta: Evans–Spruck δ > 0; ``None`` means h (P1) or h/2 (P2), h the
-            largest cell diameter.  For P2, δ = h costs accuracy at O(h²), and
-            smaller δ made the growing Gaussian disc go wrong where φ has its
-            kink (radius errors 4e-3 at δ = h/4, n = 64, and 1.3e-2 at δ = h/10,
-            n = 32, against 7e-5 and 3e-4 at δ = h/2 and δ = h).
+        delta: Evans–Spruck δ > 0; ``None`` means h, the largest cell
+            diameter.  (For P2 a smaller δ is more accurate on the constant
+            disc, 1.0e-5 against 4.5e-5 in radius at δ = h/10 and h, n = 64,
+            but it made the growing Gaussian disc go wrong: 1.3e-2 at δ = h/10,
+            n = 32, 9.6e-3 at δ = h/2, n = 128, against 2.0e-5 at δ = h.)
         redistance_every: replace φ by the signed distance to its zero level
             (:func:`meshes.distance.signed_distance`) every this many steps;
             0 never.
@@ -262,7 +262,7 @@ def level_set_flow(phi0: fem.Function, rho: Callable, tau: float, T: float, *,
     msh = phi0.function_space.mesh
     density_values("rho", rho, msh.geometry.x.T, msh.comm)
     if delta is None:
-        delta = max_cell_diameter(msh) * (1.0 if degree == 1 else 0.5)
+        delta = max_cell_diameter(msh)
     stepper = LevelSetStepper(phi0, rho, degree, float(delta), petsc_options, time_order, redistance_every,
                               shape)
     return run_flow(stepper, rho, times, tau, vtx_path=vtx_path, progress=progress)
