@@ -19,7 +19,6 @@ to each diagnostics dict, stops when the set is empty and returns a
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Sequence
 
 import dolfinx
@@ -27,43 +26,21 @@ import numpy as np
 from dolfinx import fem
 from mpi4py import MPI
 
-from meshes.evolution import Evolution
+from meshes.evolution import Evolution, check_times, time_steps
 from meshes.measures import SetMeasures
 
-__all__ = ["check_flow_args", "time_steps", "run_flow", "max_cell_diameter", "positive_number"]
+__all__ = ["check_flow_args", "run_flow", "max_cell_diameter"]
 
 _log = logging.getLogger("fem_mcf")
 
 
-def positive_number(name: str, value, what: str) -> float:
-    """``value`` as a float if it is a finite positive number, else ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
-            or not math.isfinite(value) or not value > 0:
-        raise ValueError(f"{name}: {what} must be a positive number, got {value!r}")
-    return float(value)
-
-
 def check_flow_args(phi0, tau, T, output_times) -> list[float]:
-    """Check the arguments every scheme shares; return the output times (``[0, T]`` if None)."""
+    """Check the arguments every scheme shares (τ, T and the output times by
+    :func:`meshes.evolution.check_times`); return the output times."""
     if not isinstance(phi0, fem.Function) or phi0.function_space.element.basix_element.degree != 1 \
             or phi0.function_space.value_size != 1:
         raise ValueError("phi0: must be a scalar P1 dolfinx.fem.Function (the set {phi0 < 0})")
-    positive_number("tau", tau, "the time step")
-    T = positive_number("T", T, "the final time")
-    times = [0.0, T] if output_times is None else [float(t) for t in output_times]
-    if not times or any(not (0 <= t <= T) for t in times) or any(b <= a for a, b in zip(times, times[1:])):
-        raise ValueError(
-            f"output_times: must be strictly increasing within [0, T={T}], got {output_times!r}")
-    return times
-
-
-def time_steps(t0: float, t1: float, tau: float) -> tuple[float, int]:
-    """Equal steps from ``t0`` to ``t1`` no longer than ``tau``: ``(dt, n)`` with n = ceil((t1-t0)/tau).
-
-    A remainder below 1e-9 τ is absorbed, so τ dividing the interval gives steps of exactly τ.
-    """
-    n = max(1, math.ceil((t1 - t0) / tau - 1e-9))
-    return (t1 - t0) / n, n
+    return check_times(tau, T, output_times)[2]
 
 
 def max_cell_diameter(msh: dolfinx.mesh.Mesh) -> float:
@@ -83,7 +60,7 @@ def run_flow(stepper, rho: Callable, times: Sequence[float], tau: float, *, vtx_
              progress: Callable[[int, float], None] | None = None) -> Evolution:
     """Step ``stepper`` through the output ``times`` with steps of at most ``tau`` (collective).
 
-    Between two output times the steps are equal (:func:`time_steps`), so
+    Between two output times the steps are equal (:func:`meshes.evolution.time_steps`), so
     every output time is hit exactly.  When the set becomes empty (min φ > 0)
     the flow stops: ``extinction_time`` is the zero of the area interpolated
     linearly over the last step, and the remaining output sets are the last

@@ -84,9 +84,10 @@ import numpy as np
 from dolfinx import fem
 from petsc4py import PETSc
 
-from fem_mcf._flow import check_flow_args, max_cell_diameter, positive_number, run_flow
+from fem_mcf._flow import check_flow_args, max_cell_diameter, run_flow
 from fem_mcf._petsc import PREFIXES, check_converged, create_ksp
 from fem_mcf.thresholding import weighted_operators
+from meshes import checks
 from meshes.densities import density_values
 from meshes.distance import signed_distance
 from meshes.evolution import Evolution
@@ -254,7 +255,7 @@ def allen_cahn_flow(phi0: fem.Function, rho: Callable, tau: float, T: float, *, 
     msh = phi0.function_space.mesh
     if delta is None:
         delta = 4 * max_cell_diameter(msh)
-    delta = positive_number("delta", delta, "the interface width")
+    delta = checks.positive("delta", delta)
     density_values("rho", rho, msh.geometry.x.T, msh.comm)
     stepper = AllenCahnStepper(phi0, rho, delta, petsc_options)
     return run_flow(stepper, rho, times, tau, vtx_path=vtx_path, progress=progress)

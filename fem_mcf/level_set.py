@@ -62,8 +62,9 @@ from dolfinx import fem
 from dolfinx.fem.petsc import LinearProblem
 from petsc4py import PETSc
 
-from fem_mcf._flow import check_flow_args, max_cell_diameter, positive_number, run_flow
+from fem_mcf._flow import check_flow_args, max_cell_diameter, run_flow
 from fem_mcf._petsc import PREFIXES, check_converged, clear_options, solver_options
+from meshes import checks
 from meshes.densities import density_values
 from meshes.evolution import Evolution
 
@@ -251,14 +252,11 @@ def level_set_flow(phi0: fem.Function, rho: Callable, tau: float, T: float, *,
         remaining output sets are the last (empty) one.
     """
     times = check_flow_args(phi0, tau, T, output_times)
-    if degree not in (1, 2) or isinstance(degree, bool):
-        raise ValueError(f"degree: must be 1 or 2 (Lagrange), got {degree!r}")
-    if time_order not in (1, 2) or isinstance(time_order, bool):
-        raise ValueError(f"time_order: must be 1 (Euler) or 2 (BDF2), got {time_order!r}")
+    checks.choice("degree", degree, (1, 2))
+    checks.choice("time_order", time_order, (1, 2))
     if delta is not None:
-        positive_number("delta", delta, "the regularization")
-    if isinstance(redistance_every, bool) or not isinstance(redistance_every, int) or redistance_every < 0:
-        raise ValueError(f"redistance_every: must be an int >= 0 (0 = never), got {redistance_every!r}")
+        checks.positive("delta", delta)
+    checks.integer("redistance_every", redistance_every, 0)
     msh = phi0.function_space.mesh
     density_values("rho", rho, msh.geometry.x.T, msh.comm)
     if delta is None:

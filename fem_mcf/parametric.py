@@ -34,7 +34,6 @@ The position error is :math:`O(h^2 + \tau)`: refine τ ∝ h² to see order 2 in
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -44,6 +43,7 @@ import scipy.sparse.linalg as spla
 from mpi4py import MPI
 
 from meshes.densities import density_values
+from meshes.evolution import check_times, time_steps
 from meshes.mpi import on_root
 from meshes.sets import level_set
 from meshes.shapes import polygons
@@ -127,10 +127,7 @@ def _bgn_step(X: np.ndarray, tau: float, rho: Callable, fd_step: float) -> np.nd
 
 
 def _validate(curves, tau, T, output_times):
-    if not (isinstance(tau, (int, float)) and math.isfinite(tau) and tau > 0):
-        raise ValueError(f"tau: the time step must be a positive number, got {tau!r}")
-    if not (isinstance(T, (int, float)) and math.isfinite(T) and T > 0):
-        raise ValueError(f"T: the final time must be a positive number, got {T!r}")
+    tau, T, times = check_times(tau, T, output_times)
     if len(curves) == 0:
         raise ValueError("curves: need at least one closed curve, got none")
     out = []
@@ -142,9 +139,6 @@ def _validate(curves, tau, T, output_times):
         if area == 0:
             raise ValueError(f"curves[{i}]: encloses zero area; need a simple closed curve")
         out.append(c if area > 0 else c[::-1].copy())
-    times = [0.0, float(T)] if output_times is None else [float(t) for t in output_times]
-    if not times or any(not (0 <= t <= T) for t in times) or any(b <= a for a, b in zip(times, times[1:])):
-        raise ValueError(f"output_times: must be strictly increasing within [0, T={T}], got {output_times!r}")
     return out, times
 
 
@@ -154,10 +148,11 @@ def _flow(curves, rho, tau, T, output_times) -> ParametricEvolution:
     collapse: list[float | None] = [None] * len(curves)
     out_curves, t = [], 0.0
     for t_out in times:
-        while alive and t < t_out * (1 - 1e-12) - 1e-15:
-            dt = min(tau, t_out - t)
-            if t_out - (t + dt) < 1e-9 * tau:
-                dt = t_out - t
+        dt, n = time_steps(t, t_out, tau) if t_out > t else (0.0, 0)
+        t_start = t
+        for k in range(1, n + 1):
+            if not alive:
+                break
             for i, X in list(alive.items()):
                 size = np.ptp(X, axis=0).max()
                 a0 = enclosed_area(X)
@@ -172,7 +167,7 @@ def _flow(curves, rho, tau, T, output_times) -> ParametricEvolution:
                     del alive[i]
                 else:
                     alive[i] = Xn
-            t = t_out if dt == t_out - t else t + dt
+            t = t_out if k == n else t_start + k * dt
         out_curves.append([X.copy() for _, X in sorted(alive.items())])
     done = [c for c in collapse if c is not None]
     extinction = max(done) if len(done) == len(curves) else None

@@ -278,7 +278,9 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
     """
     from meshes.stack import options_database
 
-    works = [_expected_steps(spec) * _cells_per_unit(suite.cases.get(spec.case), spec) for spec in suite.runs]
+    registry = SCHEMES if schemes is None else schemes
+    works = [_expected_steps(spec, registry) * _cells_per_unit(suite.cases.get(spec.case), spec)
+             for spec in suite.runs]
     progress = SuiteProgress(comm, works)
     try:
         with options_database(suite.petsc_options):
@@ -288,12 +290,17 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
         progress.close()
 
 
-def _expected_steps(spec) -> int:
-    """The number of time steps a run makes unless its set vanishes (all its flows together)."""
+def _expected_steps(spec, schemes) -> int:
+    """The number of time steps a run makes unless its set vanishes (all its flows together); a
+    scheme with its own step rule (:attr:`validation.schemes.Scheme.time_step`) counts with it."""
     if spec.kind == "perimeter":
         return 1
     flows = {"versus": 2, "comparison": 2 * dict(spec.extra).get("pairs", 1)}.get(spec.kind, 1)
-    return flows * max(1, math.ceil(spec.T / spec.tau - 1e-9))
+    scheme = schemes.get(spec.scheme)
+    tau = spec.tau
+    if scheme is not None and scheme.time_step is not None:
+        tau = scheme.time_step(spec.h, spec.eps, spec.tau, {k: v for k, v in spec.options if k != "tau"})
+    return flows * max(1, math.ceil(spec.T / tau - 1e-9))
 
 
 def _cells_per_unit(case, spec) -> float:
@@ -356,7 +363,7 @@ def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, progr
             if stop_after is not None and stop_after <= 0:
                 return {}
             stop_after = None if stop_after is None else stop_after - 1
-            progress.start_run(i, prefix, _expected_steps(spec))
+            progress.start_run(i, prefix, _expected_steps(spec, schemes))
             record = _compute(spec, suite, comm, schemes, progress, (out, formats), path, key, inputs, prefix)
         records.append(record)
         progress.end_run(i)

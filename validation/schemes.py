@@ -91,7 +91,8 @@ class Scheme:
     ``vertex_sets``: its sets move through mesh vertices, so a step that moves
     the boundary by less than a cell can pin it (flagged when h/(τ|V|) ≥ 1,
     :mod:`validation.flags`).  ``title``: its name in figures, as papers
-    call it.  ``regime(h, eps, tau, options)`` (if given) returns the ratios
+    call it.  ``time_step(h, eps, tau, options)`` (if given): the step the
+    scheme actually takes (Allen–Cahn's is tied to δ).  ``regime(h, eps, tau, options)`` (if given) returns the ratios
     that show whether the run is resolved (e.g. ``{"h_over_sqrt_tau": ...}``),
     added to the run's ``ratios`` beside h/ε and h/(τ|V|).
     """
@@ -104,6 +105,7 @@ class Scheme:
     vertex_sets: bool = False
     title: str = ""
     regime: Callable | None = None
+    time_step: Callable | None = None
 
 
 def _mesh_h(phi0) -> float:
@@ -186,7 +188,8 @@ SCHEMES = {
                            title="thresholding (MBO)", regime=_thresholding_regime),
     "allen_cahn": Scheme("allen_cahn", _allen_cahn,
                          {"delta": _length_rule, "tau_over_delta2": _positive_number}, False,
-                         title="Allen–Cahn", regime=_allen_cahn_regime),
+                         title="Allen–Cahn", regime=_allen_cahn_regime,
+                         time_step=lambda h, eps, tau, options: allen_cahn_parameters(h, eps, tau, options)[1]),
     "parametric": Scheme("parametric", _parametric, {}, False, needs_smooth_2d=True,
                          title="parametric FEM (BGN)"),
     "nonlocal": Scheme("nonlocal", _nonlocal,

@@ -99,5 +99,5 @@ def test_energy_decreases_every_step(tau_over_delta2, checks):
 @pytest.mark.parallel([1, 2])
 def test_bad_delta_is_rejected(checks):
     msh = box(MPI.COMM_WORLD, [-1, -1], [1, 1], n=4)
-    with pytest.raises(ValueError, match="delta: the interface width must be a positive number, got -1"):
+    with pytest.raises(ValueError, match="delta must be a positive number, got -1"):
         allen_cahn_flow(level_set(msh, disc([0, 0], 0.5)), checks.one, tau=0.1, T=1, delta=-1)

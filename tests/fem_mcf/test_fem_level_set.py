@@ -164,13 +164,13 @@ def test_bad_arguments_are_rejected(checks):
     """The level-set options (the arguments every scheme shares: test_fem_schemes.py)."""
     msh = box(MPI.COMM_WORLD, [-1, -1], [1, 1], n=4)
     phi0 = level_set(msh, disc([0, 0], 0.5))
-    with pytest.raises(ValueError, match="degree: must be 1 or 2"):
+    with pytest.raises(ValueError, match=r"degree must be one of \[1, 2\], got 3"):
         level_set_flow(phi0, checks.one, tau=0.1, T=1, degree=3)
-    with pytest.raises(ValueError, match="time_order: must be 1 .Euler. or 2 .BDF2."):
+    with pytest.raises(ValueError, match=r"time_order must be one of \[1, 2\], got 3"):
         level_set_flow(phi0, checks.one, tau=0.1, T=1, time_order=3)
-    with pytest.raises(ValueError, match="delta: the regularization must be a positive number"):
+    with pytest.raises(ValueError, match="delta must be a positive number"):
         level_set_flow(phi0, checks.one, tau=0.1, T=1, delta=0.0)
-    with pytest.raises(ValueError, match="redistance_every: must be an int >= 0"):
+    with pytest.raises(ValueError, match="redistance_every must be an integer >= 0, got -1"):
         level_set_flow(phi0, checks.one, tau=0.1, T=1, redistance_every=-1)
 
 
