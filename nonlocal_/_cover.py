@@ -73,11 +73,14 @@ def _build(x):
 
 
 @numba.njit(cache=True)
-def _cover(centres, cr2, left, right, point, lo, hi, owner, node, level, fill):
+def _cover(centres, cr2, left, right, point, lo, hi, size):
     d = centres.shape[1]
     nk = cr2.size
     stack = np.empty(256, np.int64)
     limit = np.empty(256, np.int64)
+    owner = np.empty(size, np.int64)
+    node = np.empty(size, np.int64)
+    level = np.empty(size, np.int64)
     total = 0
     for t in range(centres.shape[0]):
         top = 1
@@ -99,10 +102,13 @@ def _cover(centres, cr2, left, right, point, lo, hi, owner, node, level, fill):
             while inner > 0 and far <= cr2[inner - 1]:
                 inner -= 1
             if inner < lim:
-                if fill:
-                    owner[total] = t
-                    node[total] = k
-                    level[total] = inner
+                if total == owner.size:  # grow the output
+                    owner = np.concatenate((owner, np.empty(owner.size, np.int64)))
+                    node = np.concatenate((node, np.empty(node.size, np.int64)))
+                    level = np.concatenate((level, np.empty(level.size, np.int64)))
+                owner[total] = t
+                node[total] = k
+                level[total] = inner
                 total += 1
             if point[k] >= 0 or inner == 0 or near > cr2[inner - 1]:
                 continue
@@ -119,7 +125,7 @@ def _cover(centres, cr2, left, right, point, lo, hi, owner, node, level, fill):
             limit[top] = inner
             limit[top + 1] = inner
             top += 2
-    return total
+    return owner[:total].copy(), node[:total].copy(), level[:total].copy()
 
 
 class KDTree:
@@ -150,9 +156,5 @@ def ball_cover(tree: KDTree, centres: np.ndarray, radii):
     """
     centres = np.ascontiguousarray(centres, dtype=np.float64)
     cr2 = np.ascontiguousarray(np.asarray(radii, dtype=np.float64) ** 2)
-    dummy = np.empty(0, np.int64)
-    args = (centres, cr2, tree.left, tree.right, tree.point, tree.lo, tree.hi)
-    total = _cover(*args, dummy, dummy, dummy, False)
-    owner, node, level = (np.empty(total, np.int64) for _ in range(3))
-    _cover(*args, owner, node, level, True)
-    return owner, node, level
+    size = max(1024, 64 * centres.shape[0])  # a first guess; the output grows as needed
+    return _cover(centres, cr2, tree.left, tree.right, tree.point, tree.lo, tree.hi, size)

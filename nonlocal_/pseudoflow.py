@@ -134,7 +134,7 @@ def _solve(n, tail, head, excess):
     next_arc = np.zeros(n, np.int64)
     frozen = n
     label = np.zeros(n, np.int64)
-    label_count = np.zeros(n + 2, np.int64)
+    label_count = np.zeros(2 * n + 4, np.int64)  # labels stay below n; room to spare
     parent = np.full(n, -1, np.int32)
     up_arc = np.full(n, -1, np.int32)  # the tree arc to the parent
     up_flow = np.zeros(n, np.int64)  # its flow
