@@ -86,6 +86,7 @@ import time
 import logging
 
 import maxflow
+import numba
 import numpy as np
 from ortools.graph.python import max_flow
 from scipy.spatial import cKDTree
@@ -125,6 +126,35 @@ def _first_level(x_from, x_to, mixture):
         return np.full(x_from.shape[0], mixture.radii.size, np.int64)
     d, _ = cKDTree(x_to).query(x_from, k=1, distance_upper_bound=mixture.closed_radii[-1])
     return mixture.level(d)
+
+
+@numba.njit(cache=True)
+def _cover_arcs(owner, level, max_node, min_node, lvlf, lvl1, lvl0, off_a, off_b):
+    """The infinite edges of the ball covers, in one pass: for a cover entry q of term point
+    o = owner[q] at ball level l with lvlf[o] <= l, the edge max_node[q] -> a_ol if l < lvl1[o] (the
+    max term is not unary there) and b_ol -> min_node[q] if l < lvl0[o]; max edges first."""
+    na = 0
+    nb = 0
+    for q in range(owner.size):
+        o, lv = owner[q], level[q]
+        if lv >= lvlf[o]:
+            na += lv < lvl1[o]
+            nb += lv < lvl0[o]
+    src = np.empty(na + nb, np.int64)
+    dst = np.empty(na + nb, np.int64)
+    ja, jb = 0, na
+    for q in range(owner.size):
+        o, lv = owner[q], level[q]
+        if lv >= lvlf[o]:
+            if lv < lvl1[o]:
+                src[ja] = max_node[q]
+                dst[ja] = off_a[o] + lv - lvlf[o]
+                ja += 1
+            if lv < lvl0[o]:
+                src[jb] = off_b[o] + lv - lvlf[o]
+                dst[jb] = min_node[q]
+                jb += 1
+    return src, dst
 
 
 def _integers(c, total):
@@ -242,10 +272,7 @@ class CutProblem:
         base = nv + ntree
         off_a, off_b = off_a + base, off_b + base + na
         self.num_nodes = base + na + nb
-        sel_a = (level >= lvlf[owner]) & (level < lvl1[owner])
-        sel_b = (level >= lvlf[owner]) & (level < lvl0[owner])
-        a_of = off_a[owner[sel_a]] + level[sel_a] - lvlf[owner[sel_a]]
-        b_of = off_b[owner[sel_b]] + level[sel_b] - lvlf[owner[sel_b]]
+        cover_src, cover_dst = _cover_arcs(owner, level, max_node, min_node, lvlf, lvl1, lvl0, off_a, off_b)
         # every auxiliary node (i, k) as flat arrays
         ia = np.repeat(np.arange(t.size), np.maximum(lvl1 - lvlf, 0))
         ka = lvlf[ia] + np.arange(ia.size) - np.repeat(off_a - base, np.maximum(lvl1 - lvlf, 0))
@@ -253,8 +280,8 @@ class CutProblem:
         kb = lvlf[ib] + np.arange(ib.size) - np.repeat(off_b - base - na, np.maximum(lvl0 - lvlf, 0))
         a_id, b_id = base + np.arange(na), base + na + np.arange(nb)
         chain_a, chain_b = ka > lvlf[ia], kb > lvlf[ib]  # a_{i,k-1} <= a_ik, b_ik <= b_{i,k-1}
-        inf_src = np.concatenate([max_node[sel_a], b_of, tsrc_e, a_id[chain_a] - 1, b_id[chain_b]])
-        inf_dst = np.concatenate([a_of, min_node[sel_b], tdst_e, a_id[chain_a], b_id[chain_b] - 1])
+        inf_src = np.concatenate([cover_src, tsrc_e, a_id[chain_a] - 1, b_id[chain_b]])
+        inf_dst = np.concatenate([cover_dst, tdst_e, a_id[chain_a], b_id[chain_b] - 1])
         fa, fb = tfree[ia], tfree[ib]
         fin_src = np.concatenate([a_id[fa], node[t[ib[fb]]]])
         fin_dst = np.concatenate([node[t[ia[fa]]], b_id[fb]])
