@@ -265,6 +265,9 @@ class CutProblem:
         const += float(np.sum(c0[~tfree] * tail[lvl1[~tfree]] * ~tfix[~tfree]
                               + c1[~tfree] * tail[lvl0[~tfree]] * tfix[~tfree]))
         q = q + un
+        # term points whose largest ball holds no free point add constants only: no graph for them
+        live = lvlf < weights.size
+        t, tfree, c0, c1, lvl1, lvl0, lvlf = t[live], tfree[live], c0[live], c1[live], lvl1[live], lvl0[live], lvlf[live]
         owner, level, max_node, min_node, tsrc_e, tdst_e, ntree = self._members(t, cr)
         # auxiliary nodes: a_ik for lvlf <= k < lvl1, b_ik for lvlf <= k < lvl0
         na, off_a = _slots(lvlf, lvl1)
