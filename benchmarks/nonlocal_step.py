@@ -1,31 +1,33 @@
-"""Benchmark: one step of the adversarial scheme against the vertex count and eps/h.
+"""Benchmark: one step of the adversarial scheme against the level-set step, the band size and eps/h.
 
-Case (issue 3): crossed structured mesh of [-1, 1]^2, disc of radius 0.5,
-rho0 = rho1 = 1, eps = k h with k in {4, 8, 16}, tau = 0.02 (the disc moves
-by tau/r = 0.04; tau = eps would make the coarse, wide-eps steps degenerate:
-4 tau > r^2 there, and the empty set wins), minimal selection, p = 1.  Per configuration, in a fresh
-subprocess (so that the peak memory is the step's own run):
+Cases (issue 15): the box [-1, 1]^d, a disc (ball) of radius 0.5, rho0 = rho1 = 1,
+tau = 0.02, minimal selection, p = 1, eps = k h with k in {4, 8, 16} and h
+the cell size along an axis (2D: the crossed structured mesh, 1/h = 128, 256,
+512: 131k, 525k, 2.1M vertices; 3D: 48 cells per side, 118k vertices,
+k = 4).  Each configuration runs in a fresh process (so the peak memory is
+its own) and makes three steps of the scheme, each with the previous
+displacement as band hint, as ``adversarial_flow`` does: "first" is step 1
+(no hint), "later" the mean of steps 2 and 3.  Per step: the wall time of the
+whole step (``step_time``: interface distances, gather, band, graph,
+max-flows, certificate, sub-vertex threshold cuts, scatter) and of the cuts
+(``solve_time``: graph builds, max-flows, certificates), band and graph
+sizes, certificate; the peak resident memory of the process.
 
-- the fast step (k-d tree graph, OR-tools push-relabel): two steps of the
-  scheme, the second with the first's displacement as band hint, as in
-  ``adversarial_flow``.  For each: wall time of the whole step
-  (``step_time``: interface distances, gather, band, graph, max-flow,
-  certificate, sub-vertex threshold cuts, scatter), of the cuts alone
-  (``solve_time``); band size, graph size, band widenings, certificate, peak
-  resident memory of the process;
-- (a) the plain min-cut (one graph edge per ball member, PyMaxflow's BK: the
-  reference the issue measured), the first step only, on the same band, where
-  it runs within the time limit;  "plain/fast" compares the cuts of step 1;
-- the fast step on 2 ranks (``mpiexec -n 2``, eps/h = 4): the same two steps; rank 0
-  gathers the vertex data and solves, so this measures what the gather and
-  scatter cost (on this 2-core machine the ranks share the cores);
-- (b) one step of ``fem_mcf.LevelSetStepper`` (P1, delta = h, same tau) on
-  the same mesh, after its set-up.
+Configurations: the solver (``pseudoflow``: the default since issue 15;
+``push-relabel``: OR-tools, the default before) times the discretization
+(``isotropic``: the fitted ball mixture, the default; ``plain``: the vertex
+ball, for the record).  The level-set step (``fem_mcf.LevelSetStepper``, P1,
+delta = h, same tau, after its set-up) runs in the same process as the
+pseudoflow/isotropic configuration, and "step/FEM" is the ratio of their
+later steps.  ``--ranks 2`` runs the default configuration under ``mpiexec
+-n 2`` as well.
 
-Run: ``python benchmarks/nonlocal_step.py`` (writes
-``benchmarks/results/nonlocal_step.json`` and ``.md``).  ``--quick`` runs the
-two smallest sizes only; ``--only CONFIG`` re-runs one configuration and
-merges its rows into the existing results.
+Run: ``python benchmarks/nonlocal_step.py [--quick] [--sizes 128 256]
+[--k 4 8] [--configs ...] [--ranks 2] [--dim 3]``; rows are merged into
+``benchmarks/results/nonlocal_step.json`` (a re-run replaces the rows it
+measures) and the table ``.md`` and the figure ``.png`` are rewritten from
+all rows.  The machine's load average is recorded with every row: the
+machine is shared, so compare ratios measured in one process.
 """
 
 from __future__ import annotations
@@ -41,18 +43,15 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-PLAIN_TIMEOUT = 600.0
 TAU = 0.02
-
-
-CONFIGS = {"fast": {"method": "tree", "solver": "push-relabel", "discretization": "isotropic"},
-           "fast_plain_ball": {"method": "tree", "solver": "push-relabel", "discretization": "plain"},
-           "plain": {"method": "plain", "solver": "bk", "discretization": "plain"}}
+NUM_STEPS = 3
+SOLVERS = ("pseudoflow", "push-relabel")
+DISCRETIZATIONS = ("isotropic", "plain")
 KEYS = ("step_time", "solve_time", "band_vertices", "graph_nodes", "graph_edges", "certified", "gap",
         "band_widenings", "displacement")
 
 
-def one(h: float, k: int, config: str, fem: bool) -> dict:
+def one(dim: int, n: int, k: int, solver: str, discretization: str, fem: bool) -> dict:
     from mpi4py import MPI
     import numpy as np
 
@@ -62,133 +61,194 @@ def one(h: float, k: int, config: str, fem: bool) -> dict:
     from nonlocal_ import AdversarialScheme
 
     comm = MPI.COMM_WORLD
-    msh = box(comm, [-1.0, -1.0], [1.0, 1.0], h=h)
-    phi0 = level_set(msh, disc([0.0, 0.0], 0.5))
-    phi = phi0
+    h = 2.0 / n
+    msh = box(comm, [-1.0] * dim, [1.0] * dim, n=n)
+    phi0 = level_set(msh, disc([0.0] * dim, 0.5))
     rho = lambda x: np.ones(x.shape[1])  # noqa: E731
-    eps, tau = k * h, TAU
-    scheme = AdversarialScheme(phi0.function_space, rho, rho, eps, **CONFIGS[config])
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    out = {"h": h, "eps_over_h": k, "config": config, "num_vertices": msh.topology.index_map(0).size_global,
-           "rss_before_gb": rss_before}
-    hint = 0.0
-    for n in range(1, 3 if config == "fast" else 2):
-        phi, info = scheme.step(phi, tau, displacement_hint=hint)
+    t0 = time.perf_counter()
+    scheme = AdversarialScheme(phi0.function_space, rho, rho, k * h, solver=solver, discretization=discretization)
+    out = {"dim": dim, "n": n, "h": h, "eps_over_h": k, "solver": solver, "discretization": discretization,
+           "num_vertices": msh.topology.index_map(0).size_global, "ranks": comm.size,
+           "setup": time.perf_counter() - t0, "mixture": scheme.mixture.describe(), "steps": []}
+    phi, hint = phi0, 0.0
+    for _ in range(NUM_STEPS):
+        phi, info = scheme.step(phi, TAU, displacement_hint=hint)
         hint = info["displacement"]
-        out[f"step{n}"] = {key: info[key] for key in KEYS}
+        out["steps"].append({key: info[key] for key in KEYS})
     out["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     if fem:
         from fem_mcf.level_set import LevelSetStepper
 
-        t0 = time.perf_counter()
         stepper = LevelSetStepper(phi0, rho, 1, h)
-        out["fem_setup"] = time.perf_counter() - t0
-        stepper.step(tau)  # the first step sets up GAMG
+        stepper.step(TAU)  # the first step sets up the solver
         t0 = time.perf_counter()
-        stepper.step(tau)
-        out["fem_step"] = time.perf_counter() - t0
+        for _ in range(2):
+            stepper.step(TAU)
+        out["fem_step"] = (time.perf_counter() - t0) / 2
         stepper.destroy()
+    out["load_average"] = os.getloadavg()[0]
     return out
 
 
-def run_child(h, k, config, fem, timeout, ranks=1):
-    cmd = [sys.executable, __file__, "--one", repr(h), str(k), config] + (["--fem"] if fem else [])
+def run_child(dim, n, k, solver, discretization, fem, ranks, timeout):
+    cmd = [sys.executable, __file__, "--one", str(dim), str(n), str(k), solver, discretization] + (
+        ["--fem"] if fem else [])
     if ranks > 1:
         cmd = [str(Path(sys.executable).with_name("mpiexec")), "-n", str(ranks)] + cmd
+    key = {"dim": dim, "n": n, "eps_over_h": k, "solver": solver, "discretization": discretization, "ranks": ranks}
+    load = os.getloadavg()[0]
     try:
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        return {"h": h, "eps_over_h": k, "config": config, "error": f"timeout after {timeout:g} s"}
+        return key | {"error": f"timeout after {timeout:g} s", "load_average": load}
     lines = [line for line in res.stdout.splitlines() if line.startswith("{")]
     if res.returncode < 0:  # e.g. SIGKILL from the kernel's out-of-memory killer
-        return {"h": h, "eps_over_h": k, "config": config, "error": f"killed by signal {-res.returncode}"}
+        return key | {"error": f"killed by signal {-res.returncode}", "load_average": load}
     if res.returncode != 0 or not lines:
-        return {"h": h, "eps_over_h": k, "config": config,
-                "error": (res.stderr.strip().splitlines() or ["failed"])[-1]}
+        return key | {"error": (res.stderr.strip().splitlines() or ["failed"])[-1], "load_average": load}
     return json.loads(lines[-1])
 
 
-def _step2(row) -> str:
-    if row is None:
-        return ""
-    return row["error"] if "error" in row else f"{row['step2']['step_time']:.2f}"
+def _key(r):
+    return (r["dim"], r["n"], r["eps_over_h"], r["solver"], r["discretization"], r["ranks"])
+
+
+def _later_steps(r):
+    """Steps 2 and 3, without a step that had nothing to do (the set had vanished)."""
+    return [s for s in r["steps"][1:] if s["band_vertices"] > 0]
+
+
+def _later(r, what="step_time"):
+    steps = _later_steps(r)
+    return sum(s[what] for s in steps) / len(steps)
 
 
 def table(rows) -> str:
-    fast = [r for r in rows if r.get("config") == "fast" and "error" not in r]
-    plain = {(r["h"], r["eps_over_h"]): r for r in rows if r.get("config") == "plain"}
-    two = {(r["h"], r["eps_over_h"]): r for r in rows if r.get("config") == "fast-2ranks"}
-    head = ("| vertices | h | eps/h | band vertices | graph edges | step 1 [s] (widenings) | step 2 [s] "
-            "| cuts step 2 [s] | peak RSS [GB] | certified | plain cuts step 1 [s] | plain/fast "
-            "| fem_mcf step [s] | step 2/fem | step 2 on 2 ranks [s] |")
+    ok = {_key(r): r for r in rows if "error" not in r}
+    errors = [r for r in rows if "error" in r]
+    head = ("| d | vertices | eps/h | Per_eps | solver | band vertices (later) | graph edges | first [s] "
+            "| later [s] | cuts later [s] | µs per band vertex | first/later | FEM step [s] | later/FEM "
+            "| 2 ranks later [s] | 2 ranks/1 rank | peak RSS [GB] | certified | load |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
-    for r in sorted(fast, key=lambda r: (r["eps_over_h"], r["num_vertices"])):
-        s1, s2 = r["step1"], r["step2"]
-        p = plain.get((r["h"], r["eps_over_h"]))
-        if p is None:
-            pc, ratio = "", ""
-        elif "error" in p:
-            pc, ratio = p["error"], ""
-        else:
-            pc, ratio = f"{p['step1']['solve_time']:.2f}", f"{p['step1']['solve_time'] / s1['solve_time']:.1f}"
-        fem = r.get("fem_step")
+    for key in sorted(ok, key=lambda q: (q[0], q[2], q[1], q[4], q[3])):
+        r = ok[key]
+        if r["ranks"] != 1:
+            continue
+        later = _later(r)
+        band = _later(r, "band_vertices")
+        note = "" if len(_later_steps(r)) == len(r["steps"]) - 1 else " (empty after step 2)"
+        fem = ok.get(key[:3] + ("pseudoflow", "isotropic", 1), {}).get("fem_step")
+        two = ok.get(key[:5] + (2,))
         lines.append(
-            f"| {r['num_vertices']} | 1/{round(1 / r['h'])} | {r['eps_over_h']} | {s2['band_vertices']} "
-            f"| {s2['graph_edges']} | {s1['step_time']:.2f} ({s1['band_widenings']}) | {s2['step_time']:.2f} "
-            f"| {s2['solve_time']:.2f} | {r['peak_rss_gb']:.2f} | {s1['certified'] and s2['certified']} "
-            f"| {pc} | {ratio} | {'' if fem is None else f'{fem:.2f}'} "
-            f"| {'' if fem is None else f'{s2['step_time'] / fem:.1f}'} | {_step2(two.get((r['h'], r['eps_over_h'])))} |")
+            f"| {r['dim']} | {r['num_vertices']}{note} | {r['eps_over_h']} | {r['discretization']} | {r['solver']} "
+            f"| {band:.0f} | {_later(r, 'graph_edges'):.0f} | {r['steps'][0]['step_time']:.2f} | {later:.2f} "
+            f"| {_later(r, 'solve_time'):.2f} | {1e6 * later / band:.0f} | {r['steps'][0]['step_time'] / later:.2f} "
+            f"| {'' if fem is None else f'{fem:.3f}'} | {'' if fem is None else f'{later / fem:.1f}'} "
+            f"| {'' if two is None else f'{_later(two):.2f}'} | {'' if two is None else f'{_later(two) / later:.2f}'} "
+            f"| {r['peak_rss_gb']:.2f} | {all(s['certified'] for s in r['steps'])} | {r['load_average']:.1f} |")
+    for r in errors:
+        lines.append(f"\nFailed: d = {r['dim']}, n = {r['n']}, eps/h = {r['eps_over_h']}, {r['solver']}, "
+                     f"{r['discretization']}, {r['ranks']} rank(s): {r['error']}")
     return "\n".join(lines)
+
+
+def figure(rows, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 5))
+    colours = {4: "tab:blue", 8: "tab:orange", 16: "tab:green"}
+    markers = {("pseudoflow", "isotropic"): "o", ("push-relabel", "isotropic"): "s",
+               ("pseudoflow", "plain"): "^", ("push-relabel", "plain"): "v"}
+    seen = set()
+    for r in rows:
+        if "error" in r or r["ranks"] != 1:
+            continue
+        band = _later(r, "band_vertices")
+        label = f"{r['solver']}, {r['discretization']}"
+        ax.loglog(band, _later(r), markers[(r["solver"], r["discretization"])],
+                  color=colours.get(r["eps_over_h"], "k"), mfc="none" if r["dim"] == 3 else None,
+                  label=None if label in seen else label)
+        seen.add(label)
+        if "fem_step" in r:
+            ax.loglog(band, r["fem_step"], "x", color=colours.get(r["eps_over_h"], "k"),
+                      label=None if "fem" in seen else "level-set step (same mesh)")
+            seen.add("fem")
+    for k, c in colours.items():
+        ax.plot([], [], "-", color=c, label=f"eps/h = {k}")
+    xs = [x for line in ax.get_lines() for x in line.get_xdata()]
+    if xs:
+        x0 = min(xs)
+        ax.loglog([x0, 10 * x0], [1e-5 * x0, 1e-4 * x0], "k:", label="linear (10 µs per band vertex)")
+    ax.set_xlabel("band vertices (later steps)")
+    ax.set_ylabel("step time [s] (later steps)")
+    ax.set_title("Adversarial step vs level-set step (open markers: 3D)")
+    ax.legend(fontsize=7)
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--one", nargs=3, metavar=("H", "K", "CONFIG"))
+    parser.add_argument("--one", nargs=5, metavar=("DIM", "N", "K", "SOLVER", "DISCRETIZATION"))
     parser.add_argument("--fem", action="store_true")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", choices=("fast", "fast-2ranks", "plain"),
-                        help="run one configuration and merge its rows into the existing results file")
+    parser.add_argument("--quick", action="store_true", help="1/h = 128 and eps/h = 4, 8 only (2D)")
+    parser.add_argument("--dim", type=int, default=2, choices=(2, 3))
+    parser.add_argument("--sizes", type=int, nargs="+", help="cells per side (default 2D: 256 512 1024; 3D: 48)")
+    parser.add_argument("--k", type=int, nargs="+", help="eps/h values (default 2D: 4 8 16; 3D: 4)")
+    parser.add_argument("--configs", nargs="+", default=[f"{s}/{d}" for s in SOLVERS for d in DISCRETIZATIONS],
+                        help="SOLVER/DISCRETIZATION pairs")
+    parser.add_argument("--ranks", type=int, nargs="+", default=[1])
+    parser.add_argument("--timeout", type=float, default=3600.0)
+    parser.add_argument("--report", action="store_true", help="rewrite the .md and .png from the .json only")
     args = parser.parse_args()
     if args.one:
         from mpi4py import MPI
 
-        out = one(float(args.one[0]), int(args.one[1]), args.one[2], args.fem)
+        dim, n, k = map(int, args.one[:3])
+        out = one(dim, n, k, args.one[3], args.one[4], args.fem)
         if MPI.COMM_WORLD.rank == 0:
-            print(json.dumps(out | {"ranks": MPI.COMM_WORLD.size}))
+            print(json.dumps(out))
         return
-    ns = [64, 128] if args.quick else [128, 256, 512]  # crossed meshes: 1/512 has 2.1e6 vertices
-    run = {c: args.only in (None, c) for c in ("fast", "fast-2ranks", "plain")}
-    rows = []
-    for k in (4, 8, 16):
-        for n in ns:
-            h = 1.0 / n
-            if run["fast"]:
-                rows.append(run_child(h, k, "fast", True, 3600.0))
-                print(json.dumps(rows[-1]), flush=True)
-            if run["fast-2ranks"] and k == 4:  # the gather/scatter cost does not depend on eps
-                rows.append(run_child(h, k, "fast", False, 3600.0, ranks=2) | {"config": "fast-2ranks"})
-                print(json.dumps(rows[-1]), flush=True)
-    # (a) the plain min-cut, smallest sizes first, until it fails or times out
-    for k in (4, 8, 16) if run["plain"] else ():
-        for n in ns:
-            rows.append(run_child(1.0 / n, k, "plain", False, PLAIN_TIMEOUT))
-            print(json.dumps(rows[-1]), flush=True)
-            if "error" in rows[-1]:
-                break
+    path = RESULTS / "nonlocal_step.json"
+    if args.report:
+        report(json.loads(path.read_text()))
+        return
+    sizes = args.sizes or ([256] if args.quick else [256, 512, 1024] if args.dim == 2 else [48])
+    ks = args.k or ([4, 8] if args.quick else [4, 8, 16] if args.dim == 2 else [4])
+    old = json.loads(path.read_text())["rows"] if path.exists() else []
+    old = [r for r in old if "dim" in r]  # rows of this benchmark's present format
+    new = []
+    for k in ks:
+        for n in sizes:
+            for config in args.configs:
+                solver, disc = config.split("/")
+                for ranks in args.ranks:
+                    fem = ranks == 1 and config == "pseudoflow/isotropic"
+                    row = run_child(args.dim, n, k, solver, disc, fem, ranks, args.timeout)
+                    new.append(row)
+                    print(json.dumps(row), flush=True)
+    done = {_key(r) for r in new}
+    rows = [r for r in old if _key(r) not in done] + new
     RESULTS.mkdir(exist_ok=True)
-    name = "nonlocal_step_quick" if args.quick else "nonlocal_step"
-    meta = {"command": "python benchmarks/nonlocal_step.py" + (" --quick" if args.quick else ""),
-            "cpu_count": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    if args.only:  # merge: keep the other configurations' rows of the last full run
-        old = json.loads((RESULTS / f"{name}.json").read_text())
-        rows = [r for r in old["rows"] if r.get("config") != args.only] + rows
-        meta = old["meta"] | {f"date_{args.only}": meta["date"]}
-    (RESULTS / f"{name}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
-    (RESULTS / f"{name}.md").write_text(
-        f"Command: `{meta['command']}` ({meta['date']}, {meta['cpu_count']} cores; "
-        + "".join(f"`--only {k[5:]}` re-run {v}; " for k, v in meta.items() if k.startswith("date_"))
-        + "each configuration in a fresh process)\n\n"
-        + table(rows) + "\n")
+    meta = {"command": "python benchmarks/nonlocal_step.py " + " ".join(sys.argv[1:]), "cpu_count": os.cpu_count(),
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    path.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
+    report({"meta": meta, "rows": rows})
+
+
+def report(results):
+    """Write the table (.md) and the figure (.png) of all result rows."""
+    meta, rows = results["meta"], results["rows"]
+    (RESULTS / "nonlocal_step.md").write_text(
+        f"Last command: `{meta['command']}` ({meta['date']}, {meta['cpu_count']} cores shared with other "
+        "jobs: the load column is the 1-minute load average at the end of each row's run; each "
+        "configuration in a fresh process; 'later' is the mean of steps 2 and 3)\n\n" + table(rows) + "\n")
+    figure(rows, RESULTS / "nonlocal_step.png")
     print(table(rows))
 
 
