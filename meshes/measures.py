@@ -141,7 +141,7 @@ class SetMeasures:
 def volume_refined(phi: fem.Function, subdivisions: int = 4) -> float:
     r"""Area of :math:`\{\varphi < 0\}` for a Lagrange φ of any degree on a 2D affine mesh (global).
 
-    Each cell is split into ``subdivisions``² congruent sub-triangles, φ is
+    Each cell is split into k² congruent sub-triangles (k = ``subdivisions``), φ is
     evaluated at their vertices (basix tabulation) and each is clipped
     exactly as a linear function: the area of the set of the piecewise-linear
     interpolant of φ on the refined triangulation, within O((h/k)²) of the
