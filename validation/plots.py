@@ -27,6 +27,7 @@ The geometry comes from ``runs/<run>.npz``, written by the runner with
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -81,8 +82,9 @@ def _save(plt, fig, out, stem):
 
 
 def _math(expr: str) -> str:
-    """An h rule such as ``eps/3`` or ``0.5*tau`` as math text."""
-    return (expr.replace("eps", r"\varepsilon").replace("tau", r"\tau").replace("**", "^")
+    """An h rule such as ``eps/3``, ``0.5*tau`` or ``0.79*eps**1.5`` as math text (exponents braced)."""
+    expr = re.sub(r"\*\*\s*([0-9.]+|\w+|\([^)]*\))", lambda m: "^{" + m.group(1).strip("()") + "}", expr)
+    return (expr.replace("eps", r"\varepsilon").replace("tau", r"\tau")
             .replace("*", r"\,").replace(" ", ""))
 
 

@@ -151,3 +151,12 @@ def test_nan_is_written_as_null(tmp_path):
     atomic_write_json(tmp_path / "r.json", {"x": float("nan"), "y": [1.0, float("inf")]})
     assert json.loads((tmp_path / "r.json").read_text()) == {"x": None, "y": [1.0, None]}
     assert not list(tmp_path.glob(".*tmp"))
+
+
+@pytest.mark.parametrize("rule, math", [("eps/3", r"\varepsilon/3"), ("0.5*tau", r"0.5\,\tau"),
+                                        ("0.79*eps**1.5", r"0.79\,\varepsilon^{1.5}"),
+                                        ("eps**(3/2)", r"\varepsilon^{3/2}")])
+def test_h_rule_as_math_text_braces_exponents(rule, math):
+    from validation.plots import _math
+
+    assert _math(rule) == math
