@@ -457,27 +457,30 @@ def _phase_map(plt, doc, table, out):
         ax.pcolormesh(np.arange(len(xs) + 1) - 0.5, np.arange(len(ys) + 1) - 0.5, shown, cmap=cmap,
                       norm=BoundaryNorm([-0.5, 0.5, 1.5, 2.5], 3), shading="flat")
         for (i, j), v in np.ndenumerate(err):
-            text = "failed" if not np.isfinite(v) else f"{100 * v:.0f}%" if v >= 0.01 else f"{100 * v:.1f}%"
-            ax.text(j, i, text, ha="center", va="center", fontsize=7, color="k")
-        if np.isfinite(V):  # h/(τ|V|) = 1  <=>  τ/ε = 1/(ε |V| (ε/h)), drawn in cell coordinates
+            text = "failed" if not np.isfinite(v) else f"{100 * v:.0f}%" if v >= 0.1 else f"{100 * v:.1f}%"
+            ax.text(j, i, text, ha="center", va="center", fontsize=7, color="k", zorder=3,
+                    bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
+        handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in cmap.colors]
+        labels = [f"pinned: moved < {PHASE_PINNED:.0%} of the reference's displacement",
+                  f"biased: displacement error ≥ {PHASE_CONVERGED:.0%}",
+                  f"converged: displacement error < {PHASE_CONVERGED:.0%}"]
+        if np.isfinite(V):  # h/(τ|V|) = 1  <=>  τ/ε = h/(ε|V|) = 1/(|V| ε/h), drawn in cell coordinates
             xx = np.linspace(0, len(xs) - 1, 200)
             xval = np.interp(xx, np.arange(len(xs)), xs)
-            yline = 1.0 / (eps * V * xval)
+            yline = 1.0 / (V * xval)
             yy = np.interp(np.log(yline), np.log(ys), np.arange(len(ys)), left=np.nan, right=np.nan)
-            ax.plot(xx, yy, "k--", linewidth=1.0, label=r"$h/(\tau|V|) = 1$")
-            ax.legend(loc="upper right", fontsize=7, frameon=True)
+            (line,) = ax.plot(xx, yy, "k--", linewidth=1.2)
+            handles.append(line)
+            labels.append(r"$h/(\tau|V|) = 1$ (below it a step moves the boundary less than a cell)")
         ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
         ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys])
         ax.set_xlabel(r"$\varepsilon/h$ (cells across the adversarial budget)")
         ax.set_ylabel(r"$\tau/\varepsilon$")
-        handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in cmap.colors]
-        fig.legend(handles, [f"pinned: moved < {PHASE_PINNED:.0%} of the reference's displacement",
-                             f"biased: displacement error ≥ {PHASE_CONVERGED:.0%}",
-                             f"converged: displacement error < {PHASE_CONVERGED:.0%}"],
-                   loc="lower center", ncol=1, fontsize=7, frameon=False, bbox_to_anchor=(0.5, -0.02))
+        fig.legend(handles, labels, loc="lower center", ncol=1, fontsize=7, frameon=False,
+                   bbox_to_anchor=(0.5, -0.02))
         ax.set_title(f"{titles.get(label, label)}, $\\varepsilon = {eps:g}$, $T = {table['T']:g}$: "
                      r"$|1 - \Delta R_h/\Delta R|$", loc="left", fontsize=8)
-        fig.tight_layout(rect=(0, 0.17, 1, 1))
+        fig.tight_layout(rect=(0, 0.21, 1, 1))
         safe = "".join(c if c.isalnum() or c in "-_=" else "_" for c in label)
         paths += _save(plt, fig, out, f"phase_{table['study']}_{safe}")
     return paths
