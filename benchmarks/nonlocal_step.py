@@ -7,7 +7,8 @@ the cell size along an axis (2D: the crossed structured mesh, 1/h = 128, 256,
 k = 4).  Each configuration runs in a fresh process (so the peak memory is
 its own) and makes three steps of the scheme, each with the previous
 displacement as band hint, as ``adversarial_flow`` does: "first" is step 1
-(no hint), "later" the mean of steps 2 and 3.  Per step: the wall time of the
+(no hint: its band from the velocity estimated on the interface), "later"
+the mean of steps 2 and 3.  Per step: the wall time of the
 whole step (``step_time``: interface distances, gather, band, graph,
 max-flows, certificate, sub-vertex threshold cuts, scatter) and of the cuts
 (``solve_time``: graph builds, max-flows, certificates), band and graph
@@ -70,7 +71,7 @@ def one(dim: int, n: int, k: int, solver: str, discretization: str, fem: bool) -
     out = {"dim": dim, "n": n, "h": h, "eps_over_h": k, "solver": solver, "discretization": discretization,
            "num_vertices": msh.topology.index_map(0).size_global, "ranks": comm.size,
            "setup": time.perf_counter() - t0, "mixture": scheme.mixture.describe(), "steps": []}
-    phi, hint = phi0, 0.0
+    phi, hint = phi0, None
     for _ in range(NUM_STEPS):
         phi, info = scheme.step(phi, TAU, displacement_hint=hint)
         hint = info["displacement"]

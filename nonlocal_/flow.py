@@ -54,7 +54,7 @@ def adversarial_flow(phi0: fem.Function, rho0, rho1, eps: float, T: float, *, ta
         marks = [0.0] + [T * (k + 1) / n for k in range(n)]
     phi = phi0.copy()
     times, sets, diagnostics = [0.0], [phi0.copy()], []
-    extinction, hint, k = None, 0.0, 0
+    extinction, hint, k = None, None, 0  # the first step estimates its band
     for t0, t1 in zip(marks, marks[1:]):
         dt, n = time_steps(t0, t1, tau_)
         for j in range(1, n + 1):

@@ -20,9 +20,13 @@ and a max-flow = min-cut certificate.
 
 **Band.**  Only the vertices with :math:`|\mathrm{sd}_k| \le W` are free; the
 others keep their side.  With R = r_K the reach of the neighbourhood, W
-starts at :math:`2R + 4h_{max} + 1.5\,\delta_{prev}`
-(:math:`\delta_{prev}` an optional hint, the previous step's displacement)
-and is checked after the solve: if a vertex with
+starts at :math:`2R + 4h_{max} + 1.5\,\delta`, δ the previous step's
+displacement when the caller gives it (``displacement_hint``), and otherwise
+at :math:`2R + \max(4h_{max}, 1.5\,\hat\delta)`, :math:`\hat\delta` an
+estimate of :math:`\tau \max|V|` from the interface pieces (the angles
+between the normals of nearby pieces, the vertex densities:
+:func:`_displacement_estimate`; without it the first step of a flow was
+solved on a band too narrow and then again); W is checked after the solve: if a vertex with
 :math:`|\mathrm{sd}_k| > W - 2R` changed side, W is widened to
 :math:`\max(1.5W, \delta + 3R + 4h_{max})` and the step solved again
 (``band_widenings`` counts this).  The certificate
@@ -143,14 +147,16 @@ class AdversarialScheme:
         # errors are raised on every rank; the densities stay on rank 0
         self.mixture: BallMixture = on_root(self.verts.comm, prepare)
 
-    def step(self, phi_k: fem.Function, tau: float, *, displacement_hint: float = 0.0):
+    def step(self, phi_k: fem.Function, tau: float, *, displacement_hint: float | None = None):
         r"""One step :math:`A_k \to A_{k+1}` of size τ (module docstring).
 
         Args:
             phi_k: P1 level set of :math:`A_k = \{\varphi_k < 0\}` on the
                 scheme's space.
             tau: the time step τ > 0.
-            displacement_hint: expected displacement (sets the first band width).
+            displacement_hint: expected displacement (sets the first band
+                width; the previous step's ``displacement`` in a flow); None:
+                estimated from the curvature of the interface and the densities.
 
         Returns:
             ``(phi, info)``: the P1 level set of :math:`A_{k+1}` and a dict of
@@ -205,7 +211,10 @@ class AdversarialScheme:
             def fidelity_weights(d):
                 return m * (r0 + r1) * (d if self.p == 1 else 1.0) / tau
 
-            W = 2 * reach + 4 * h + 1.5 * hint
+            if hint is None:  # the first band of the step that would not be widened (if the estimate holds)
+                W = 2 * reach + max(4 * h, 1.5 * _displacement_estimate(simplices, x, r0 + r1, tau, reach))
+            else:
+                W = 2 * reach + 4 * h + 1.5 * hint
             per_chi = vertex_perimeter(x, chi, c0, c1, mixture)
             while True:
                 d = dist.upto(W + 3 * reach)
@@ -263,7 +272,7 @@ class AdversarialScheme:
 
 
 def step(phi_k: fem.Function, rho0, rho1, eps: float, tau: float, *, p: int = 1,
-         selection: str = "minimal", displacement_hint: float = 0.0, discretization="isotropic",
+         selection: str = "minimal", displacement_hint: float | None = None, discretization="isotropic",
          method: str = "tree", solver: str = "pseudoflow"):
     r"""One step of the scheme: ``AdversarialScheme(...).step(phi_k, tau)`` (see there).
 
@@ -297,6 +306,49 @@ class _Distances:
     def complete(self) -> bool:
         """Whether every distance is known exactly (none is clipped)."""
         return bool(self.d.max() < self.cutoff)
+
+
+def _displacement_estimate(simplices, x, rho, tau, scale) -> float:
+    r"""τ·max|V| estimated from the interface pieces, :math:`V = -\kappa - \partial_\nu \log\rho` (the limit flow).
+
+    κ: for every pair of pieces whose centres are ``scale/2`` to ``scale``
+    apart, the angle between their normals over the distance of the centres
+    (a normal curvature); each piece gets the mean over its pairs, and
+    :math:`|\kappa| \le (d-1)\max`.  :math:`|\nabla\log\rho|`: the largest
+    difference quotient of log ρ between the 2d+1 vertices nearest to a piece
+    centre.  Capped at the diameter of the interface (a shrinking set
+    vanishes first).  Only sets the first band (a guess: the band is checked
+    after the solve as before); the pieces are sorted first, so 1 and N
+    ranks give the same number.  0 where the pieces are not segments in 2D or
+    triangles in 3D.
+    """
+    n, k, gdim = simplices.shape
+    if n < 2 or k != gdim or gdim not in (2, 3):
+        return 0.0
+    simplices = simplices[np.lexsort(simplices.reshape(n, -1).T[::-1])]
+    centres = simplices.mean(axis=1)
+    edges = simplices[:, 1:] - simplices[:, :1]
+    normal = np.stack([-edges[:, 0, 1], edges[:, 0, 0]], axis=1) if gdim == 2 else np.cross(edges[:, 0], edges[:, 1])
+    length = np.linalg.norm(normal, axis=1)
+    ok = length > 0
+    centres, normal = centres[ok], normal[ok] / length[ok, None]
+    pairs = cKDTree(centres).query_pairs(scale, output_type="ndarray")
+    sep = np.linalg.norm(centres[pairs[:, 0]] - centres[pairs[:, 1]], axis=1)
+    pairs, sep = pairs[sep >= scale / 2], sep[sep >= scale / 2]
+    kappa = 0.0
+    if pairs.size:
+        cos = np.abs(np.einsum("ij,ij->i", normal[pairs[:, 0]], normal[pairs[:, 1]]))
+        bend = np.arccos(np.clip(cos, 0.0, 1.0)) / sep
+        ends = pairs.T.ravel()
+        count = np.bincount(ends, minlength=centres.shape[0])
+        mean = np.bincount(ends, np.concatenate([bend, bend]), minlength=centres.shape[0])[count > 0] / count[count > 0]
+        kappa = (gdim - 1) * float(mean.max())
+    _, near = cKDTree(x).query(centres, k=2 * gdim + 1)
+    i, j = np.triu_indices(near.shape[1], 1)
+    a, b = near[:, i].ravel(), near[:, j].ravel()
+    grad = np.abs(np.log(rho[a]) - np.log(rho[b])) / np.linalg.norm(x[a] - x[b], axis=1)
+    diameter = float(np.linalg.norm(centres.max(axis=0) - centres.min(axis=0)))
+    return min(tau * (kappa + float(grad.max())), diameter)
 
 
 def _trivial_set_is_better(u, chi, w_all, per) -> bool:

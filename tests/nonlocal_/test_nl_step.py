@@ -78,16 +78,55 @@ def test_band_result_equals_unrestricted_problem(selection):
 
 
 @pytest.mark.parallel([1, 2])
+def test_first_band_from_the_estimated_velocity():
+    """Without a displacement hint the first band comes from tau max|V| estimated on the interface
+    (step.py): on a disc that moves 5 h in one step it needs no widening, where the old first band (hint 0:
+    2R + 4h) is solved once too narrow and widened; both give the same set, certified."""
+    h, r, tau = 0.01, 0.3, 0.012
+    msh = box(MPI.COMM_WORLD, [-0.45, -0.45], [0.45, 0.45], h=h)
+    phi0 = level_set(msh, disc([0.003, -0.002], r))
+    scheme = AdversarialScheme(phi0.function_space, _const(0.5), _const(0.5), 4 * h)
+    estimated, info = scheme.step(phi0, tau)
+    probed, info_probe = scheme.step(phi0, tau, displacement_hint=0.0)
+    assert info_probe["band_widenings"] >= 1 and info_probe["displacement"] > 4 * h
+    assert info["band_widenings"] == 0 and info["certified"] and info_probe["certified"]
+    assert np.array_equal(estimated.x.array < 0, probed.x.array < 0)
+    assert np.array_equal(estimated.x.array, probed.x.array)
+
+
+def test_displacement_estimate_on_a_circle_and_a_sphere():
+    """tau (kappa + |grad log rho|) from the pieces: a circle of radius r (kappa = 1/r) and a sphere
+    (kappa = 2/r) within 10%, a density exp(2 x) adds 2 tau; the order of the pieces does not matter."""
+    from meshes.interface import interface
+    from nonlocal_.step import _displacement_estimate
+
+    tau, r = 0.01, 0.4
+    for dim, h, kappa in ((2, 0.01, 1 / r), (3, 0.05, 2 / r)):
+        msh = box(MPI.COMM_SELF, [-0.6] * dim, [0.6] * dim, h=h)
+        phi = level_set(msh, disc([0.01] * dim, r))
+        pieces = interface(phi).simplices
+        x = vertex_coordinates(phi.function_space)[:, :dim]
+        for rho, grad in ((np.ones(x.shape[0]), 0.0), (np.exp(2 * x[:, 0]), 2.0)):
+            est = _displacement_estimate(pieces, x, rho, tau, 4 * h)
+            assert est == pytest.approx(tau * (kappa + grad), rel=0.1)
+        shuffled = pieces[np.random.default_rng(0).permutation(pieces.shape[0])]
+        assert _displacement_estimate(shuffled, x, rho, tau, 4 * h) == est
+
+
+@pytest.mark.parallel([1, 2])
 def test_band_does_not_hide_a_cheaper_empty_set():
     """Constant densities, R = 1, eps = tau = 0.2: the empty set beats every disc the band allows
-    (docs/theory.rst, exact solutions: near extinction compare with the empty set); the step must find it."""
+    (docs/theory.rst, exact solutions: near extinction compare with the empty set); the step must find it,
+    from the narrow band of hint 0 (2R + 4h) and from the band of its own velocity estimate."""
     h = 0.2 / 3
     msh = box(MPI.COMM_WORLD, [-1.6, -1.6], [1.6, 1.6], h=h)
     phi0 = level_set(msh, disc([0.0, 0.0], 1.0))
-    phi, info = step(phi0, _const(0.5), _const(0.5), 0.2, 0.2)
+    phi, info = step(phi0, _const(0.5), _const(0.5), 0.2, 0.2, displacement_hint=0.0)
     full, info_full = step(phi0, _const(0.5), _const(0.5), 0.2, 0.2, displacement_hint=10.0)
-    assert info["empty"] and info_full["empty"] and info["band_widenings"] >= 1
+    estimated, info_estimated = step(phi0, _const(0.5), _const(0.5), 0.2, 0.2)
+    assert info["empty"] and info_full["empty"] and info_estimated["empty"] and info["band_widenings"] >= 1
     assert info["energy"] == pytest.approx(info_full["energy"], rel=1e-12)
+    assert info_estimated["energy"] == pytest.approx(info_full["energy"], rel=1e-12)
 
 
 @pytest.mark.parallel([1, 2])
