@@ -553,7 +553,7 @@ def _work_precision(plt, doc, table, out):
         ax.set_xlabel("wall time of the run [s]" + (f" ({ranks} ranks)" if ranks else ""))
         ax.set_ylabel(METRIC_LABELS[m] + f" at $T = {table['T']:g}$")
         ax.grid(True, which="major", alpha=0.25, linewidth=0.5)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False, handlelength=2.2)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.24), frameon=False, handlelength=2.2)
     fig.tight_layout(w_pad=1.5)
     return _save(plt, fig, out, f"work_precision_{table['study']}")
 
