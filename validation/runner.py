@@ -21,7 +21,6 @@ all ranks (an allgather of the status) so every rank records the same.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import re
 import shutil
@@ -32,6 +31,7 @@ import numpy as np
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from meshes.evolution import time_steps
 from validation.flags import run_flags
 from validation.fingerprint import (case_inputs, code_version, describe_change, petsc_inputs, run_inputs,
                                     run_key)
@@ -78,11 +78,12 @@ def _save_npz(path, arrays):
 
 
 def _output_times(spec, every_step: bool) -> list[float]:
-    """[0, T], or every step time k τ up to T (for ParaView output)."""
+    """[0, T], or every step time k dt of the schemes' own equal steps
+    (:func:`meshes.evolution.time_steps`), so that keeping every step does not change the steps."""
     if not every_step:
         return [0.0, spec.T]
-    n = max(1, math.ceil(spec.T / spec.tau - 1e-9))
-    return [min(k * spec.tau, spec.T) for k in range(n)] + [spec.T]
+    dt, n = time_steps(0.0, spec.T, spec.tau)
+    return [k * dt for k in range(n)] + [spec.T]
 
 
 class RunResult(NamedTuple):
@@ -300,7 +301,7 @@ def _expected_steps(spec, schemes) -> int:
     tau = spec.tau
     if scheme is not None and scheme.time_step is not None:
         tau = scheme.time_step(spec.h, spec.eps, spec.tau, {k: v for k, v in spec.options if k != "tau"})
-    return flows * max(1, math.ceil(spec.T / tau - 1e-9))
+    return flows * time_steps(0.0, spec.T, tau)[1]
 
 
 def _cells_per_unit(case, spec) -> float:

@@ -279,3 +279,18 @@ level_set_ksp_rtol = 1e-9
     assert env["petsc_options"].get("level_set_ksp_rtol") == "1e-09"  # the suite's table, while it ran
     assert env["host"]["name"] and env["host"]["cpus"] >= 1 and env["command"] and env["cwd"]
     assert env["seeds"] == {"cmp": 7} and env["nprocs"] == comm.size and len(env["sources_sha256"]) == 64
+
+
+@pytest.mark.parametrize("T, tau", [(0.1, 0.03), (0.2, 0.05), (0.07, 0.1)])
+def test_every_step_output_times_are_the_schemes_own_steps(T, tau):
+    """Keeping every step (--vtx, comparison runs) must not change the steps: the output times are
+    the equal steps of meshes.evolution.time_steps over [0, T], not k τ with a short last step."""
+    from types import SimpleNamespace
+
+    from validation.runner import _output_times
+
+    times = np.array(_output_times(SimpleNamespace(T=T, tau=tau), True))
+    n = math.ceil(T / tau - 1e-9)
+    assert times[0] == 0.0 and times[-1] == T and times.size == n + 1
+    assert np.allclose(np.diff(times), T / n, rtol=0, atol=1e-15)
+    assert _output_times(SimpleNamespace(T=T, tau=tau), False) == [0.0, T]
