@@ -14,10 +14,11 @@ from __future__ import annotations
 import math
 
 import basix
+import numba
 import numpy as np
-from scipy.spatial import cKDTree
 
 from meshes import checks
+from meshes.kdtree import STACK, KDTree
 from meshes.sets import vertex_coordinates
 
 __all__ = ["owned_cells", "clip_negative", "cut_faces", "simplex_volumes", "integrate",
@@ -179,62 +180,125 @@ def cut_faces(P, s):
     return np.concatenate(out)
 
 
-def _point_segment(q, s):
-    """Distances ``(n,)`` from points q ``(n, g)`` to segments s ``(n, 2, g)``."""
-    a, ab = s[:, 0], s[:, 1] - s[:, 0]
-    len2 = np.einsum("ij,ij->i", ab, ab)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.clip(np.where(len2 > 0, np.einsum("ij,ij->i", q - a, ab) / len2, 0.0), 0.0, 1.0)
-    return np.linalg.norm(q - a - t[:, None] * ab, axis=1)
+@numba.njit(cache=True, inline="always")
+def _segment_distance2(p, a, b):
+    """Squared distance from point p to the segment [a, b] (a, b may coincide)."""
+    ab2 = 0.0
+    t = 0.0
+    for c in range(p.size):
+        ab2 += (b[c] - a[c]) ** 2
+        t += (p[c] - a[c]) * (b[c] - a[c])
+    t = min(max(t / ab2, 0.0), 1.0) if ab2 > 0 else 0.0
+    d2 = 0.0
+    for c in range(p.size):
+        d2 += (p[c] - a[c] - t * (b[c] - a[c])) ** 2
+    return d2
 
 
-def _point_triangle(q, tri):
-    """Distances ``(n,)`` from points q ``(n, 3)`` to triangles ``(n, 3, 3)`` (hand-written, vectorised:
-    numpy/scipy have no point-triangle distance): the minimum of the distance to the plane (when the
-    projection falls inside) and to the three edges."""
-    a, b, c = tri[:, 0], tri[:, 1], tri[:, 2]
-    n = np.cross(b - a, c - a)
-    nn = np.einsum("ij,ij->i", n, n)
-    d_edges = np.minimum(np.minimum(_point_segment(q, tri[:, [0, 1]]), _point_segment(q, tri[:, [1, 2]])),
-                         _point_segment(q, tri[:, [2, 0]]))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        s = np.einsum("ij,ij->i", q - a, n) / nn
-        p = q - s[:, None] * n
-        inside = np.ones(q.shape[0], bool)
-        for u, v in ((a, b), (b, c), (c, a)):
-            inside &= np.einsum("ij,ij->i", np.cross(v - u, p - u), n) >= 0
-        d_plane = np.abs(s) * np.sqrt(nn)
-    return np.where(inside & (nn > 0), np.minimum(d_plane, d_edges), d_edges)
+@numba.njit(cache=True)
+def _simplex_distance2(p, s):
+    """Squared distance from point p ``(g,)`` to the simplex s: a segment ``(2, g)`` or a triangle
+    ``(3, 3)`` (the distance to its plane where the projection of p falls inside, else to the nearest
+    edge; a degenerate triangle is the union of its edges)."""
+    d2 = _segment_distance2(p, s[0], s[1])
+    if s.shape[0] == 2:
+        return d2
+    d2 = min(d2, _segment_distance2(p, s[1], s[2]), _segment_distance2(p, s[2], s[0]))
+    ax, ay, az = s[0, 0], s[0, 1], s[0, 2]
+    ux, uy, uz = s[1, 0] - ax, s[1, 1] - ay, s[1, 2] - az
+    vx, vy, vz = s[2, 0] - ax, s[2, 1] - ay, s[2, 2] - az
+    nx, ny, nz = uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx
+    nn = nx * nx + ny * ny + nz * nz
+    if nn == 0:
+        return d2
+    h = ((p[0] - ax) * nx + (p[1] - ay) * ny + (p[2] - az) * nz) / nn
+    qx, qy, qz = p[0] - h * nx, p[1] - h * ny, p[2] - h * nz  # the projection of p on the plane
+    for i in range(3):  # inside: on the inner side of every edge
+        j = (i + 1) % 3
+        tx, ty, tz = s[j, 0] - s[i, 0], s[j, 1] - s[i, 1], s[j, 2] - s[i, 2]
+        wx, wy, wz = qx - s[i, 0], qy - s[i, 1], qz - s[i, 2]
+        if (ty * wz - tz * wy) * nx + (tz * wx - tx * wz) * ny + (tx * wy - ty * wx) * nz < 0:
+            return d2
+    return min(d2, h * h * nn)
+
+
+@numba.njit(cache=True, inline="always")
+def _box_distance2(p, lo, hi):
+    """Squared distance from point p to the box [lo, hi]."""
+    d2 = 0.0
+    for c in range(p.size):
+        d2 += max(lo[c] - p[c], 0.0, p[c] - hi[c]) ** 2
+    return d2
+
+
+@numba.njit(cache=True)
+def _nearest(points, simplices, left, right, item, lo, hi, cutoff2):
+    """Per point, the squared distance to the nearest simplex if below ``cutoff2``, else ``cutoff2``:
+    a depth-first branch and bound over a tree whose boxes bound the simplices below each node, the
+    nearer child first, a box skipped when it is not nearer than the best so far."""
+    out = np.empty(points.shape[0])
+    stack = np.empty(STACK, np.int64)
+    bound = np.empty(STACK)  # the squared box distance of each node on the stack
+    for i in range(points.shape[0]):
+        p = points[i]
+        best = cutoff2
+        stack[0], bound[0] = 0, 0.0
+        top = 1
+        while top > 0:
+            top -= 1
+            k = stack[top]
+            if bound[top] >= best:  # the best improved since the node was pushed
+                continue
+            if item[k] >= 0:
+                best = min(best, _simplex_distance2(p, simplices[item[k]]))
+                continue
+            a, b = left[k], right[k]
+            da, db = _box_distance2(p, lo[a], hi[a]), _box_distance2(p, lo[b], hi[b])
+            if da > db:
+                a, b, da, db = b, a, db, da
+            if db < best:  # the farther child below the nearer one on the stack
+                stack[top], bound[top] = b, db
+                top += 1
+            if da < best:
+                stack[top], bound[top] = a, da
+                top += 1
+        out[i] = best
+    return out
+
+
+@numba.njit(cache=True)
+def _simplex_boxes(simplices, left, right, item, lo, hi):
+    """The boxes ``lo``, ``hi`` (written in place) of a tree over simplex centres, grown to bound
+    the whole simplices: a leaf's from its simplex, then every parent's as the union of its
+    children's (children have larger ids)."""
+    for k in range(item.size - 1, -1, -1):
+        for c in range(lo.shape[1]):
+            if item[k] >= 0:
+                lo[k, c] = simplices[item[k], :, c].min()
+                hi[k, c] = simplices[item[k], :, c].max()
+            else:
+                lo[k, c] = min(lo[left[k], c], lo[right[k], c])
+                hi[k, c] = max(hi[left[k], c], hi[right[k], c])
 
 
 def distance_to_simplices(points, simplices, cutoff=None):
     """Exact distances ``(num_points,)`` from points ``(num_points, gdim)`` to the union of
-    simplices ``(n, gdim, gdim)`` (segments in 2D or 3D, triangles in 3D); inf if there are none.
+    simplices ``(n, k, gdim)`` (segments, k = 2, in 2D or 3D; triangles, k = 3, in 3D); inf if
+    there are none.
 
-    With ``cutoff``, distances are clipped to it and points whose nearest
-    simplex centre is farther than cutoff + (largest simplex radius) are not
-    searched.  Candidates come from a cKDTree of simplex centres, widened
-    until no unvisited simplex can be closer.
+    With ``cutoff``, distances are clipped to it: exact where below it, ``cutoff`` elsewhere.
+    A branch and bound over a k-d tree of the simplex centres whose boxes are grown to bound the
+    simplices (:class:`meshes.kdtree.KDTree`; hand-written in numba: scipy's trees hold points, not
+    simplices).  Its cost is the number of simplices nearer than the distance plus their size,
+    per point, and a point farther than the cutoff from every box stops at the root.
     """
-    best = np.full(points.shape[0], np.inf if cutoff is None else float(cutoff))
+    points = np.ascontiguousarray(points, dtype=np.float64)
+    limit = np.inf if cutoff is None else float(cutoff)
     if simplices.shape[0] == 0:
-        return best
-    dist_fn = _point_segment if simplices.shape[1] == 2 else _point_triangle
-    centres = simplices.mean(axis=1)
-    radius = np.max(np.linalg.norm(simplices - centres[:, None], axis=2))
-    tree = cKDTree(centres)
-    k = min(8, centres.shape[0])
-    todo = np.arange(points.shape[0])
-    if cutoff is not None:
-        near, _ = tree.query(points, k=1, distance_upper_bound=cutoff + radius)
-        todo = todo[np.isfinite(near)]
-    while todo.size:
-        dc, idx = tree.query(points[todo], k=k)
-        dc, idx = dc.reshape(todo.size, k), idx.reshape(todo.size, k)
-        for j in range(k):
-            best[todo] = np.minimum(best[todo], dist_fn(points[todo], simplices[idx[:, j]]))
-        # a simplex whose centre is farther than best + radius cannot be closer
-        done = (k == centres.shape[0]) | (dc[:, -1] - radius >= best[todo])
-        todo = todo[~done]
-        k = min(4 * k, centres.shape[0])
-    return best
+        return np.full(points.shape[0], limit)
+    simplices = np.ascontiguousarray(simplices, dtype=np.float64)
+    tree = KDTree(simplices.mean(axis=1))
+    lo, hi = tree.lo.copy(), tree.hi.copy()
+    _simplex_boxes(simplices, tree.left, tree.right, tree.point, lo, hi)
+    d2 = _nearest(points, simplices, tree.left, tree.right, tree.point, lo, hi, limit * limit)
+    return np.where(d2 < limit * limit, np.sqrt(d2), limit)

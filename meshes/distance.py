@@ -3,8 +3,8 @@ r"""Distances to the interface of a set: signed distance and Hausdorff distance.
 The interface of :math:`A = \{\varphi < 0\}` is the piecewise-linear zero
 level set of φ (:mod:`meshes.interface`).  The whole interface (all ranks'
 pieces) is gathered on every rank, and exact Euclidean distances to the union
-of its simplices are computed (k nearest simplex centres from a
-``scipy.spatial.cKDTree``, widened until the bound is certified).
+of its simplices are computed (a branch and bound over a k-d tree of the
+simplices: :func:`meshes._simplices.distance_to_simplices`).
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ Hand-written in numba: scipy's cKDTree answers ball queries with the points
 themselves, but the reduction needs the *tree boxes* that cover a ball, which
 no library returns.
 
-A k-d tree over the free points (median splits along the widest axis, one
-point per leaf) gives every tree node k a box and a point set S_k.  The
+A k-d tree over the free points (:class:`meshes.kdtree.KDTree`: median splits
+along the widest axis, one point per leaf) gives every tree node k a box and a point set S_k.  The
 closed ball B_i ∩ free is the disjoint union of the maximal tree nodes whose
 box lies inside the ball (a leaf is inside iff its point is).  For nested
 balls B_{r_1} ⊂ … ⊂ B_{r_K} of one centre, each box is listed once, at the
@@ -23,58 +23,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["KDTree", "ball_cover"]
+from meshes.kdtree import STACK, KDTree
 
-
-@numba.njit(cache=True)
-def _build(x):
-    n, d = x.shape
-    cap = max(2 * n - 1, 1)
-    left = -np.ones(cap, np.int64)
-    right = -np.ones(cap, np.int64)
-    point = -np.ones(cap, np.int64)
-    lo = np.empty((cap, d))
-    hi = np.empty((cap, d))
-    perm = np.arange(n)
-    st_node = np.empty(cap, np.int64)
-    st_s = np.empty(cap, np.int64)
-    st_e = np.empty(cap, np.int64)
-    top = 0
-    st_node[0], st_s[0], st_e[0] = 0, 0, n
-    top = 1
-    count = 1
-    while top > 0:
-        top -= 1
-        k, s, e = st_node[top], st_s[top], st_e[top]
-        for a in range(d):
-            mn, mx = np.inf, -np.inf
-            for q in range(s, e):
-                v = x[perm[q], a]
-                mn = min(mn, v)
-                mx = max(mx, v)
-            lo[k, a], hi[k, a] = mn, mx
-        if e - s == 1:
-            point[k] = perm[s]
-            continue
-        axis = 0
-        for a in range(1, d):
-            if hi[k, a] - lo[k, a] > hi[k, axis] - lo[k, axis]:
-                axis = a
-        sub = perm[s:e].copy()
-        order = np.argsort(x[sub, axis], kind="mergesort")
-        perm[s:e] = sub[order]
-        mid = (s + e) // 2
-        left[k], right[k] = count, count + 1
-        st_node[top], st_s[top], st_e[top] = count, s, mid
-        st_node[top + 1], st_s[top + 1], st_e[top + 1] = count + 1, mid, e
-        top += 2
-        count += 2
-    return left[:count], right[:count], point[:count], lo[:count], hi[:count]
-
-
-# A depth-first walk of a median-split tree (depth ceil(log2 n) <= 31 for int32 ids) holds at
-# most depth + 2 nodes.
-_STACK = 128
+__all__ = ["ball_cover"]
 
 
 @numba.njit(cache=True)
@@ -84,8 +35,8 @@ def _cover(centres, start, cr2, left, right, point, lo, hi, owner, node, level):
     arrays are never reallocated here: growing them inside the loop made the kernel 4x slower."""
     d = centres.shape[1]
     nk = cr2.size
-    stack = np.empty(_STACK, np.int64)
-    limit = np.empty(_STACK, np.int64)
+    stack = np.empty(STACK, np.int64)
+    limit = np.empty(STACK, np.int64)
     total = 0
     for t in range(start, centres.shape[0]):
         done = total  # the entries of the centres before t
@@ -123,21 +74,6 @@ def _cover(centres, start, cr2, left, right, point, lo, hi, owner, node, level):
             limit[top + 1] = inner
             top += 2
     return centres.shape[0], total
-
-
-class KDTree:
-    """A k-d tree over ``points`` ``(n, gdim)`` with one point per leaf.
-
-    Attributes: ``left``, ``right`` (children, −1 at leaves), ``point`` (the
-    point index at a leaf, −1 inside), ``lo``, ``hi`` (boxes), all indexed by
-    tree node; node 0 is the root.
-    """
-
-    def __init__(self, points: np.ndarray):
-        points = np.ascontiguousarray(points, dtype=np.float64)
-        if points.shape[0] == 0:
-            raise ValueError("KDTree: no points")
-        self.left, self.right, self.point, self.lo, self.hi = _build(points)
 
 
 def ball_cover(tree: KDTree, centres: np.ndarray, radii):

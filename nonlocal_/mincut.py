@@ -91,7 +91,9 @@ import numpy as np
 from ortools.graph.python import max_flow
 from scipy.spatial import cKDTree
 
-from ._cover import KDTree, ball_cover
+from meshes.kdtree import KDTree
+
+from ._cover import ball_cover
 from .functional import vertex_perimeter
 from .mixture import BallMixture
 from .neighbours import balls
