@@ -131,10 +131,12 @@ def _first_level(x_from, x_to, mixture):
 
 
 @numba.njit(cache=True)
-def _cover_arcs(owner, level, max_node, min_node, lvlf, lvl1, lvl0, off_a, off_b):
-    """The infinite edges of the ball covers, in one pass: for a cover entry q of term point
-    o = owner[q] at ball level l with lvlf[o] <= l, the edge max_node[q] -> a_ol if l < lvl1[o] (the
-    max term is not unary there) and b_ol -> min_node[q] if l < lvl0[o]; max edges first."""
+def _infinite_arcs(owner, level, max_node, min_node, lvlf, lvl1, lvl0, off_a, off_b, extra_src, extra_dst):
+    """The infinite edges as int32 ``(src, dst)``: those of the ball covers, in one pass, then
+    ``extra_src -> extra_dst``.  For a cover entry q of term point o = owner[q] at ball level
+    l with lvlf[o] <= l: the edge max_node[q] -> a_ol if l < lvl1[o] (the max term is not unary
+    there) and b_ol -> min_node[q] if l < lvl0[o]; max edges first.  (Written once into int32
+    arrays: at tens of millions of edges, every int64 copy costs as much as the max-flow's setup.)"""
     na = 0
     nb = 0
     for q in range(owner.size):
@@ -142,8 +144,8 @@ def _cover_arcs(owner, level, max_node, min_node, lvlf, lvl1, lvl0, off_a, off_b
         if lv >= lvlf[o]:
             na += lv < lvl1[o]
             nb += lv < lvl0[o]
-    src = np.empty(na + nb, np.int64)
-    dst = np.empty(na + nb, np.int64)
+    src = np.empty(na + nb + extra_src.size, np.int32)
+    dst = np.empty(na + nb + extra_src.size, np.int32)
     ja, jb = 0, na
     for q in range(owner.size):
         o, lv = owner[q], level[q]
@@ -156,6 +158,8 @@ def _cover_arcs(owner, level, max_node, min_node, lvlf, lvl1, lvl0, off_a, off_b
                 src[jb] = off_b[o] + lv - lvlf[o]
                 dst[jb] = min_node[q]
                 jb += 1
+    src[na + nb:] = extra_src
+    dst[na + nb:] = extra_dst
     return src, dst
 
 
@@ -277,7 +281,8 @@ class CutProblem:
         base = nv + ntree
         off_a, off_b = off_a + base, off_b + base + na
         self.num_nodes = base + na + nb
-        cover_src, cover_dst = _cover_arcs(owner, level, max_node, min_node, lvlf, lvl1, lvl0, off_a, off_b)
+        if self.num_nodes >= 2**31:
+            raise ValueError(f"CutProblem: {self.num_nodes} graph nodes, more than int32 node ids hold")
         # every auxiliary node (i, k) as flat arrays
         ia = np.repeat(np.arange(t.size), np.maximum(lvl1 - lvlf, 0))
         ka = lvlf[ia] + np.arange(ia.size) - np.repeat(off_a - base, np.maximum(lvl1 - lvlf, 0))
@@ -285,8 +290,10 @@ class CutProblem:
         kb = lvlf[ib] + np.arange(ib.size) - np.repeat(off_b - base - na, np.maximum(lvl0 - lvlf, 0))
         a_id, b_id = base + np.arange(na), base + na + np.arange(nb)
         chain_a, chain_b = ka > lvlf[ia], kb > lvlf[ib]  # a_{i,k-1} <= a_ik, b_ik <= b_{i,k-1}
-        inf_src = np.concatenate([cover_src, tsrc_e, a_id[chain_a] - 1, b_id[chain_b]])
-        inf_dst = np.concatenate([cover_dst, tdst_e, a_id[chain_a], b_id[chain_b] - 1])
+        inf_src, inf_dst = _infinite_arcs(
+            owner, level, max_node, min_node, lvlf, lvl1, lvl0, off_a, off_b,
+            np.concatenate([tsrc_e, a_id[chain_a] - 1, b_id[chain_b]]).astype(np.int32),
+            np.concatenate([tdst_e, a_id[chain_a], b_id[chain_b] - 1]).astype(np.int32))
         fa, fb = tfree[ia], tfree[ib]
         fin_src = np.concatenate([a_id[fa], node[t[ib[fb]]]])
         fin_dst = np.concatenate([node[t[ia[fa]]], b_id[fb]])
@@ -386,17 +393,15 @@ class CutProblem:
         u[self.nodes], bound = solve(tsrc, tsnk, selection)
         return u, bound
 
-    def solve(self, selection: str = "minimal", thresholds=(), r=None):
-        r"""Minimise E; return ``(u, info, levels)``.
+    def solve(self, selection: str = "minimal"):
+        r"""Minimise E; return ``(u, info)``.
 
         ``u`` is the ``(num_points,)`` bool minimizer (the minimal or maximal
         one).  ``info`` holds ``lower_bound`` (L of the module docstring),
         ``energy``, ``certified``, ``gap`` (:math:`|E(u) - L| / \max(1,
         |E(u)|)`), ``solve_time`` (graph build + max-flow), ``graph_nodes``,
         ``graph_edges``, ``solver``, ``fallbacks`` (pseudoflow solves redone
-        by push–relabel because their flow failed the check; 0 normally).  For each s in ``thresholds``,
-        ``levels[s]`` is the same selection of the minimizers of
-        :math:`E(u) + s \sum_i r_i u_i` (the sets decrease as s grows).
+        by push–relabel because their flow failed the check; 0 normally).
         """
         t0 = time.perf_counter()
         u, bound = self._cut(selection)
@@ -404,9 +409,12 @@ class CutProblem:
         lower = bound + self.const
         energy = set_energy(u, self.chi, self.w, self.c0, self.c1, self.terms, self.x, self.mixture)
         gap = abs(energy - lower) / max(1.0, abs(energy))
-        info = {"lower_bound": lower, "energy": energy, "gap": gap,
-                "certified": bool(gap <= _RTOL), "solve_time": solve_time,
-                "graph_nodes": self.num_nodes, "graph_edges": self.num_edges, "solver": self.solver}
-        levels = {s: self._cut(selection, s * r)[0] for s in thresholds}
-        info["fallbacks"] = self.fallbacks
-        return u, info, levels
+        return u, {"lower_bound": lower, "energy": energy, "gap": gap, "certified": bool(gap <= _RTOL),
+                   "solve_time": solve_time, "graph_nodes": self.num_nodes, "graph_edges": self.num_edges,
+                   "solver": self.solver, "fallbacks": self.fallbacks}
+
+    def levels(self, selection: str, thresholds, r) -> dict:
+        r"""``{s: u_s}``: for each s in ``thresholds``, the selected minimizer of
+        :math:`E(u) + s \sum_i r_i u_i` (``r`` per point; the sets decrease as s grows), one
+        max-flow each on the same graph."""
+        return {s: self._cut(selection, s * np.asarray(r, float))[0] for s in thresholds}

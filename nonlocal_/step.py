@@ -265,7 +265,7 @@ class AdversarialScheme:
         cut = CutProblem(self.verts.x[sub], self.mixture, ds <= W, chi[sub], w_all[sub],
                          m * self._rho0[sub] / eps, m * self._rho1[sub] / eps, ds <= W + reach * (1 + 1e-9),
                          method=self.method, solver=self.solver)
-        usub, res, _ = cut.solve(self.selection)
+        usub, res = cut.solve(self.selection)
         u = chi.copy()
         u[sub] = usub
         return u, sub, res, cut
@@ -387,9 +387,18 @@ def _subvertex_values(x, m, sub, cut, u, r_all, h, selection):
     far = (_NUM_THRESHOLDS + 1) * delta
     w = np.where(usub, far, -far)
     if layer.any():
-        thr = CutProblem(cut.x, cut.mixture, layer, cut.chi, cut.w, cut.c0, cut.c1, cut.terms, fixed=usub,
-                         method=cut.method, solver=cut.solver)
-        _, _, levels = thr.solve(selection, thresholds=svals + [-s for s in svals], r=r_all[sub])
+        # Only the points within 2R of the layer enter (R the reach): a term farther than R from every
+        # layer point is a constant of the threshold problems, and the balls of the others lie within 2R.
+        reach = cut.mixture.closed_radii[-1]
+        near, _ = cKDTree(cut.x[layer]).query(cut.x, k=1, distance_upper_bound=2 * reach)
+        pts = np.flatnonzero(near <= 2 * reach)
+        thr = CutProblem(cut.x[pts], cut.mixture, layer[pts], cut.chi[pts], cut.w[pts], cut.c0[pts], cut.c1[pts],
+                         cut.terms[pts] & (near[pts] <= reach), fixed=usub[pts], method=cut.method,
+                         solver=cut.solver)
+        levels = {}
+        for s, u_s in thr.levels(selection, svals + [-s for s in svals], r_all[sub][pts]).items():
+            levels[s] = usub.copy()
+            levels[s][pts] = u_s
         # inside: w in (s_j, s_{j+1}] where s_j is the largest level still holding the vertex
         lo = np.zeros(usub.size)
         for s in svals:

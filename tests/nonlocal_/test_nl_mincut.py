@@ -64,7 +64,7 @@ def test_minimal_and_maximal_minimizers_match_enumeration(seed, kind, method, so
     assert any((s == umin).all() for s in sets) and any((s == umax).all() for s in sets)
     cut = CutProblem(*problem, method=method, solver=solver)
     for selection, expected in (("minimal", umin), ("maximal", umax)):
-        u, info, _ = cut.solve(selection)
+        u, info = cut.solve(selection)
         assert info["certified"], info
         assert info["energy"] == pytest.approx(best, abs=1e-10)
         assert (u == expected).all(), f"{selection}: {np.flatnonzero(u != expected)} differ"
@@ -83,8 +83,7 @@ def test_threshold_levels_match_fresh_solves(selection, solver):
     b = balls(x, mixture.reach)
     r = np.linspace(0.5, 1.5, chi.size)
     svals = [0.25, 0.5, -0.25, -0.5]
-    _, _, levels = CutProblem(x, mixture, free, chi, w, c0, c1, terms, solver=solver).solve(
-        selection, thresholds=svals, r=r)
+    levels = CutProblem(x, mixture, free, chi, w, c0, c1, terms, solver=solver).levels(selection, svals, r)
     for s in svals:
         # E + s sum r u: shift the fidelity's unary part, enumerated
         idx = np.flatnonzero(free)
@@ -130,9 +129,9 @@ def test_tree_and_plain_graphs_agree_on_a_band(selection, d):
     args = (x, mixture, free, sd < 0, m * (rho0 + rho1) * np.abs(sd) / tau, m * rho0 / eps, m * rho1 / eps, terms)
     tree = CutProblem(*args, method="tree", solver="pseudoflow")
     plain = CutProblem(*args, method="plain", solver="bk")
-    u_tree, info_tree, _ = tree.solve(selection)
-    u_plain, info_plain, _ = plain.solve(selection)
-    u_pr, info_pr, _ = CutProblem(*args, method="tree", solver="push-relabel").solve(selection)
+    u_tree, info_tree = tree.solve(selection)
+    u_plain, info_plain = plain.solve(selection)
+    u_pr, info_pr = CutProblem(*args, method="tree", solver="push-relabel").solve(selection)
     assert info_tree["certified"] and info_plain["certified"] and info_pr["certified"]
     assert info_tree["fallbacks"] == 0
     assert (u_tree == u_plain).all() and (u_tree == u_pr).all() and (u_tree != (sd < 0)).any()
