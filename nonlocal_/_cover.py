@@ -91,18 +91,28 @@ def ball_cover(tree: KDTree, centres: np.ndarray, radii):
     cr2 = np.ascontiguousarray(np.asarray(radii, dtype=np.float64) ** 2)
     if tree.point.size >= 2**31:
         raise ValueError("ball_cover: more than 2^30 tree points (int32 node ids)")
-    # in chunks of about 64 entries per centre (the output size is not known in advance)
-    size = max(1 << 12, min(1 << 22, 64 * centres.shape[0]))
+    args = (cr2, tree.left, tree.right, tree.point, tree.lo, tree.hi)
+    # One chunk sized from the covers of a sample of centres (a quarter more than their mean): later
+    # chunks, and concatenating them, cost as much as the kernel at tens of millions of entries.
+    sample = np.ascontiguousarray(centres[:: max(1, centres.shape[0] // 256)])
+    size = 1 << 16
+    while True:
+        owner, node, level = (np.empty(size, np.int32) for _ in range(3))
+        stop, total = _cover(sample, 0, *args, owner, node, level)
+        if stop == sample.shape[0]:
+            break
+        size *= 4
+    size = max(1 << 12, int(1.25 * total / max(sample.shape[0], 1) * centres.shape[0]))
     parts, start = [], 0
     while start < centres.shape[0]:
         owner, node, level = (np.empty(size, np.int32) for _ in range(3))
-        stop, total = _cover(centres, start, cr2, tree.left, tree.right, tree.point, tree.lo, tree.hi,
-                             owner, node, level)
+        stop, total = _cover(centres, start, *args, owner, node, level)
         if stop == start:  # one centre's cover is larger than a chunk
             size *= 2
             continue
         parts.append((owner[:total], node[:total], level[:total]))
         start = stop
+        size = max(1 << 12, size // 4)  # the rest, if the sample's mean was low
     if len(parts) == 1:
         return parts[0]
     return tuple(np.concatenate([part[i] for part in parts] + [np.zeros(0, np.int32)]) for i in range(3))
