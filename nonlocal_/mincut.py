@@ -97,7 +97,7 @@ from ._cover import ball_cover
 from .functional import vertex_perimeter
 from .mixture import BallMixture
 from .neighbours import balls
-from .pseudoflow import certify, max_pseudoflow
+from .pseudoflow import ClosureNetwork, certify, max_pseudoflow
 
 __all__ = ["CutProblem", "SOLVERS", "METHODS", "set_energy"]
 
@@ -207,6 +207,7 @@ class CutProblem:
         self.w = np.where(self.free, w, 0.0)
         self.c0, self.c1, self.terms = np.asarray(c0, float), np.asarray(c1, float), np.asarray(terms, bool)
         self.fallbacks = 0  # pseudoflow solves that failed their check and were redone by push-relabel
+        self._closure = None  # the pseudoflow's network, built on the first solve
         t0 = time.perf_counter()
         self._build()
         self.build_time = time.perf_counter() - t0
@@ -340,8 +341,10 @@ class CutProblem:
         cost1, cost0 = np.maximum(net, 0.0), np.maximum(-net, 0.0)  # E = sum tsrc - sum cost0 + cut
         scale, icost1, r1 = _integers(cost1, cost1.sum() + cost0.sum())
         _, icost0, r0 = _integers(cost0, cost1.sum() + cost0.sum())
-        flow = max_pseudoflow(n, isrc, idst, icost0, icost1)
-        optimal, lower, smallest, largest = certify(n, isrc, idst, icost0, icost1, flow)
+        if self._closure is None:
+            self._closure = ClosureNetwork(n, isrc, idst)
+        flow = max_pseudoflow(self._closure, icost0, icost1)
+        optimal, lower, smallest, largest = certify(self._closure, icost0, icost1, flow)
         if not optimal:
             log.warning("pseudoflow: the flow is not maximal (a solver fault); solving by push-relabel")
             self.fallbacks += 1

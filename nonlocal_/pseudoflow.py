@@ -50,12 +50,12 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["max_pseudoflow", "certify"]
+__all__ = ["ClosureNetwork", "max_pseudoflow", "certify"]
 
 
 @numba.njit(cache=True)
 def _csr(n, key, val):
-    """CSR of ``val`` grouped by ``key`` (a counting sort)."""
+    """CSR of ``val`` grouped by ``key`` (a counting sort): ``(ptr, val in that order, arc ids)``."""
     ptr = np.zeros(n + 1, np.int64)
     for a in range(key.size):
         ptr[key[a] + 1] += 1
@@ -63,10 +63,12 @@ def _csr(n, key, val):
         ptr[v + 1] += ptr[v]
     fill = ptr[:-1].copy()
     out = np.empty(key.size, np.int32)
+    arc = np.empty(key.size, np.int32)
     for a in range(key.size):
         out[fill[key[a]]] = val[a]
+        arc[fill[key[a]]] = a
         fill[key[a]] += 1
-    return ptr, out
+    return ptr, out, arc
 
 
 @numba.njit(cache=True)
@@ -99,11 +101,11 @@ def _reach(n, ptr, nbr, ptr2, nbr2, start):
 
 
 @numba.njit(cache=True)
-def _net_inflow(n, tail, head, flow):
+def _net_inflow(n, tail, head, arcs, values):
     out = np.zeros(n, np.int64)
-    for a in range(tail.size):
-        out[head[a]] += flow[a]
-        out[tail[a]] -= flow[a]
+    for i in range(arcs.size):
+        out[head[arcs[i]]] += values[i]
+        out[tail[arcs[i]]] -= values[i]
     return out
 
 
@@ -115,22 +117,12 @@ def _push_root(v, lv, bucket, r_next, top):
 
 
 @numba.njit(cache=True)
-def _solve(n, tail, head, excess):
-    m = tail.size
-    # out-of-tree lists: the heads of the arcs leaving v that are not tree arcs (their flow is 0)
-    ptr = np.zeros(n + 1, np.int64)
-    for a in range(m):
-        ptr[tail[a] + 1] += 1
-    for v in range(n):
-        ptr[v + 1] += ptr[v]
-    out = np.empty(m, np.int32)
-    out_arc = np.empty(m, np.int32)
-    count = np.zeros(n, np.int64)
-    for a in range(m):
-        v = tail[a]
-        out[ptr[v] + count[v]] = head[a]
-        out_arc[ptr[v] + count[v]] = a
-        count[v] += 1
+def _solve(n, ptr, out0, arc0, excess):
+    # out-of-tree lists: the heads of the arcs leaving v that are not tree arcs (their flow is 0),
+    # at first every arc (a copy of the network's out-adjacency)
+    out = out0.copy()
+    out_arc = arc0.copy()
+    count = ptr[1:] - ptr[:-1]
     next_arc = np.zeros(n, np.int64)
     frozen = n
     label = np.zeros(n, np.int64)
@@ -317,46 +309,57 @@ def _solve(n, tail, head, excess):
         if parent[cur] < 0 and excess[cur] > 0 and label[cur] < frozen and listed[cur] != label[cur]:
             top = _push_root(cur, label[cur], bucket, r_next, top)
             listed[cur] = label[cur]
-    flow = np.zeros(m, np.int64)
-    for v in range(n):
-        if up_arc[v] >= 0:
-            flow[up_arc[v]] = up_flow[v]
-    return flow
+    tree = np.flatnonzero(up_arc >= 0)
+    return up_arc[tree].astype(np.int64), up_flow[tree]
 
 
-def max_pseudoflow(n: int, tail, head, tsrc, tsnk) -> np.ndarray:
-    """Arc flows of a maximum pseudoflow on a closure network (module docstring): the arcs
-    ``tail -> head`` have infinite capacity, the terminal capacities are int64 ≥ 0."""
-    tail = np.ascontiguousarray(tail, np.int32)
-    head = np.ascontiguousarray(head, np.int32)
+class ClosureNetwork:
+    """Nodes 0..n−1 and arcs ``tail -> head`` of infinite capacity, with the out- and in-adjacency
+    (CSR) built once: one network serves every max-flow and certificate on it (a step solves one
+    cut and sixteen threshold cuts on the same arcs; at tens of millions of arcs a counting sort
+    costs a fifth of a max-flow)."""
+
+    def __init__(self, n: int, tail, head):
+        self.n = int(n)
+        self.tail = np.ascontiguousarray(tail, np.int32)
+        self.head = np.ascontiguousarray(head, np.int32)
+        if self.tail.size >= 2**31:
+            raise ValueError(f"ClosureNetwork: {self.tail.size} arcs, more than int32 arc ids hold")
+        self.out_ptr, self.out, self.out_arc = _csr(self.n, self.tail, self.head)
+        self.in_ptr, self.into, _ = _csr(self.n, self.head, self.tail)
+
+
+def max_pseudoflow(net: ClosureNetwork, tsrc, tsnk):
+    """A maximum pseudoflow on ``net`` with terminal capacities ``tsrc``, ``tsnk`` (int64 ≥ 0):
+    ``(arcs, values)``, the flows of the arcs that may carry one (the tree arcs; every other arc's
+    flow is 0)."""
     excess = np.asarray(tsrc, np.int64) - np.asarray(tsnk, np.int64)
-    return _solve(n, tail, head, excess)
+    return _solve(net.n, net.out_ptr, net.out, net.out_arc, excess)
 
 
-def certify(n: int, tail, head, tsrc, tsnk, flow):
+def certify(net: ClosureNetwork, tsrc, tsnk, flow):
     r"""Check a pseudoflow on a closure network and read the minimum cuts off it (module docstring).
 
-    Returns ``(optimal, lower_bound, smallest, largest)``: whether no
-    residual path joins a positive to a negative excess (then the bound is
-    the minimum cut), the integer bound L, and the smallest and largest
-    minimum source sets as ``(n,)`` bool arrays.  Raises ValueError if a
-    flow is negative.  The arcs have infinite capacity, so the residual
-    graph is every arc plus the reverse of every arc that carries flow.
+    ``flow`` is ``(arcs, values)``: the arcs that carry flow and their
+    flows (every other arc's is 0).  Returns ``(optimal, lower_bound,
+    smallest, largest)``: whether no residual path joins a positive to a
+    negative excess (then the bound is the minimum cut), the integer bound
+    L, and the smallest and largest minimum source sets as ``(n,)`` bool
+    arrays.  Raises ValueError if a flow is negative.  The arcs have
+    infinite capacity, so the residual graph is every arc plus the reverse
+    of every arc that carries flow.
     """
-    tail = np.ascontiguousarray(tail, np.int32)
-    head = np.ascontiguousarray(head, np.int32)
-    flow = np.ascontiguousarray(flow, np.int64)
-    if np.any(flow < 0):
+    arcs, values = np.asarray(flow[0], np.int64), np.asarray(flow[1], np.int64)
+    if np.any(values < 0):
         raise ValueError("pseudoflow: a negative arc flow")
+    n, tail, head = net.n, net.tail, net.head
     tsrc, tsnk = np.asarray(tsrc, np.int64), np.asarray(tsnk, np.int64)
-    excess = tsrc - tsnk + _net_inflow(n, tail, head, flow)
-    used = np.flatnonzero(flow > 0)
-    out_ptr, out = _csr(n, tail, head)
-    back_ptr, back = _csr(n, head[used], tail[used])
-    smallest = _reach(n, out_ptr, out, back_ptr, back, excess > 0)
-    in_ptr, into = _csr(n, head, tail)
-    fwd_ptr, fwd = _csr(n, tail[used], head[used])
-    reaching = _reach(n, in_ptr, into, fwd_ptr, fwd, excess < 0)
+    excess = tsrc - tsnk + _net_inflow(n, tail, head, arcs, values)
+    used = arcs[values > 0]
+    back_ptr, back, _ = _csr(n, head[used], tail[used])
+    smallest = _reach(n, net.out_ptr, net.out, back_ptr, back, excess > 0)
+    fwd_ptr, fwd, _ = _csr(n, tail[used], head[used])
+    reaching = _reach(n, net.in_ptr, net.into, fwd_ptr, fwd, excess < 0)
     optimal = not bool(np.any(smallest & reaching))
     lower = int(tsrc.sum()) - int(excess[excess > 0].sum())
     return optimal, lower, smallest, ~reaching

@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from nonlocal_.pseudoflow import certify, max_pseudoflow
+from nonlocal_.pseudoflow import ClosureNetwork, certify, max_pseudoflow
 
 
 def _random_closure(seed):
@@ -40,8 +40,9 @@ def test_minimum_cuts_match_enumeration():
     for seed in range(400):
         problem = _random_closure(seed)
         best, smallest, largest, count = _enumerate(*problem)
-        flow = max_pseudoflow(*problem)
-        optimal, lower, small, large = certify(*problem, flow)
+        n, tail, head, tsrc, tsnk = problem
+        net = ClosureNetwork(n, tail, head)
+        optimal, lower, small, large = certify(net, tsrc, tsnk, max_pseudoflow(net, tsrc, tsnk))
         assert optimal and lower == best, seed
         assert (small == smallest).all() and (large == largest).all(), seed
         ties += count > 1
@@ -53,9 +54,10 @@ def test_certificate_rejects_a_non_maximal_flow():
     is the weak one."""
     tail, head = np.array([0]), np.array([1])
     tsrc, tsnk = np.array([3, 0]), np.array([0, 2])
-    optimal, lower, _, _ = certify(2, tail, head, tsrc, tsnk, np.zeros(1, np.int64))
+    net = ClosureNetwork(2, tail, head)
+    optimal, lower, _, _ = certify(net, tsrc, tsnk, (np.zeros(0, int), np.zeros(0, np.int64)))
     assert not optimal and lower == 0
-    optimal, lower, small, large = certify(2, tail, head, tsrc, tsnk, max_pseudoflow(2, tail, head, tsrc, tsnk))
+    optimal, lower, small, large = certify(net, tsrc, tsnk, max_pseudoflow(net, tsrc, tsnk))
     assert optimal and lower == 2 and small.tolist() == [True, True] and large.tolist() == [True, True]
     with pytest.raises(ValueError, match="negative arc flow"):
-        certify(2, tail, head, tsrc, tsnk, np.array([-1]))
+        certify(net, tsrc, tsnk, (np.array([0]), np.array([-1])))
