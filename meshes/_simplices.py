@@ -231,38 +231,40 @@ def _box_distance2(p, lo, hi):
     return d2
 
 
-@numba.njit(cache=True)
-def _nearest(points, simplices, left, right, item, lo, hi, cutoff2):
+@numba.njit(cache=True, parallel=True)
+def _nearest(points, bounds, simplices, left, right, item, lo, hi, cutoff2):
     """Per point, the squared distance to the nearest simplex if below ``cutoff2``, else ``cutoff2``:
     a depth-first branch and bound over a tree whose boxes bound the simplices below each node, the
-    nearer child first, a box skipped when it is not nearer than the best so far."""
+    nearer child first, a box skipped when it is not nearer than the best so far (the blocks
+    ``bounds[b] <= i < bounds[b + 1]`` of points in parallel, numba threads)."""
     out = np.empty(points.shape[0])
-    stack = np.empty(STACK, np.int64)
-    bound = np.empty(STACK)  # the squared box distance of each node on the stack
-    for i in range(points.shape[0]):
-        p = points[i]
-        best = cutoff2
-        stack[0], bound[0] = 0, 0.0
-        top = 1
-        while top > 0:
-            top -= 1
-            k = stack[top]
-            if bound[top] >= best:  # the best improved since the node was pushed
-                continue
-            if item[k] >= 0:
-                best = min(best, _simplex_distance2(p, simplices[item[k]]))
-                continue
-            a, b = left[k], right[k]
-            da, db = _box_distance2(p, lo[a], hi[a]), _box_distance2(p, lo[b], hi[b])
-            if da > db:
-                a, b, da, db = b, a, db, da
-            if db < best:  # the farther child below the nearer one on the stack
-                stack[top], bound[top] = b, db
-                top += 1
-            if da < best:
-                stack[top], bound[top] = a, da
-                top += 1
-        out[i] = best
+    for b in numba.prange(bounds.size - 1):
+        stack = np.empty(STACK, np.int64)
+        bound = np.empty(STACK)  # the squared box distance of each node on the stack
+        for i in range(bounds[b], bounds[b + 1]):
+            p = points[i]
+            best = cutoff2
+            stack[0], bound[0] = 0, 0.0
+            top = 1
+            while top > 0:
+                top -= 1
+                k = stack[top]
+                if bound[top] >= best:  # the best improved since the node was pushed
+                    continue
+                if item[k] >= 0:
+                    best = min(best, _simplex_distance2(p, simplices[item[k]]))
+                    continue
+                a, c = left[k], right[k]
+                da, dc = _box_distance2(p, lo[a], hi[a]), _box_distance2(p, lo[c], hi[c])
+                if da > dc:
+                    a, c, da, dc = c, a, dc, da
+                if dc < best:  # the farther child below the nearer one on the stack
+                    stack[top], bound[top] = c, dc
+                    top += 1
+                if da < best:
+                    stack[top], bound[top] = a, da
+                    top += 1
+            out[i] = best
     return out
 
 
@@ -289,8 +291,9 @@ def distance_to_simplices(points, simplices, cutoff=None):
     With ``cutoff``, distances are clipped to it: exact where below it, ``cutoff`` elsewhere.
     A branch and bound over a k-d tree of the simplex centres whose boxes are grown to bound the
     simplices (:class:`meshes.kdtree.KDTree`; hand-written in numba: scipy's trees hold points, not
-    simplices).  Its cost is the number of simplices nearer than the distance plus their size,
-    per point, and a point farther than the cutoff from every box stops at the root.
+    simplices), blocks of points in parallel on numba's threads (``NUMBA_NUM_THREADS``).  Its cost
+    per point is about the number of simplices nearer than its distance plus a tree's depth, and a
+    point farther than the cutoff from every box stops at the root.
     """
     points = np.ascontiguousarray(points, dtype=np.float64)
     limit = np.inf if cutoff is None else float(cutoff)
@@ -300,5 +303,6 @@ def distance_to_simplices(points, simplices, cutoff=None):
     tree = KDTree(simplices.mean(axis=1))
     lo, hi = tree.lo.copy(), tree.hi.copy()
     _simplex_boxes(simplices, tree.left, tree.right, tree.point, lo, hi)
-    d2 = _nearest(points, simplices, tree.left, tree.right, tree.point, lo, hi, limit * limit)
+    bounds = np.linspace(0, points.shape[0], 64 * numba.get_num_threads() + 1).astype(np.int64)
+    d2 = _nearest(points, bounds, simplices, tree.left, tree.right, tree.point, lo, hi, limit * limit)
     return np.where(d2 < limit * limit, np.sqrt(d2), limit)

@@ -29,8 +29,8 @@ __all__ = ["ball_cover"]
 
 
 @numba.njit(cache=True)
-def _cover(centres, start, cr2, left, right, point, lo, hi, owner, node, level):
-    """Write the covers of centres ``start``, ``start + 1``, ... into ``owner``, ``node``, ``level``
+def _cover(centres, start, end, cr2, left, right, point, lo, hi, owner, node, level):
+    """Write the covers of centres ``start``, ..., ``end - 1`` into ``owner``, ``node``, ``level``
     while they fit; returns (the first centre not written, the number of entries).  The output
     arrays are never reallocated here: growing them inside the loop made the kernel 4x slower."""
     d = centres.shape[1]
@@ -38,7 +38,7 @@ def _cover(centres, start, cr2, left, right, point, lo, hi, owner, node, level):
     stack = np.empty(STACK, np.int64)
     limit = np.empty(STACK, np.int64)
     total = 0
-    for t in range(start, centres.shape[0]):
+    for t in range(start, end):
         done = total  # the entries of the centres before t
         top = 1
         stack[0] = 0
@@ -73,7 +73,7 @@ def _cover(centres, start, cr2, left, right, point, lo, hi, owner, node, level):
             limit[top] = inner
             limit[top + 1] = inner
             top += 2
-    return centres.shape[0], total
+    return end, total
 
 
 def ball_cover(tree: KDTree, centres: np.ndarray, radii):
@@ -85,34 +85,75 @@ def ball_cover(tree: KDTree, centres: np.ndarray, radii):
     The boxes of one centre and level k, together with those of the levels
     below k, cover exactly the tree points in the ball of radius r_k; no
     box is listed twice for one centre.  ``radii`` are the closed radii
-    (:func:`nonlocal_.mixture.closed_radius`), increasing.
+    (:func:`nonlocal_.mixture.closed_radius`), increasing.  Blocks of centres
+    are walked in parallel on numba's threads (``NUMBA_NUM_THREADS``); the
+    result does not depend on their number.
     """
     centres = np.ascontiguousarray(centres, dtype=np.float64)
     cr2 = np.ascontiguousarray(np.asarray(radii, dtype=np.float64) ** 2)
     if tree.point.size >= 2**31:
         raise ValueError("ball_cover: more than 2^30 tree points (int32 node ids)")
     args = (cr2, tree.left, tree.right, tree.point, tree.lo, tree.hi)
-    # One chunk sized from the covers of a sample of centres (a quarter more than their mean): later
-    # chunks, and concatenating them, cost as much as the kernel at tens of millions of entries.
-    sample = np.ascontiguousarray(centres[:: max(1, centres.shape[0] // 256)])
+    num = centres.shape[0]
+    # Output sized from the covers of a sample of centres (a quarter more than their mean): growing
+    # or concatenating arrays of tens of millions of entries costs as much as the walk.
+    sample = np.ascontiguousarray(centres[:: max(1, num // 256)])
     size = 1 << 16
     while True:
         owner, node, level = (np.empty(size, np.int32) for _ in range(3))
-        stop, total = _cover(sample, 0, *args, owner, node, level)
+        stop, total = _cover(sample, 0, sample.shape[0], *args, owner, node, level)
         if stop == sample.shape[0]:
             break
         size *= 4
-    size = max(1 << 12, int(1.25 * total / max(sample.shape[0], 1) * centres.shape[0]))
-    parts, start = [], 0
-    while start < centres.shape[0]:
-        owner, node, level = (np.empty(size, np.int32) for _ in range(3))
-        stop, total = _cover(centres, start, *args, owner, node, level)
-        if stop == start:  # one centre's cover is larger than a chunk
-            size *= 2
-            continue
-        parts.append((owner[:total], node[:total], level[:total]))
-        start = stop
-        size = max(1 << 12, size // 4)  # the rest, if the sample's mean was low
-    if len(parts) == 1:
-        return parts[0]
-    return tuple(np.concatenate([part[i] for part in parts] + [np.zeros(0, np.int32)]) for i in range(3))
+    per_centre = 1.25 * total / max(sample.shape[0], 1)
+    # blocks of centres walked in parallel (numba threads), each into its own part of the output
+    bounds = np.linspace(0, num, min(num, 8 * numba.get_num_threads()) + 1).astype(np.int64)
+    offsets = np.concatenate([[0], np.cumsum(np.ceil(per_centre * np.diff(bounds)).astype(np.int64) + 64)])
+    owner, node, level = (np.empty(int(offsets[-1]), np.int32) for _ in range(3))
+    reached, counts = _cover_blocks(centres, bounds, offsets, *args, owner, node, level)
+    if np.array_equal(reached, bounds[1:]):  # the usual case: close the gaps between the blocks
+        total = _compact(offsets, counts, owner, node, level)
+        return owner[:total], node[:total], level[:total]
+    parts = []
+    for b in range(bounds.size - 1):
+        parts.append(tuple(a[offsets[b]: offsets[b] + counts[b]] for a in (owner, node, level)))
+        start = int(reached[b])
+        while start < bounds[b + 1]:  # a block whose covers outgrew its part (the sample's mean was low)
+            size = max(1 << 12, int(per_centre * (bounds[b + 1] - start)) + 64)
+            out = tuple(np.empty(size, np.int32) for _ in range(3))
+            stop, total = _cover(centres, start, int(bounds[b + 1]), *args, *out)
+            if stop == start:  # one centre's cover is larger than the buffer
+                per_centre *= 2
+                continue
+            parts.append(tuple(a[:total] for a in out))
+            start = stop
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+
+
+@numba.njit(cache=True)
+def _compact(offsets, counts, owner, node, level):
+    """Move block b's ``counts[b]`` entries from ``offsets[b]`` to follow block b − 1's (in place:
+    every move is to the left); returns the total."""
+    total = 0
+    for b in range(counts.size):
+        for q in range(counts[b]):
+            owner[total + q] = owner[offsets[b] + q]
+            node[total + q] = node[offsets[b] + q]
+            level[total + q] = level[offsets[b] + q]
+        total += counts[b]
+    return total
+
+
+@numba.njit(cache=True, parallel=True)
+def _cover_blocks(centres, bounds, offsets, cr2, left, right, point, lo, hi, owner, node, level):
+    """:func:`_cover` of the blocks ``bounds[b] <= t < bounds[b + 1]`` in parallel, block b into
+    ``[offsets[b], offsets[b + 1])`` of the outputs; returns per block the first centre not written
+    and the number of entries."""
+    nb = bounds.size - 1
+    reached = np.empty(nb, np.int64)
+    counts = np.empty(nb, np.int64)
+    for b in numba.prange(nb):
+        lo_, hi_ = offsets[b], offsets[b + 1]
+        reached[b], counts[b] = _cover(centres, bounds[b], bounds[b + 1], cr2, left, right, point, lo, hi,
+                                       owner[lo_:hi_], node[lo_:hi_], level[lo_:hi_])
+    return reached, counts

@@ -131,11 +131,11 @@ def _first_level(x_from, x_to, mixture):
 
 
 @numba.njit(cache=True)
-def _infinite_arcs(owner, level, max_node, min_node, lvlf, lvl1, lvl0, off_a, off_b, extra_src, extra_dst):
+def _infinite_arcs(owner, level, member, max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b, extra_src, extra_dst):
     """The infinite edges as int32 ``(src, dst)``: those of the ball covers, in one pass, then
     ``extra_src -> extra_dst``.  For a cover entry q of term point o = owner[q] at ball level
-    l with lvlf[o] <= l: the edge max_node[q] -> a_ol if l < lvl1[o] (the max term is not unary
-    there) and b_ol -> min_node[q] if l < lvl0[o]; max edges first.  (Written once into int32
+    l with lvlf[o] <= l: the edge max_id[member[q]] -> a_ol if l < lvl1[o] (the max term is not
+    unary there) and b_ol -> min_id[member[q]] if l < lvl0[o]; max edges first.  (Written once into int32
     arrays: at tens of millions of edges, every int64 copy costs as much as the max-flow's setup.)"""
     na = 0
     nb = 0
@@ -151,12 +151,12 @@ def _infinite_arcs(owner, level, max_node, min_node, lvlf, lvl1, lvl0, off_a, of
         o, lv = owner[q], level[q]
         if lv >= lvlf[o]:
             if lv < lvl1[o]:
-                src[ja] = max_node[q]
+                src[ja] = max_id[member[q]]
                 dst[ja] = off_a[o] + lv - lvlf[o]
                 ja += 1
             if lv < lvl0[o]:
                 src[jb] = off_b[o] + lv - lvlf[o]
-                dst[jb] = min_node[q]
+                dst[jb] = min_id[member[q]]
                 jb += 1
     src[na + nb:] = extra_src
     dst[na + nb:] = extra_dst
@@ -214,12 +214,15 @@ class CutProblem:
 
     def _members(self, t, cr):
         """Edges from the balls of the term points ``t`` to the free points, by level:
-        ``(owner, level, max_side, min_side, tree_src, tree_dst, num_tree_nodes)``; ``max_side`` and
-        ``min_side`` are node ids (a free point, or an or/and node of the tree)."""
+        ``(owner, level, member, max_id, min_id, tree_src, tree_dst, num_tree_nodes)``: cover entry
+        q holds ``member[q]`` in the ball of level ``level[q]`` of term ``owner[q]``, and the node ids
+        of the max and min sides of that member are ``max_id[member[q]]`` and ``min_id[member[q]]``
+        (a free point, or an or/and node of the tree; the ids are looked up where the arcs are
+        written: a lookup array per entry would be as large as the arcs)."""
         nv = self.nodes.size
         if nv == 0 or t.size == 0:
             empty = np.zeros(0, np.int64)
-            return empty, empty, empty, empty, empty, empty, 0
+            return empty, empty, empty, empty, empty, empty, empty, 0
         if self.method == "plain":
             b = balls(self.x, self.mixture.reach)
             node = np.full(self.free.size, -1, np.int64)
@@ -230,9 +233,8 @@ class CutProblem:
                                                       sizes)
             members, level = b.indices[entry], self.mixture.level(b.dist[entry])
             keep = self.free[members]
-            gn = node[members[keep]]
             empty = np.zeros(0, np.int64)
-            return owner[keep], level[keep], gn, gn, empty, empty, 0
+            return owner[keep], level[keep], members[keep], node, node, empty, empty, 0
         tree = KDTree(self.x[self.free])
         owner, k, level = ball_cover(tree, self.x[t], cr)
         internal = tree.point < 0
@@ -245,7 +247,7 @@ class CutProblem:
         # or: child -> parent (u_child <= o_parent); and: parent -> child (n_parent <= u_child)
         src = np.concatenate([or_id[kids], and_id[par2]])
         dst = np.concatenate([or_id[par2], and_id[kids]])
-        return owner, level, or_id[k], and_id[k], src, dst, 2 * ni
+        return owner, level, k, or_id, and_id, src, dst, 2 * ni
 
     def _build(self):
         free, chi, fix, x = self.free, self.chi, self.fixed, self.x
@@ -275,7 +277,7 @@ class CutProblem:
         # term points whose largest ball holds no free point add constants only: no graph for them
         live = lvlf < weights.size
         t, tfree, c0, c1, lvl1, lvl0, lvlf = t[live], tfree[live], c0[live], c1[live], lvl1[live], lvl0[live], lvlf[live]
-        owner, level, max_node, min_node, tsrc_e, tdst_e, ntree = self._members(t, cr)
+        owner, level, member, max_id, min_id, tsrc_e, tdst_e, ntree = self._members(t, cr)
         # auxiliary nodes: a_ik for lvlf <= k < lvl1, b_ik for lvlf <= k < lvl0
         na, off_a = _slots(lvlf, lvl1)
         nb, off_b = _slots(lvlf, lvl0)
@@ -292,7 +294,7 @@ class CutProblem:
         a_id, b_id = base + np.arange(na), base + na + np.arange(nb)
         chain_a, chain_b = ka > lvlf[ia], kb > lvlf[ib]  # a_{i,k-1} <= a_ik, b_ik <= b_{i,k-1}
         inf_src, inf_dst = _infinite_arcs(
-            owner, level, max_node, min_node, lvlf, lvl1, lvl0, off_a, off_b,
+            owner, level, member, max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b,
             np.concatenate([tsrc_e, a_id[chain_a] - 1, b_id[chain_b]]).astype(np.int32),
             np.concatenate([tdst_e, a_id[chain_a], b_id[chain_b] - 1]).astype(np.int32))
         fa, fb = tfree[ia], tfree[ib]

@@ -54,8 +54,9 @@ __all__ = ["ClosureNetwork", "max_pseudoflow", "certify"]
 
 
 @numba.njit(cache=True)
-def _csr(n, key, val):
-    """CSR of ``val`` grouped by ``key`` (a counting sort): ``(ptr, val in that order, arc ids)``."""
+def _csr(n, key, val, with_arcs):
+    """CSR of ``val`` grouped by ``key`` (a counting sort): ``(ptr, val in that order, arc ids)``
+    (the arc ids empty unless ``with_arcs``)."""
     ptr = np.zeros(n + 1, np.int64)
     for a in range(key.size):
         ptr[key[a] + 1] += 1
@@ -63,10 +64,11 @@ def _csr(n, key, val):
         ptr[v + 1] += ptr[v]
     fill = ptr[:-1].copy()
     out = np.empty(key.size, np.int32)
-    arc = np.empty(key.size, np.int32)
+    arc = np.empty(key.size if with_arcs else 0, np.int32)
     for a in range(key.size):
         out[fill[key[a]]] = val[a]
-        arc[fill[key[a]]] = a
+        if with_arcs:
+            arc[fill[key[a]]] = a
         fill[key[a]] += 1
     return ptr, out, arc
 
@@ -325,8 +327,8 @@ class ClosureNetwork:
         self.head = np.ascontiguousarray(head, np.int32)
         if self.tail.size >= 2**31:
             raise ValueError(f"ClosureNetwork: {self.tail.size} arcs, more than int32 arc ids hold")
-        self.out_ptr, self.out, self.out_arc = _csr(self.n, self.tail, self.head)
-        self.in_ptr, self.into, _ = _csr(self.n, self.head, self.tail)
+        self.out_ptr, self.out, self.out_arc = _csr(self.n, self.tail, self.head, True)
+        self.in_ptr, self.into, _ = _csr(self.n, self.head, self.tail, False)
 
 
 def max_pseudoflow(net: ClosureNetwork, tsrc, tsnk):
@@ -356,9 +358,9 @@ def certify(net: ClosureNetwork, tsrc, tsnk, flow):
     tsrc, tsnk = np.asarray(tsrc, np.int64), np.asarray(tsnk, np.int64)
     excess = tsrc - tsnk + _net_inflow(n, tail, head, arcs, values)
     used = arcs[values > 0]
-    back_ptr, back, _ = _csr(n, head[used], tail[used])
+    back_ptr, back, _ = _csr(n, head[used], tail[used], False)
     smallest = _reach(n, net.out_ptr, net.out, back_ptr, back, excess > 0)
-    fwd_ptr, fwd, _ = _csr(n, tail[used], head[used])
+    fwd_ptr, fwd, _ = _csr(n, tail[used], head[used], False)
     reaching = _reach(n, net.in_ptr, net.into, fwd_ptr, fwd, excess < 0)
     optimal = not bool(np.any(smallest & reaching))
     lower = int(tsrc.sum()) - int(excess[excess > 0].sum())

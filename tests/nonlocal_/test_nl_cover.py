@@ -1,0 +1,68 @@
+"""nonlocal_._cover.ball_cover against brute force, on 1 and 2 threads, and when its output estimate is too low."""
+
+import numba
+import numpy as np
+import pytest
+
+from meshes.kdtree import KDTree
+from nonlocal_._cover import ball_cover
+
+
+def _leaves(tree, k):
+    """The tree points below node k."""
+    if tree.point[k] >= 0:
+        return [int(tree.point[k])]
+    return _leaves(tree, tree.left[k]) + _leaves(tree, tree.right[k])
+
+
+def _check_exact(tree, points, centres, radii, cover, which):
+    """For each centre in ``which``: no box listed twice, and the boxes of levels <= k together hold
+    exactly the points within radii[k]."""
+    owner, node, level = cover
+    for c in which:
+        dist = np.linalg.norm(points - centres[c], axis=1)
+        mine = owner == c
+        assert np.unique(node[mine]).size == np.count_nonzero(mine), c
+        for k, r in enumerate(radii):
+            held = {p for q in np.flatnonzero(mine & (level <= k)) for p in _leaves(tree, node[q])}
+            assert held == set(np.flatnonzero(dist <= r).tolist()), (c, k)
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+def test_cover_is_exact_and_independent_of_threads(dim):
+    rng = np.random.default_rng(dim)
+    points = rng.random((600, dim))
+    centres = rng.random((300, dim))
+    radii = np.array([0.1, 0.13, 0.2])
+    tree = KDTree(points)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = ball_cover(tree, centres, radii)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = ball_cover(tree, centres, radii)
+    finally:
+        numba.set_num_threads(before)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)
+    assert one[0].size > 0
+    _check_exact(tree, points, centres, radii, one, range(centres.shape[0]))
+
+
+def test_cover_when_the_sample_underestimates_it():
+    """The output is sized from every (n // 256)-th centre; here those see no point at all, so every
+    block overflows its part and is finished in extra buffers: the same cover as one centre at a time."""
+    rng = np.random.default_rng(5)
+    points = rng.random((400, 2))
+    centres = rng.random((512, 2))
+    centres[::2] += 10.0  # the sampled centres are far from every point
+    radii = np.array([0.15, 0.25])
+    tree = KDTree(points)
+    cover = ball_cover(tree, centres, radii)
+    assert cover[0].size > 0
+    singles = [ball_cover(tree, centres[c:c + 1], radii) for c in range(centres.shape[0])]
+    expected = [np.concatenate([s[0] + c for c, s in enumerate(singles)]),
+                np.concatenate([s[1] for s in singles]), np.concatenate([s[2] for s in singles])]
+    for a, b in zip(cover, expected):
+        np.testing.assert_array_equal(a, b)
+    _check_exact(tree, points, centres, radii, cover, range(0, 512, 7))
