@@ -19,8 +19,11 @@ Configurations: the solver (``pseudoflow``: the default since issue 15;
 (``isotropic``: the fitted ball mixture, the default; ``plain``: the vertex
 ball, for the record).  The level-set step (``fem_mcf.LevelSetStepper``, P1,
 delta = h, same tau, after its set-up) runs in the same process as the
-pseudoflow/isotropic configuration, and "step/FEM" is the ratio of their
-later steps.  ``--ranks 2`` runs the default configuration under ``mpiexec
+pseudoflow/isotropic configuration, and "later/FEM" ("first/FEM") is the
+ratio of the adversarial step (the first) to the level-set step.  The
+adversarial step runs its ball covers and interface distances on numba's
+threads (``NUMBA_NUM_THREADS``, recorded with each row: 2 on the 2-core
+machine), the level-set step on one process.  ``--ranks 2`` runs the default configuration under ``mpiexec
 -n 2`` as well.
 
 Run: ``python benchmarks/nonlocal_step.py [--quick] [--sizes 128 256]
@@ -54,6 +57,7 @@ KEYS = ("step_time", "solve_time", "band_vertices", "graph_nodes", "graph_edges"
 
 def one(dim: int, n: int, k: int, solver: str, discretization: str, fem: bool) -> dict:
     from mpi4py import MPI
+    import numba
     import numpy as np
 
     from meshes.generate import box
@@ -70,6 +74,7 @@ def one(dim: int, n: int, k: int, solver: str, discretization: str, fem: bool) -
     scheme = AdversarialScheme(phi0.function_space, rho, rho, k * h, solver=solver, discretization=discretization)
     out = {"dim": dim, "n": n, "h": h, "eps_over_h": k, "solver": solver, "discretization": discretization,
            "num_vertices": msh.topology.index_map(0).size_global, "ranks": comm.size,
+           "numba_threads": numba.get_num_threads(),
            "setup": time.perf_counter() - t0, "mixture": scheme.mixture.describe(), "steps": []}
     phi, hint = phi0, None
     for _ in range(NUM_STEPS):
@@ -128,14 +133,14 @@ def table(rows) -> str:
     ok = {_key(r): r for r in rows if "error" not in r}
     errors = [r for r in rows if "error" in r]
     head = ("| d | vertices | eps/h | Per_eps | solver | band vertices (later) | graph edges | first [s] "
-            "| later [s] | cuts later [s] | µs per band vertex | first/later | FEM step [s] | later/FEM "
+            "| later [s] | cuts later [s] | µs per band vertex | first/later | FEM step [s] | later/FEM | first/FEM "
             "| 2 ranks later [s] | 2 ranks/1 rank | peak RSS [GB] | certified | load |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for key in sorted(ok, key=lambda q: (q[0], q[2], q[1], q[4], q[3])):
         r = ok[key]
         if r["ranks"] != 1:
             continue
-        later = _later(r)
+        later, first = _later(r), r["steps"][0]["step_time"]
         band = _later(r, "band_vertices")
         note = "" if len(_later_steps(r)) == len(r["steps"]) - 1 else " (empty after step 2)"
         fem = ok.get(key[:3] + ("pseudoflow", "isotropic", 1), {}).get("fem_step")
@@ -145,6 +150,7 @@ def table(rows) -> str:
             f"| {band:.0f} | {_later(r, 'graph_edges'):.0f} | {r['steps'][0]['step_time']:.2f} | {later:.2f} "
             f"| {_later(r, 'solve_time'):.2f} | {1e6 * later / band:.0f} | {r['steps'][0]['step_time'] / later:.2f} "
             f"| {'' if fem is None else f'{fem:.3f}'} | {'' if fem is None else f'{later / fem:.1f}'} "
+            f"| {'' if fem is None else f'{first / fem:.1f}'} "
             f"| {'' if two is None else f'{_later(two):.2f}'} | {'' if two is None else f'{_later(two) / later:.2f}'} "
             f"| {r['peak_rss_gb']:.2f} | {all(s['certified'] for s in r['steps'])} | {r['load_average']:.1f} |")
     for r in errors:
@@ -246,9 +252,10 @@ def report(results):
     """Write the table (.md) and the figure (.png) of all result rows."""
     meta, rows = results["meta"], results["rows"]
     (RESULTS / "nonlocal_step.md").write_text(
-        f"Last command: `{meta['command']}` ({meta['date']}, {meta['cpu_count']} cores shared with other "
-        "jobs: the load column is the 1-minute load average at the end of each row's run; each "
-        "configuration in a fresh process; 'later' is the mean of steps 2 and 3)\n\n" + table(rows) + "\n")
+        f"Last command: `{meta['command']}` ({meta['date']}, {meta['cpu_count']} cores; the load column is "
+        "the 1-minute load average at the end of each row's run, above 1 when other jobs shared the "
+        "machine; each configuration in a fresh process; 'later' is the mean of steps 2 and 3)\n\n"
+        + table(rows) + "\n")
     figure(rows, RESULTS / "nonlocal_step.png")
     print(table(rows))
 
