@@ -18,7 +18,7 @@ import numba
 import numpy as np
 
 from meshes import checks
-from meshes.kdtree import STACK, KDTree
+from meshes.kdtree import STACK, KDTree, num_threads
 from meshes.sets import vertex_coordinates
 
 __all__ = ["owned_cells", "clip_negative", "cut_faces", "simplex_volumes", "integrate",
@@ -303,6 +303,6 @@ def distance_to_simplices(points, simplices, cutoff=None):
     tree = KDTree(simplices.mean(axis=1))
     lo, hi = tree.lo.copy(), tree.hi.copy()
     _simplex_boxes(simplices, tree.left, tree.right, tree.point, lo, hi)
-    bounds = np.linspace(0, points.shape[0], 64 * numba.get_num_threads() + 1).astype(np.int64)
+    bounds = np.linspace(0, points.shape[0], 64 * num_threads() + 1).astype(np.int64)
     d2 = _nearest(points, bounds, simplices, tree.left, tree.right, tree.point, lo, hi, limit * limit)
     return np.where(d2 < limit * limit, np.sqrt(d2), limit)

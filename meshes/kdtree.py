@@ -14,11 +14,17 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["KDTree", "STACK"]
+__all__ = ["KDTree", "STACK", "num_threads"]
 
 # A depth-first walk of a median-split tree (depth ceil(log2 n) <= 31 for int32 ids) holds at
 # most depth + 2 nodes.
 STACK = 128
+
+
+def num_threads() -> int:
+    """The threads of advmcf's parallel geometry: numba's (``NUMBA_NUM_THREADS``, default the
+    cores), also passed as ``workers`` to scipy's k-d tree queries, so that one setting rules both."""
+    return numba.get_num_threads()
 
 
 @numba.njit(cache=True)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from meshes.kdtree import STACK, KDTree
+from meshes.kdtree import STACK, KDTree, num_threads
 
 __all__ = ["ball_cover"]
 
@@ -107,7 +107,7 @@ def ball_cover(tree: KDTree, centres: np.ndarray, radii):
         size *= 4
     per_centre = 1.25 * total / max(sample.shape[0], 1)
     # blocks of centres walked in parallel (numba threads), each into its own part of the output
-    bounds = np.linspace(0, num, min(num, 8 * numba.get_num_threads()) + 1).astype(np.int64)
+    bounds = np.linspace(0, num, min(num, 8 * num_threads()) + 1).astype(np.int64)
     offsets = np.concatenate([[0], np.cumsum(np.ceil(per_centre * np.diff(bounds)).astype(np.int64) + 64)])
     owner, node, level = (np.empty(int(offsets[-1]), np.int32) for _ in range(3))
     reached, counts = _cover_blocks(centres, bounds, offsets, *args, owner, node, level)

@@ -91,7 +91,7 @@ import numpy as np
 from ortools.graph.python import max_flow
 from scipy.spatial import cKDTree
 
-from meshes.kdtree import KDTree
+from meshes.kdtree import KDTree, num_threads
 
 from ._cover import ball_cover
 from .functional import vertex_perimeter
@@ -104,6 +104,7 @@ __all__ = ["CutProblem", "SOLVERS", "METHODS", "set_energy"]
 log = logging.getLogger(__name__)
 
 _RTOL = 1e-9
+_COVER_BLOCK = 1 << 15  # term points whose ball covers are listed at once
 SOLVERS = ("pseudoflow", "push-relabel", "bk")
 METHODS = ("tree", "plain")
 
@@ -126,40 +127,34 @@ def _first_level(x_from, x_to, mixture):
     """``(len(x_from),)`` the first ball of ``mixture`` holding a point of ``x_to`` (K if none)."""
     if x_to.shape[0] == 0 or x_from.shape[0] == 0:
         return np.full(x_from.shape[0], mixture.radii.size, np.int64)
-    d, _ = cKDTree(x_to).query(x_from, k=1, distance_upper_bound=mixture.closed_radii[-1])
+    d, _ = cKDTree(x_to).query(x_from, k=1, distance_upper_bound=mixture.closed_radii[-1], workers=num_threads())
     return mixture.level(d)
 
 
 @numba.njit(cache=True)
-def _infinite_arcs(owner, level, member, max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b, extra_src, extra_dst):
-    """The infinite edges as int32 ``(src, dst)``: those of the ball covers, in one pass, then
-    ``extra_src -> extra_dst``.  For a cover entry q of term point o = owner[q] at ball level
-    l with lvlf[o] <= l: the edge max_id[member[q]] -> a_ol if l < lvl1[o] (the max term is not
-    unary there) and b_ol -> min_id[member[q]] if l < lvl0[o]; max edges first.  (Written once into int32
-    arrays: at tens of millions of edges, every int64 copy costs as much as the max-flow's setup.)"""
-    na = 0
-    nb = 0
+def _cover_arcs(owner, level, member, max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b):
+    """The infinite edges ``(src, dst)`` (int32) of a block of cover entries.  For a cover entry q
+    of term point o = owner[q] at ball level l with lvlf[o] <= l: the edge max_id[member[q]] -> a_ol
+    if l < lvl1[o] (the max term is not unary there) and b_ol -> min_id[member[q]] if l < lvl0[o]."""
+    count = 0
     for q in range(owner.size):
         o, lv = owner[q], level[q]
         if lv >= lvlf[o]:
-            na += lv < lvl1[o]
-            nb += lv < lvl0[o]
-    src = np.empty(na + nb + extra_src.size, np.int32)
-    dst = np.empty(na + nb + extra_src.size, np.int32)
-    ja, jb = 0, na
+            count += (lv < lvl1[o]) + (lv < lvl0[o])
+    src = np.empty(count, np.int32)
+    dst = np.empty(count, np.int32)
+    pos = 0
     for q in range(owner.size):
         o, lv = owner[q], level[q]
         if lv >= lvlf[o]:
             if lv < lvl1[o]:
-                src[ja] = max_id[member[q]]
-                dst[ja] = off_a[o] + lv - lvlf[o]
-                ja += 1
+                src[pos] = max_id[member[q]]
+                dst[pos] = off_a[o] + lv - lvlf[o]
+                pos += 1
             if lv < lvl0[o]:
-                src[jb] = off_b[o] + lv - lvlf[o]
-                dst[jb] = min_id[member[q]]
-                jb += 1
-    src[na + nb:] = extra_src
-    dst[na + nb:] = extra_dst
+                src[pos] = off_b[o] + lv - lvlf[o]
+                dst[pos] = min_id[member[q]]
+                pos += 1
     return src, dst
 
 
@@ -207,36 +202,21 @@ class CutProblem:
         self.w = np.where(self.free, w, 0.0)
         self.c0, self.c1, self.terms = np.asarray(c0, float), np.asarray(c1, float), np.asarray(terms, bool)
         self.fallbacks = 0  # pseudoflow solves that failed their check and were redone by push-relabel
-        self._closure = None  # the pseudoflow's network, built on the first solve
         t0 = time.perf_counter()
         self._build()
         self.build_time = time.perf_counter() - t0
 
-    def _members(self, t, cr):
-        """Edges from the balls of the term points ``t`` to the free points, by level:
-        ``(owner, level, member, max_id, min_id, tree_src, tree_dst, num_tree_nodes)``: cover entry
-        q holds ``member[q]`` in the ball of level ``level[q]`` of term ``owner[q]``, and the node ids
-        of the max and min sides of that member are ``max_id[member[q]]`` and ``min_id[member[q]]``
-        (a free point, or an or/and node of the tree; the ids are looked up where the arcs are
-        written: a lookup array per entry would be as large as the arcs)."""
+    def _member_ids(self):
+        """``(max_id, min_id, tree_src, tree_dst, num_tree_nodes, tree)``: the node ids of the max
+        and min sides of a cover member (a free point, or an or/and node of the k-d tree of the
+        free points for ``method="tree"``) and the infinite edges inside the tree."""
         nv = self.nodes.size
-        if nv == 0 or t.size == 0:
-            empty = np.zeros(0, np.int64)
-            return empty, empty, empty, empty, empty, empty, empty, 0
-        if self.method == "plain":
-            b = balls(self.x, self.mixture.reach)
+        empty = np.zeros(0, np.int64)
+        if self.method == "plain" or nv == 0:
             node = np.full(self.free.size, -1, np.int64)
             node[self.free] = np.arange(nv)
-            sizes = b.indptr[t + 1] - b.indptr[t]
-            owner = np.repeat(np.arange(t.size), sizes)
-            entry = np.arange(owner.size) + np.repeat(b.indptr[t] - np.concatenate([[0], np.cumsum(sizes)[:-1]]),
-                                                      sizes)
-            members, level = b.indices[entry], self.mixture.level(b.dist[entry])
-            keep = self.free[members]
-            empty = np.zeros(0, np.int64)
-            return owner[keep], level[keep], members[keep], node, node, empty, empty, 0
+            return node, node, empty, empty, 0, None
         tree = KDTree(self.x[self.free])
-        owner, k, level = ball_cover(tree, self.x[t], cr)
         internal = tree.point < 0
         ni = int(np.count_nonzero(internal))
         or_id = np.where(internal, nv + np.cumsum(internal) - 1, tree.point)
@@ -245,9 +225,31 @@ class CutProblem:
         kids = np.concatenate([tree.left[parents], tree.right[parents]])
         par2 = np.concatenate([parents, parents])
         # or: child -> parent (u_child <= o_parent); and: parent -> child (n_parent <= u_child)
-        src = np.concatenate([or_id[kids], and_id[par2]])
-        dst = np.concatenate([or_id[par2], and_id[kids]])
-        return owner, level, k, or_id, and_id, src, dst, 2 * ni
+        return (or_id, and_id, np.concatenate([or_id[kids], and_id[par2]]),
+                np.concatenate([or_id[par2], and_id[kids]]), 2 * ni, tree)
+
+    def _covers(self, t, tree):
+        """Blocks ``(start, stop, owner, level, member)`` of the cover entries of the term points
+        ``t[start:stop]``: entry q holds ``member[q]`` (a free point for ``method="plain"``, a tree
+        node for ``"tree"``) in the ball of level ``level[q]`` of term ``t[start + owner[q]]``.  In blocks
+        of terms, so that the entries of all terms (as many as the arcs) never exist at once."""
+        if self.nodes.size == 0 or t.size == 0:
+            return
+        cr = self.mixture.closed_radii
+        if self.method == "plain":
+            b = balls(self.x, self.mixture.reach)
+            sizes = b.indptr[t + 1] - b.indptr[t]
+            owner = np.repeat(np.arange(t.size), sizes)
+            entry = np.arange(owner.size) + np.repeat(b.indptr[t] - np.concatenate([[0], np.cumsum(sizes)[:-1]]),
+                                                      sizes)
+            members, level = b.indices[entry], self.mixture.level(b.dist[entry])
+            keep = self.free[members]
+            yield 0, t.size, owner[keep], level[keep], members[keep]
+            return
+        for start in range(0, t.size, _COVER_BLOCK):
+            stop = min(start + _COVER_BLOCK, t.size)
+            owner, node, level = ball_cover(tree, self.x[t[start:stop]], cr)
+            yield start, stop, owner, level, node
 
     def _build(self):
         free, chi, fix, x = self.free, self.chi, self.fixed, self.x
@@ -277,7 +279,7 @@ class CutProblem:
         # term points whose largest ball holds no free point add constants only: no graph for them
         live = lvlf < weights.size
         t, tfree, c0, c1, lvl1, lvl0, lvlf = t[live], tfree[live], c0[live], c1[live], lvl1[live], lvl0[live], lvlf[live]
-        owner, level, member, max_id, min_id, tsrc_e, tdst_e, ntree = self._members(t, cr)
+        max_id, min_id, tsrc_e, tdst_e, ntree, tree = self._member_ids()
         # auxiliary nodes: a_ik for lvlf <= k < lvl1, b_ik for lvlf <= k < lvl0
         na, off_a = _slots(lvlf, lvl1)
         nb, off_b = _slots(lvlf, lvl0)
@@ -293,10 +295,10 @@ class CutProblem:
         kb = lvlf[ib] + np.arange(ib.size) - np.repeat(off_b - base - na, np.maximum(lvl0 - lvlf, 0))
         a_id, b_id = base + np.arange(na), base + na + np.arange(nb)
         chain_a, chain_b = ka > lvlf[ia], kb > lvlf[ib]  # a_{i,k-1} <= a_ik, b_ik <= b_{i,k-1}
-        inf_src, inf_dst = _infinite_arcs(
-            owner, level, member, max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b,
-            np.concatenate([tsrc_e, a_id[chain_a] - 1, b_id[chain_b]]).astype(np.int32),
-            np.concatenate([tdst_e, a_id[chain_a], b_id[chain_b] - 1]).astype(np.int32))
+        extra_src = np.concatenate([tsrc_e, a_id[chain_a] - 1, b_id[chain_b]]).astype(np.int32)
+        extra_dst = np.concatenate([tdst_e, a_id[chain_a], b_id[chain_b] - 1]).astype(np.int32)
+        inf_src, inf_dst = self._infinite_arcs(t, tree, (max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b),
+                                               extra_src, extra_dst)
         fa, fb = tfree[ia], tfree[ib]
         fin_src = np.concatenate([a_id[fa], node[t[ib[fb]]]])
         fin_dst = np.concatenate([node[t[ia[fa]]], b_id[fb]])
@@ -313,9 +315,26 @@ class CutProblem:
         const += float(np.sum(np.minimum(qf, 0.0)))
         self.const = const
         self._finite = (fin_src, fin_dst, fin_cap)
-        self._infinite = (inf_src, inf_dst)
         self._tedges = (tsrc, tsnk)
-        self.num_edges = fin_src.size + inf_src.size
+        self.num_edges = fin_src.size + sum(a.size for a in inf_src)
+        if self.solver == "pseudoflow":  # the network holds the arcs (out-adjacency), src/dst are let go
+            self._closure, self._infinite = ClosureNetwork(self.num_nodes, inf_src, inf_dst), None
+        else:
+            self._infinite = (np.concatenate(inf_src), np.concatenate(inf_dst))
+
+    def _infinite_arcs(self, t, tree, ids, extra_src, extra_dst):
+        """The infinite edges as lists of int32 blocks ``(src, dst)``: those of the ball covers,
+        block by block, then ``extra_src -> extra_dst`` (never joined for the pseudoflow: at
+        hundreds of millions of arcs, a second copy would not fit)."""
+        max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b = ids
+        src, dst = [], []
+        for start, stop, owner, level, member in self._covers(t, tree):
+            sl = slice(start, stop)
+            s, d = _cover_arcs(owner, level, member, max_id, min_id, lvlf[sl], lvl1[sl], lvl0[sl], off_a[sl],
+                               off_b[sl])
+            src.append(s)
+            dst.append(d)
+        return src + [extra_src], dst + [extra_dst]
 
     def _cuts_bk(self, tsrc, tsnk, selection):
         """(u on the nodes, flow lower bound) by BK, u = 1 <-> source for "maximal"."""
@@ -336,15 +355,12 @@ class CutProblem:
     def _cuts_pseudoflow(self, tsrc, tsnk, selection):
         """(u on the nodes, flow lower bound) by the pseudoflow on the closure form, u = 1 <-> source."""
         src, dst, cap = self._finite
-        isrc, idst = self._infinite
         n = self.num_nodes
         # c u_a (1 - u_b) = c u_a - c u_b on a finite edge a -> b, since the infinite edges force u_a >= u_b
         net = tsnk - tsrc + np.bincount(src, cap, minlength=n) - np.bincount(dst, cap, minlength=n)
         cost1, cost0 = np.maximum(net, 0.0), np.maximum(-net, 0.0)  # E = sum tsrc - sum cost0 + cut
         scale, icost1, r1 = _integers(cost1, cost1.sum() + cost0.sum())
         _, icost0, r0 = _integers(cost0, cost1.sum() + cost0.sum())
-        if self._closure is None:
-            self._closure = ClosureNetwork(n, isrc, idst)
         flow = max_pseudoflow(self._closure, icost0, icost1)
         optimal, lower, smallest, largest = certify(self._closure, icost0, icost1, flow)
         if not optimal:
@@ -357,7 +373,7 @@ class CutProblem:
     def _cuts_push_relabel(self, tsrc, tsnk, selection):
         """(u on the nodes, flow lower bound) by OR-tools push-relabel on scaled integers, u = 1 <-> source."""
         src, dst, cap = self._finite
-        isrc, idst = self._infinite
+        isrc, idst = self._infinite if self._infinite is not None else self._closure.arcs()
         n = self.num_nodes
         nodes = np.arange(n)
         s_, t_ = n, n + 1

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
+from meshes.kdtree import num_threads
+
 from .mixture import closed_radius
 
 __all__ = ["Balls", "balls", "ball_max", "ball_min", "distance_to_other_phase"]
@@ -75,5 +77,6 @@ def distance_to_other_phase(points: np.ndarray, inside: np.ndarray, bound: float
     for phase in (True, False):
         src, dst = np.flatnonzero(inside == phase), np.flatnonzero(inside != phase)
         if src.size and dst.size:
-            out[dst], _ = cKDTree(points[src]).query(points[dst], k=1, distance_upper_bound=bound)
+            out[dst], _ = cKDTree(points[src]).query(points[dst], k=1, distance_upper_bound=bound,
+                                                     workers=num_threads())
     return out

@@ -54,23 +54,51 @@ __all__ = ["ClosureNetwork", "max_pseudoflow", "certify"]
 
 
 @numba.njit(cache=True)
-def _csr(n, key, val, with_arcs):
-    """CSR of ``val`` grouped by ``key`` (a counting sort): ``(ptr, val in that order, arc ids)``
-    (the arc ids empty unless ``with_arcs``)."""
-    ptr = np.zeros(n + 1, np.int64)
+def _count(key, ptr):
+    """Add the number of entries of each key to ``ptr[key + 1]``."""
     for a in range(key.size):
         ptr[key[a] + 1] += 1
-    for v in range(n):
-        ptr[v + 1] += ptr[v]
-    fill = ptr[:-1].copy()
-    out = np.empty(key.size, np.int32)
-    arc = np.empty(key.size if with_arcs else 0, np.int32)
+
+
+@numba.njit(cache=True)
+def _place(key, val, fill, out):
+    """Write ``val`` at ``fill[key]`` (then advance it): the second pass of a counting sort."""
     for a in range(key.size):
         out[fill[key[a]]] = val[a]
-        if with_arcs:
-            arc[fill[key[a]]] = a
         fill[key[a]] += 1
-    return ptr, out, arc
+
+
+def _csr(n, key, val):
+    """CSR of ``val`` grouped by ``key`` (a counting sort): ``(ptr, val in that order)``; ``key``
+    and ``val`` are arrays or lists of blocks of arrays (not joined: no copy of all of them)."""
+    blocks = list(zip(key, val)) if isinstance(key, list) else [(key, val)]
+    ptr = np.zeros(n + 1, np.int64)
+    for k, _ in blocks:
+        _count(k, ptr)
+    np.cumsum(ptr, out=ptr)
+    fill = ptr[:-1].copy()
+    out = np.empty(int(ptr[-1]), np.int32)
+    for k, v in blocks:
+        _place(k, v, fill, out)
+    return ptr, out
+
+
+@numba.njit(cache=True)
+def _transpose(ptr, out):
+    """The in-adjacency (CSR) of the out-adjacency ``(ptr, out)``."""
+    n = ptr.size - 1
+    in_ptr = np.zeros(n + 1, np.int64)
+    for j in range(out.size):
+        in_ptr[out[j] + 1] += 1
+    for v in range(n):
+        in_ptr[v + 1] += in_ptr[v]
+    fill = in_ptr[:-1].copy()
+    into = np.empty(out.size, np.int32)
+    for v in range(n):
+        for j in range(ptr[v], ptr[v + 1]):
+            into[fill[out[j]]] = v
+            fill[out[j]] += 1
+    return in_ptr, into
 
 
 @numba.njit(cache=True)
@@ -103,12 +131,26 @@ def _reach(n, ptr, nbr, ptr2, nbr2, start):
 
 
 @numba.njit(cache=True)
-def _net_inflow(n, tail, head, arcs, values):
+def _net_inflow(n, tails, heads, values):
     out = np.zeros(n, np.int64)
-    for i in range(arcs.size):
-        out[head[arcs[i]]] += values[i]
-        out[tail[arcs[i]]] -= values[i]
+    for i in range(tails.size):
+        out[heads[i]] += values[i]
+        out[tails[i]] -= values[i]
     return out
+
+
+@numba.njit(cache=True)
+def _are_arcs(ptr, out, tails, heads):
+    """Whether every pair tails[i] -> heads[i] is an arc of the CSR graph (ptr, out)."""
+    for i in range(tails.size):
+        found = False
+        for j in range(ptr[tails[i]], ptr[tails[i] + 1]):
+            if out[j] == heads[i]:
+                found = True
+                break
+        if not found:
+            return False
+    return True
 
 
 @numba.njit(cache=True)
@@ -119,18 +161,16 @@ def _push_root(v, lv, bucket, r_next, top):
 
 
 @numba.njit(cache=True)
-def _solve(n, ptr, out0, arc0, excess):
+def _solve(n, ptr, out0, excess):
     # out-of-tree lists: the heads of the arcs leaving v that are not tree arcs (their flow is 0),
     # at first every arc (a copy of the network's out-adjacency)
     out = out0.copy()
-    out_arc = arc0.copy()
     count = ptr[1:] - ptr[:-1]
     next_arc = np.zeros(n, np.int64)
     frozen = n
     label = np.zeros(n, np.int64)
     label_count = np.zeros(2 * n + 4, np.int64)  # labels stay below n; room to spare
     parent = np.full(n, -1, np.int32)
-    up_arc = np.full(n, -1, np.int32)  # the tree arc to the parent
     up_flow = np.zeros(n, np.int64)  # its flow
     up_fwd = np.zeros(n, np.bool_)  # whether it runs node -> parent
     first_child = np.full(n, -1, np.int32)
@@ -205,10 +245,8 @@ def _solve(n, ptr, out0, arc0, excess):
             while i < c:
                 if label[out[base + i]] == target:
                     weak = out[base + i]
-                    merger = out_arc[base + i]
                     c -= 1
                     out[base + i] = out[base + c]
-                    out_arc[base + i] = out_arc[base + c]
                     count[node] = c
                     break
                 i += 1
@@ -243,12 +281,10 @@ def _solve(n, ptr, out0, arc0, excess):
         # ---- merge: re-root the strong tree at `node`, hang it below `weak` by the merger arc
         cur = node
         new_parent = weak
-        new_arc = merger
         new_flow = 0
         new_fwd = True
         while True:
             old_parent = parent[cur]
-            old_arc = up_arc[cur]
             old_flow = up_flow[cur]
             old_fwd = up_fwd[cur]
             if old_parent >= 0:
@@ -259,7 +295,6 @@ def _solve(n, ptr, out0, arc0, excess):
                 if next_sib[cur] >= 0:
                     prev_sib[next_sib[cur]] = prev_sib[cur]
             parent[cur] = new_parent
-            up_arc[cur] = new_arc
             up_flow[cur] = new_flow
             up_fwd[cur] = new_fwd
             prev_sib[cur] = -1
@@ -271,7 +306,6 @@ def _solve(n, ptr, out0, arc0, excess):
                 break
             # the arc between cur and old_parent now hangs old_parent below cur
             new_parent = cur
-            new_arc = old_arc
             new_flow = old_flow
             new_fwd = not old_fwd
             cur = old_parent
@@ -298,10 +332,8 @@ def _solve(n, ptr, out0, arc0, excess):
                 if next_sib[cur] >= 0:
                     prev_sib[next_sib[cur]] = prev_sib[cur]
                 out[ptr[p] + count[p]] = cur
-                out_arc[ptr[p] + count[p]] = up_arc[cur]
                 count[p] += 1
                 parent[cur] = -1
-                up_arc[cur] = -1
                 prev_sib[cur] = -1
                 next_sib[cur] = -1
                 if excess[cur] > 0 and label[cur] < frozen:
@@ -311,57 +343,72 @@ def _solve(n, ptr, out0, arc0, excess):
         if parent[cur] < 0 and excess[cur] > 0 and label[cur] < frozen and listed[cur] != label[cur]:
             top = _push_root(cur, label[cur], bucket, r_next, top)
             listed[cur] = label[cur]
-    tree = np.flatnonzero(up_arc >= 0)
-    return up_arc[tree].astype(np.int64), up_flow[tree]
+    # the tree arcs and their flows: v -> parent where up_fwd, else parent -> v
+    tree = np.flatnonzero(parent >= 0)
+    tails = np.where(up_fwd[tree], tree, parent[tree]).astype(np.int32)
+    heads = np.where(up_fwd[tree], parent[tree], tree).astype(np.int32)
+    return tails, heads, up_flow[tree]
 
 
 class ClosureNetwork:
-    """Nodes 0..n−1 and arcs ``tail -> head`` of infinite capacity, with the out- and in-adjacency
-    (CSR) built once: one network serves every max-flow and certificate on it (a step solves one
-    cut and sixteen threshold cuts on the same arcs; at tens of millions of arcs a counting sort
-    costs a fifth of a max-flow)."""
+    """Nodes 0..n−1 and arcs ``tail -> head`` of infinite capacity, held as their out-adjacency
+    (CSR: ``ptr``, ``out``, 4 bytes an arc), built once: one network serves every max-flow and
+    certificate on it (a step solves one cut and sixteen threshold cuts on the same arcs).  The
+    arc arrays themselves are not kept: at hundreds of millions of arcs, memory is the limit.
+
+    ``tail``, ``head``: int arrays, or lists of blocks of them (read block by block).
+    """
 
     def __init__(self, n: int, tail, head):
         self.n = int(n)
-        self.tail = np.ascontiguousarray(tail, np.int32)
-        self.head = np.ascontiguousarray(head, np.int32)
-        if self.tail.size >= 2**31:
-            raise ValueError(f"ClosureNetwork: {self.tail.size} arcs, more than int32 arc ids hold")
-        self.out_ptr, self.out, self.out_arc = _csr(self.n, self.tail, self.head, True)
-        self.in_ptr, self.into, _ = _csr(self.n, self.head, self.tail, False)
+        if not isinstance(tail, list):
+            tail, head = [tail], [head]
+        tail = [np.ascontiguousarray(t, np.int32) for t in tail]
+        head = [np.ascontiguousarray(h, np.int32) for h in head]
+        self.ptr, self.out = _csr(self.n, tail, head)
+
+    def arcs(self):
+        """``(tail, head)`` int32, grouped by tail."""
+        return np.repeat(np.arange(self.n, dtype=np.int32), np.diff(self.ptr)), self.out.copy()
 
 
 def max_pseudoflow(net: ClosureNetwork, tsrc, tsnk):
     """A maximum pseudoflow on ``net`` with terminal capacities ``tsrc``, ``tsnk`` (int64 ≥ 0):
-    ``(arcs, values)``, the flows of the arcs that may carry one (the tree arcs; every other arc's
-    flow is 0)."""
+    ``(tails, heads, values)``, the arcs that may carry flow (the tree arcs) and their flows;
+    every other arc's flow is 0."""
     excess = np.asarray(tsrc, np.int64) - np.asarray(tsnk, np.int64)
-    return _solve(net.n, net.out_ptr, net.out, net.out_arc, excess)
+    return _solve(net.n, net.ptr, net.out, excess)
 
 
 def certify(net: ClosureNetwork, tsrc, tsnk, flow):
     r"""Check a pseudoflow on a closure network and read the minimum cuts off it (module docstring).
 
-    ``flow`` is ``(arcs, values)``: the arcs that carry flow and their
-    flows (every other arc's is 0).  Returns ``(optimal, lower_bound,
-    smallest, largest)``: whether no residual path joins a positive to a
-    negative excess (then the bound is the minimum cut), the integer bound
-    L, and the smallest and largest minimum source sets as ``(n,)`` bool
-    arrays.  Raises ValueError if a flow is negative.  The arcs have
-    infinite capacity, so the residual graph is every arc plus the reverse
-    of every arc that carries flow.
+    ``flow`` is ``(tails, heads, values)``: arcs of ``net`` that carry flow
+    and their flows (every other arc's is 0).  Returns ``(optimal,
+    lower_bound, smallest, largest)``: whether no residual path joins a
+    positive to a negative excess (then the bound is the minimum cut), the
+    integer bound L, and the smallest and largest minimum source sets as
+    ``(n,)`` bool arrays.  Raises ValueError if a flow is negative or runs
+    on a pair of nodes that is not an arc.  The arcs have infinite capacity,
+    so the residual graph is every arc plus the reverse of every arc that
+    carries flow.
     """
-    arcs, values = np.asarray(flow[0], np.int64), np.asarray(flow[1], np.int64)
+    n = net.n
+    tails, heads = np.asarray(flow[0], np.int32), np.asarray(flow[1], np.int32)
+    values = np.asarray(flow[2], np.int64)
     if np.any(values < 0):
         raise ValueError("pseudoflow: a negative arc flow")
-    n, tail, head = net.n, net.tail, net.head
+    if not _are_arcs(net.ptr, net.out, tails, heads):
+        raise ValueError("pseudoflow: a flow on a pair of nodes that is not an arc")
     tsrc, tsnk = np.asarray(tsrc, np.int64), np.asarray(tsnk, np.int64)
-    excess = tsrc - tsnk + _net_inflow(n, tail, head, arcs, values)
-    used = arcs[values > 0]
-    back_ptr, back, _ = _csr(n, head[used], tail[used], False)
-    smallest = _reach(n, net.out_ptr, net.out, back_ptr, back, excess > 0)
-    fwd_ptr, fwd, _ = _csr(n, tail[used], head[used], False)
-    reaching = _reach(n, net.in_ptr, net.into, fwd_ptr, fwd, excess < 0)
+    excess = tsrc - tsnk + _net_inflow(n, tails, heads, values)
+    used = values > 0
+    back_ptr, back = _csr(n, heads[used], tails[used])
+    smallest = _reach(n, net.ptr, net.out, back_ptr, back, excess > 0)
+    del back_ptr, back
+    in_ptr, into = _transpose(net.ptr, net.out)  # built here, not kept: the network holds one adjacency
+    fwd_ptr, fwd = _csr(n, tails[used], heads[used])
+    reaching = _reach(n, in_ptr, into, fwd_ptr, fwd, excess < 0)
     optimal = not bool(np.any(smallest & reaching))
     lower = int(tsrc.sum()) - int(excess[excess > 0].sum())
     return optimal, lower, smallest, ~reaching

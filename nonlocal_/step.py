@@ -81,6 +81,7 @@ from dolfinx import fem
 from meshes.densities import density_values
 from meshes.distance import distance_to_simplices
 from meshes.interface import interface
+from meshes.kdtree import num_threads
 from meshes.mpi import on_root
 from scipy.spatial import cKDTree
 
@@ -390,7 +391,7 @@ def _subvertex_values(x, m, sub, cut, u, r_all, h, selection):
         # Only the points within 2R of the layer enter (R the reach): a term farther than R from every
         # layer point is a constant of the threshold problems, and the balls of the others lie within 2R.
         reach = cut.mixture.closed_radii[-1]
-        near, _ = cKDTree(cut.x[layer]).query(cut.x, k=1, distance_upper_bound=2 * reach)
+        near, _ = cKDTree(cut.x[layer]).query(cut.x, k=1, distance_upper_bound=2 * reach, workers=num_threads())
         pts = np.flatnonzero(near <= 2 * reach)
         thr = CutProblem(cut.x[pts], cut.mixture, layer[pts], cut.chi[pts], cut.w[pts], cut.c0[pts], cut.c1[pts],
                          cut.terms[pts] & (near[pts] <= reach), fixed=usub[pts], method=cut.method,

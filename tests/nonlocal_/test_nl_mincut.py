@@ -5,6 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
+from nonlocal_ import mincut
+
 from nonlocal_.mincut import CutProblem, set_energy
 from nonlocal_.mixture import BallMixture, plain
 from nonlocal_.neighbours import ball_max, ball_min, balls, distance_to_other_phase
@@ -138,6 +140,29 @@ def test_tree_and_plain_graphs_agree_on_a_band(selection, d):
     assert info_tree["energy"] == pytest.approx(info_plain["energy"], rel=1e-12)
     if d == 2:  # dense enough balls for the reduction to pay
         assert tree.num_edges < plain.num_edges
+
+
+def test_cover_blocks_give_the_same_graph(monkeypatch):
+    """Ball covers and their arcs are made in blocks of terms and the pseudoflow's network is built
+    from the blocks: with blocks of 40 terms, the cut and the graph's size are those of one block,
+    and the network's arcs (kept only as an adjacency) give push-relabel's fallback the same cut."""
+    rng = np.random.default_rng(11)
+    x = rng.uniform(-1, 1, (1500, 2))
+    sd = np.linalg.norm(x, axis=1) - 0.6
+    eps, tau = 0.15, 0.02
+    mixture = BallMixture(eps, eps * np.array([0.8, 1.0, 1.2]), np.array([0.3, 0.3, 0.4]), "isotropic")
+    free, terms = np.abs(sd) <= 0.2, np.abs(sd) <= 0.2 + mixture.reach
+    m = np.full(x.shape[0], 4.0 / x.shape[0])
+    args = (x, mixture, free, sd < 0, m * 2 * np.abs(sd) / tau, m / eps, m / eps, terms)
+    one = CutProblem(*args)
+    u_one, info_one = one.solve("minimal")
+    monkeypatch.setattr(mincut, "_COVER_BLOCK", 40)
+    blocks = CutProblem(*args)
+    u_blocks, info_blocks = blocks.solve("minimal")
+    assert blocks.num_edges == one.num_edges and blocks.num_nodes == one.num_nodes
+    assert (u_blocks == u_one).all() and info_blocks["certified"] and (u_one != (sd < 0)).any()
+    u_pr, _ = blocks._cuts_push_relabel(*blocks._tedges, "minimal")
+    assert (u_pr == u_one[blocks.nodes]).all()
 
 
 def test_balls_against_brute_force():

@@ -55,9 +55,11 @@ def test_certificate_rejects_a_non_maximal_flow():
     tail, head = np.array([0]), np.array([1])
     tsrc, tsnk = np.array([3, 0]), np.array([0, 2])
     net = ClosureNetwork(2, tail, head)
-    optimal, lower, _, _ = certify(net, tsrc, tsnk, (np.zeros(0, int), np.zeros(0, np.int64)))
+    optimal, lower, _, _ = certify(net, tsrc, tsnk, (np.zeros(0, int), np.zeros(0, int), np.zeros(0, np.int64)))
     assert not optimal and lower == 0
     optimal, lower, small, large = certify(net, tsrc, tsnk, max_pseudoflow(net, tsrc, tsnk))
     assert optimal and lower == 2 and small.tolist() == [True, True] and large.tolist() == [True, True]
     with pytest.raises(ValueError, match="negative arc flow"):
-        certify(net, tsrc, tsnk, (np.array([0]), np.array([-1])))
+        certify(net, tsrc, tsnk, (np.array([0]), np.array([1]), np.array([-1])))
+    with pytest.raises(ValueError, match="not an arc"):  # 1 -> 0 is not an arc
+        certify(net, tsrc, tsnk, (np.array([1]), np.array([0]), np.array([2])))
