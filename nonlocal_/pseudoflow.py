@@ -52,6 +52,8 @@ import numpy as np
 
 __all__ = ["ClosureNetwork", "max_pseudoflow", "certify"]
 
+_KEEP_IN_ADJACENCY = 1 << 24  # arcs
+
 
 @numba.njit(cache=True)
 def _count(key, ptr):
@@ -69,17 +71,19 @@ def _place(key, val, fill, out):
 
 
 def _csr(n, key, val):
-    """CSR of ``val`` grouped by ``key`` (a counting sort): ``(ptr, val in that order)``; ``key``
-    and ``val`` are arrays or lists of blocks of arrays (not joined: no copy of all of them)."""
-    blocks = list(zip(key, val)) if isinstance(key, list) else [(key, val)]
+    """CSR of ``val`` grouped by ``key`` (a counting sort): ``(ptr, val in that order)``.  ``key``
+    and ``val`` are arrays, or lists of blocks of arrays: never joined, and emptied as their blocks
+    are placed, so that a block's memory is let go while the CSR fills."""
+    if not isinstance(key, list):
+        key, val = [key], [val]
     ptr = np.zeros(n + 1, np.int64)
-    for k, _ in blocks:
-        _count(k, ptr)
+    for k in key:
+        _count(np.ascontiguousarray(k, np.int32), ptr)
     np.cumsum(ptr, out=ptr)
     fill = ptr[:-1].copy()
     out = np.empty(int(ptr[-1]), np.int32)
-    for k, v in blocks:
-        _place(k, v, fill, out)
+    while key:
+        _place(np.ascontiguousarray(key.pop(0), np.int32), np.ascontiguousarray(val.pop(0), np.int32), fill, out)
     return ptr, out
 
 
@@ -356,16 +360,25 @@ class ClosureNetwork:
     certificate on it (a step solves one cut and sixteen threshold cuts on the same arcs).  The
     arc arrays themselves are not kept: at hundreds of millions of arcs, memory is the limit.
 
-    ``tail``, ``head``: int arrays, or lists of blocks of them (read block by block).
+    ``tail``, ``head``: int arrays, or lists of blocks of them, which are
+    emptied as the adjacency is filled (their memory goes block by block).
     """
 
     def __init__(self, n: int, tail, head):
         self.n = int(n)
-        if not isinstance(tail, list):
-            tail, head = [tail], [head]
-        tail = [np.ascontiguousarray(t, np.int32) for t in tail]
-        head = [np.ascontiguousarray(h, np.int32) for h in head]
         self.ptr, self.out = _csr(self.n, tail, head)
+        self._in = None
+
+    def in_adjacency(self):
+        """``(ptr, into)``, the in-adjacency: made on demand, and kept only for a network of at most
+        ``_KEEP_IN_ADJACENCY`` arcs (the threshold cuts' network serves sixteen certificates; the main
+        cut's, at hundreds of millions of arcs, one)."""
+        if self._in is not None:
+            return self._in
+        adjacency = _transpose(self.ptr, self.out)
+        if self.out.size <= _KEEP_IN_ADJACENCY:
+            self._in = adjacency
+        return adjacency
 
     def arcs(self):
         """``(tail, head)`` int32, grouped by tail."""
@@ -406,7 +419,7 @@ def certify(net: ClosureNetwork, tsrc, tsnk, flow):
     back_ptr, back = _csr(n, heads[used], tails[used])
     smallest = _reach(n, net.ptr, net.out, back_ptr, back, excess > 0)
     del back_ptr, back
-    in_ptr, into = _transpose(net.ptr, net.out)  # built here, not kept: the network holds one adjacency
+    in_ptr, into = net.in_adjacency()
     fwd_ptr, fwd = _csr(n, tails[used], heads[used])
     reaching = _reach(n, in_ptr, into, fwd_ptr, fwd, excess < 0)
     optimal = not bool(np.any(smallest & reaching))

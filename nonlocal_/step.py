@@ -68,6 +68,10 @@ measures the distances, builds the band, its balls and the graph, solves,
 and scatters the new level set; 1 and N ranks give the same sets because
 rank 0 sees the same sorted data.  The max-flow is serial: more ranks do not
 make the step faster (``benchmarks/nonlocal_step.py`` measures the gather).
+Threads: the interface distances, the ball covers and the nearest-neighbour
+queries run on numba's threads (:func:`meshes.kdtree.num_threads`, all cores
+unless ``NUMBA_NUM_THREADS`` says otherwise; the results do not depend on
+it), while the other ranks wait asleep (:func:`meshes.mpi.on_root`).
 """
 
 from __future__ import annotations

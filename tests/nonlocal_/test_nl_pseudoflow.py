@@ -5,6 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
+from nonlocal_ import pseudoflow
 from nonlocal_.pseudoflow import ClosureNetwork, certify, max_pseudoflow
 
 
@@ -35,15 +36,21 @@ def _enumerate(n, tail, head, tsrc, tsnk):
     return best, np.logical_and.reduce(cuts), np.logical_or.reduce(cuts), len(cuts)
 
 
-def test_minimum_cuts_match_enumeration():
+@pytest.mark.parametrize("keep", [True, False])
+def test_minimum_cuts_match_enumeration(keep, monkeypatch):
+    """Every certificate on a network, with its in-adjacency kept between them or made each time."""
+    if not keep:
+        monkeypatch.setattr(pseudoflow, "_KEEP_IN_ADJACENCY", 0)
     ties = 0
     for seed in range(400):
         problem = _random_closure(seed)
         best, smallest, largest, count = _enumerate(*problem)
         n, tail, head, tsrc, tsnk = problem
         net = ClosureNetwork(n, tail, head)
-        optimal, lower, small, large = certify(net, tsrc, tsnk, max_pseudoflow(net, tsrc, tsnk))
+        for _ in range(2):
+            optimal, lower, small, large = certify(net, tsrc, tsnk, max_pseudoflow(net, tsrc, tsnk))
         assert optimal and lower == best, seed
+        assert (net._in is not None) == (keep or net.out.size == 0)
         assert (small == smallest).all() and (large == largest).all(), seed
         ties += count > 1
     assert ties > 50, "too few problems with several minimum cuts: the selection is barely tested"
