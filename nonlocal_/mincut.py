@@ -36,7 +36,8 @@ points:
   from the CSR balls of :mod:`nonlocal_.neighbours` — the reference;
 - ``method="tree"`` (default): one edge per (ball level, maximal k-d tree
   box inside the ball and not inside the next smaller one) through
-  "or"/"and" nodes of the tree (:mod:`nonlocal_._cover`).
+  "or"/"and" nodes of the tree (:mod:`nonlocal_._cover`), made in blocks
+  of terms (the covers of all terms never exist at once).
 
 Max-flow solvers (``solver=``):
 
@@ -231,8 +232,8 @@ class CutProblem:
     def _covers(self, t, tree):
         """Blocks ``(start, stop, owner, level, member)`` of the cover entries of the term points
         ``t[start:stop]``: entry q holds ``member[q]`` (a free point for ``method="plain"``, a tree
-        node for ``"tree"``) in the ball of level ``level[q]`` of term ``t[start + owner[q]]``.  In blocks
-        of terms, so that the entries of all terms (as many as the arcs) never exist at once."""
+        node for ``"tree"``) in the ball of level ``level[q]`` of term ``t[start + owner[q]]``.  In
+        blocks of terms, so that the entries of all terms (as many as the arcs) never exist at once."""
         if self.nodes.size == 0 or t.size == 0:
             return
         cr = self.mixture.closed_radii
