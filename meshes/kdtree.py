@@ -40,7 +40,6 @@ def _build(x):
     st_node = np.empty(cap, np.int64)
     st_s = np.empty(cap, np.int64)
     st_e = np.empty(cap, np.int64)
-    top = 0
     st_node[0], st_s[0], st_e[0] = 0, 0, n
     top = 1
     count = 1

@@ -381,8 +381,8 @@ class ClosureNetwork:
         return adjacency
 
     def arcs(self):
-        """``(tail, head)`` int32, grouped by tail."""
-        return np.repeat(np.arange(self.n, dtype=np.int32), np.diff(self.ptr)), self.out.copy()
+        """``(tail, head)`` int32, grouped by tail (``head`` is the adjacency itself: read only)."""
+        return np.repeat(np.arange(self.n, dtype=np.int32), np.diff(self.ptr)), self.out
 
 
 def max_pseudoflow(net: ClosureNetwork, tsrc, tsnk):
