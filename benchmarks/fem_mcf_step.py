@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-import meshes  # noqa: F401  (prepares the DOLFINx stack first)
+import advmcf.meshes  # noqa: F401  (prepares the DOLFINx stack first)
 import numpy as np
 import ufl
 from dolfinx import fem, mesh
@@ -35,14 +35,14 @@ from dolfinx.fem.petsc import LinearProblem
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from fem_mcf import default_petsc_options
-from fem_mcf.allen_cahn import AllenCahnStepper
-from fem_mcf.level_set import LevelSetStepper
-from fem_mcf.thresholding import ThresholdingStepper
-from meshes.generate import box
-from meshes.mpi import install_abort_hook
-from meshes.sets import level_set
-from meshes.shapes import disc
+from advmcf.fem_mcf import default_petsc_options
+from advmcf.fem_mcf.allen_cahn import AllenCahnStepper
+from advmcf.fem_mcf.level_set import LevelSetStepper
+from advmcf.fem_mcf.thresholding import ThresholdingStepper
+from advmcf.meshes.generate import box
+from advmcf.meshes.mpi import install_abort_hook
+from advmcf.meshes.sets import level_set
+from advmcf.meshes.shapes import disc
 
 COMM = MPI.COMM_WORLD
 OUT = Path(__file__).parent / "results"

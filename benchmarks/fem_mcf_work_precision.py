@@ -12,7 +12,7 @@ Configurations (h the cell size):
 - ``P1 BDF2``: tau = h/8, delta = h;
 - ``P2 BDF2``: tau = h/20, delta = h, started from the P2 interpolant of the exact signed
   distance; its radius measured twice: from the returned P1 set (the P2 -> P1 transfer) and
-  from the P2 set itself (meshes.measures.volume_refined, 4 x 4 sub-triangles per cell).
+  from the P2 set itself (advmcf.meshes.measures.volume_refined, 4 x 4 sub-triangles per cell).
 The radius is sqrt(area/pi) from exact areas.
 
 3D (``sphere``): DUNE-FEM's tutorial case, unweighted flow of the sphere R0 = 2 to T = 0.1
@@ -34,17 +34,17 @@ import sys
 import time
 from pathlib import Path
 
-import meshes  # noqa: F401  (prepares the DOLFINx stack first)
+import advmcf.meshes  # noqa: F401  (prepares the DOLFINx stack first)
 import numpy as np
 from dolfinx import geometry
 from mpi4py import MPI
 
-from fem_mcf import level_set_flow
-from fem_mcf.level_set import LevelSetStepper
-from meshes.generate import box
-from meshes.measures import volume, volume_refined
-from meshes.sets import level_set
-from meshes.shapes import disc
+from advmcf.fem_mcf import level_set_flow
+from advmcf.fem_mcf.level_set import LevelSetStepper
+from advmcf.meshes.generate import box
+from advmcf.meshes.measures import volume, volume_refined
+from advmcf.meshes.sets import level_set
+from advmcf.meshes.shapes import disc
 
 OUT = Path(__file__).parent / "results"
 COMM = MPI.COMM_WORLD

@@ -20,7 +20,7 @@ sizes, certificate; the peak resident memory of the process.
 Configurations: the solver (``pseudoflow``: the default since issue 15;
 ``push-relabel``: OR-tools, the default before) times the discretization
 (``isotropic``: the fitted ball mixture, the default; ``plain``: the vertex
-ball, for the record).  The level-set step (``fem_mcf.LevelSetStepper``, P1,
+ball, for the record).  The level-set step (``advmcf.fem_mcf.LevelSetStepper``, P1,
 delta = h, same tau, after its set-up) runs in the same process as the
 pseudoflow/isotropic configuration, and "later/FEM" ("first/FEM") is the
 ratio of the adversarial step (the first) to the level-set step.  The
@@ -62,11 +62,11 @@ def one(dim: int, n: int, k: int, solver: str, discretization: str, fem: bool) -
     from mpi4py import MPI
     import numpy as np
 
-    from meshes.generate import box
-    from meshes.kdtree import num_threads
-    from meshes.sets import level_set
-    from meshes.shapes import disc
-    from nonlocal_ import AdversarialScheme
+    from advmcf.meshes.generate import box
+    from advmcf.meshes.kdtree import num_threads
+    from advmcf.meshes.sets import level_set
+    from advmcf.meshes.shapes import disc
+    from advmcf.nonlocal_ import AdversarialScheme
 
     comm = MPI.COMM_WORLD
     rho = lambda x: np.ones(x.shape[1])  # noqa: E731
@@ -91,7 +91,7 @@ def one(dim: int, n: int, k: int, solver: str, discretization: str, fem: bool) -
         out["steps"].append({key: info[key] for key in KEYS})
     out["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     if fem:
-        from fem_mcf.level_set import LevelSetStepper
+        from advmcf.fem_mcf.level_set import LevelSetStepper
 
         stepper = LevelSetStepper(phi0, rho, 1, h)
         stepper.step(TAU)  # the first step sets up the solver

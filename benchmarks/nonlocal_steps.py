@@ -9,14 +9,14 @@ their minimum.  ``benchmarks/before_after.sh`` runs it on two commits.
 
 import sys
 
-import meshes  # noqa: F401  (prepares the DOLFINx stack)
+import advmcf.meshes  # noqa: F401  (prepares the DOLFINx stack)
 import numpy as np
 from mpi4py import MPI
 
-from meshes.generate import box
-from meshes.sets import level_set
-from meshes.shapes import disc
-from nonlocal_ import AdversarialScheme
+from advmcf.meshes.generate import box
+from advmcf.meshes.sets import level_set
+from advmcf.meshes.shapes import disc
+from advmcf.nonlocal_ import AdversarialScheme
 
 n, k = int(sys.argv[1]), int(sys.argv[2])
 dim = int(sys.argv[3]) if len(sys.argv) > 3 else 2

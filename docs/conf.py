@@ -1,15 +1,13 @@
 """Sphinx configuration of advmcf's documentation (``make docs``: built with -W, warnings are errors)."""
 
 import os
-import sys
 from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import meshes  # noqa: E402,F401  (prepares the DOLFINx stack before autodoc imports any module)
+import advmcf.meshes  # noqa: E402,F401  (prepares the DOLFINx stack before autodoc imports any module)
 
 project = "advmcf"
 author = "The advmcf developers"
@@ -38,19 +36,20 @@ html_static_path = []
 def _write_api_pages():
     """``_generated/<package>.rst``: an automodule section for every public module of each package, so
     a new module is documented without editing the docs (private modules, ``_name``, are skipped)."""
+    import importlib
     import pkgutil
 
     out = Path(__file__).resolve().parent / "_generated"
     out.mkdir(exist_ok=True)
-    for pkg in ("meshes", "fem_mcf", "nonlocal_", "validation"):
-        module = __import__(pkg)
+    for pkg in ("advmcf.meshes", "advmcf.fem_mcf", "advmcf.nonlocal_", "advmcf.validation"):
+        module = importlib.import_module(pkg)
         names = sorted(m.name for m in pkgutil.iter_modules(module.__path__) if not m.name.startswith("_"))
         lines = [f"``{pkg}``", "-" * (len(pkg) + 4), "", f".. automodule:: {pkg}", "   :no-members:", ""]
         for name in names:
             title = f"``{pkg}.{name}``"
             lines += [title, "^" * len(title), "", f".. automodule:: {pkg}.{name}", ""]
         text = "\n".join(lines)
-        target = out / f"{pkg}.rst"
+        target = out / f"{pkg.removeprefix('advmcf.')}.rst"
         if not target.exists() or target.read_text() != text:
             target.write_text(text)
 

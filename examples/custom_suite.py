@@ -17,9 +17,9 @@ from pathlib import Path
 
 from mpi4py import MPI
 
-from validation.plots import plot_all
-from validation.runner import run_suite
-from validation.suites import load_suite
+from advmcf.validation.plots import plot_all
+from advmcf.validation.runner import run_suite
+from advmcf.validation.suites import load_suite
 
 SUITE = """
 [suite]

@@ -17,11 +17,11 @@ from mpi4py import MPI
 
 import numpy as np
 
-from fem_mcf import level_set_flow
-from meshes.generate import box
-from meshes.measures import volume
-from meshes.sets import level_set
-from meshes.shapes import disc
+from advmcf.fem_mcf import level_set_flow
+from advmcf.meshes.generate import box
+from advmcf.meshes.measures import volume
+from advmcf.meshes.sets import level_set
+from advmcf.meshes.shapes import disc
 
 
 def exact_radius(t, R0=1.0, sigma=2.0):

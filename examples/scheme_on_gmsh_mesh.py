@@ -1,7 +1,7 @@
 r"""The adversarial scheme on an unstructured gmsh mesh built in Python.
 
 A gmsh model of the disc of radius 1.8 (cells of size ε/4, physical groups for its cells and
-its boundary circle) goes to DOLFINx through :func:`meshes.io.read_gmsh`, which keeps the
+its boundary circle) goes to DOLFINx through :func:`advmcf.meshes.io.read_gmsh`, which keeps the
 groups as cell and facet tags.  The paper's scheme (τ = ε, p = 1) moves the disc R0 = 1 with constant class
 densities ρ0 = ρ1 = 1/2; among discs one step goes to r+ = (r + sqrt(r² − 4τ))/2 (docs: Theory,
 exact solutions), which the script prints beside the computed radius, unless the empty set has
@@ -19,12 +19,12 @@ from mpi4py import MPI
 import gmsh
 import numpy as np
 
-from meshes.io import read_gmsh
-from meshes.measures import volume
-from meshes.sets import level_set
-from meshes.shapes import disc
-from meshes.stats import mesh_stats
-from nonlocal_ import adversarial_flow
+from advmcf.meshes.io import read_gmsh
+from advmcf.meshes.measures import volume
+from advmcf.meshes.sets import level_set
+from advmcf.meshes.shapes import disc
+from advmcf.meshes.stats import mesh_stats
+from advmcf.nonlocal_ import adversarial_flow
 
 
 def disc_model(h, radius):

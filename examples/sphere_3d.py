@@ -4,7 +4,7 @@ r"""A 3D case: a ball, its nonlocal perimeter and its mean curvature flow, again
   ρ1 = 0.7 (inside) is :math:`\operatorname{Per}_\varepsilon(B_R) = \frac{4\pi}{3\varepsilon}
   [\rho_0((R+\varepsilon)^3 - R^3) + \rho_1(R^3 - (R-\varepsilon)^3)]` and tends to
   :math:`4\pi R^2(\rho_0 + \rho_1)` (docs: Theory, the nonlocal perimeter); the script computes it
-  on the mesh vertices (:func:`nonlocal_.perimeter`) at ε = 4 h_max.
+  on the mesh vertices (:func:`advmcf.nonlocal_.perimeter`) at ε = 4 h_max.
 - With constant density the ball shrinks as :math:`R(t)^2 = R_0^2 - 4t` (d = 3; docs: Theory,
   exact solutions); the level-set FEM runs it to T = 0.05 with τ = h/4.
 
@@ -22,13 +22,13 @@ from mpi4py import MPI
 
 import numpy as np
 
-from fem_mcf import level_set_flow
-from meshes.generate import box
-from meshes.measures import volume
-from meshes.sets import level_set
-from meshes.shapes import disc
-from meshes.stats import mesh_stats
-from nonlocal_ import perimeter
+from advmcf.fem_mcf import level_set_flow
+from advmcf.meshes.generate import box
+from advmcf.meshes.measures import volume
+from advmcf.meshes.sets import level_set
+from advmcf.meshes.shapes import disc
+from advmcf.meshes.stats import mesh_stats
+from advmcf.nonlocal_ import perimeter
 
 
 def ball_perimeter_eps(R, eps, rho0, rho1):

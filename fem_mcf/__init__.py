@@ -1,7 +1,7 @@
 r"""Direct finite-element solvers of weighted mean curvature flow.
 
 The flow :math:`V = -\kappa - \partial_\nu\log\rho` (conventions:
-:mod:`meshes`) of a set given as a P1 level set, by
+:mod:`advmcf.meshes`) of a set given as a P1 level set, by
 
 - :func:`level_set_flow`: linearly implicit P1/P2 finite elements for the
   Evans–Spruck regularized level-set equation, Euler or BDF2 in time, CG +
@@ -15,11 +15,11 @@ The flow :math:`V = -\kappa - \partial_\nu\log\rho` (conventions:
   :func:`curves_to_level_set`.
 
 The PETSc solvers have the options prefixes ``level_set_``,
-``thresholding_`` and ``allen_cahn_`` (:mod:`fem_mcf._petsc`): run-time
+``thresholding_`` and ``allen_cahn_`` (:mod:`advmcf.fem_mcf._petsc`): run-time
 options such as ``-thresholding_ksp_monitor`` reach them.
 """
 
-import meshes  # noqa: F401  (first: prepares the DOLFINx stack, see meshes.stack)
+import advmcf.meshes  # noqa: F401  (first: prepares the DOLFINx stack, see advmcf.meshes.stack)
 
 from ._petsc import PREFIXES, default_petsc_options
 from .allen_cahn import allen_cahn_flow

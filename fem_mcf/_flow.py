@@ -13,7 +13,7 @@ exposes
 
 :func:`run_flow` adds ``t``, ``area`` and ``perimeter`` (:math:`\int_{\partial A}\rho\,dH`)
 to each diagnostics dict, stops when the set is empty and returns a
-:class:`meshes.evolution.Evolution`.
+:class:`advmcf.meshes.evolution.Evolution`.
 """
 
 from __future__ import annotations
@@ -26,17 +26,17 @@ import numpy as np
 from dolfinx import fem
 from mpi4py import MPI
 
-from meshes.evolution import Evolution, check_times, time_steps
-from meshes.measures import SetMeasures
+from advmcf.meshes.evolution import Evolution, check_times, time_steps
+from advmcf.meshes.measures import SetMeasures
 
 __all__ = ["check_flow_args", "run_flow", "max_cell_diameter"]
 
-_log = logging.getLogger("fem_mcf")
+_log = logging.getLogger("advmcf.fem_mcf")
 
 
 def check_flow_args(phi0, tau, T, output_times) -> list[float]:
     """Check the arguments every scheme shares (τ, T and the output times by
-    :func:`meshes.evolution.check_times`); return the output times."""
+    :func:`advmcf.meshes.evolution.check_times`); return the output times."""
     if not isinstance(phi0, fem.Function) or phi0.function_space.element.basix_element.degree != 1 \
             or phi0.function_space.value_size != 1:
         raise ValueError("phi0: must be a scalar P1 dolfinx.fem.Function (the set {phi0 < 0})")
@@ -60,7 +60,7 @@ def run_flow(stepper, rho: Callable, times: Sequence[float], tau: float, *, vtx_
              progress: Callable[[int, float], None] | None = None) -> Evolution:
     """Step ``stepper`` through the output ``times`` with steps of at most ``tau`` (collective).
 
-    Between two output times the steps are equal (:func:`meshes.evolution.time_steps`), so
+    Between two output times the steps are equal (:func:`advmcf.meshes.evolution.time_steps`), so
     every output time is hit exactly.  When the set becomes empty (min φ > 0)
     the flow stops: ``extinction_time`` is the zero of the area interpolated
     linearly over the last step, and the remaining output sets are the last

@@ -3,7 +3,7 @@ r"""PETSc solver options and checked solves, shared by the fem_mcf schemes.
 Every scheme has one stable options prefix (:data:`PREFIXES`): ``level_set_``,
 ``thresholding_``, ``allen_cahn_``.  (The parametric scheme solves its small
 systems with scipy and has no PETSc solver.)  A KSP's options come from three
-places, the later winning (:func:`meshes.stack.solver_options`):
+places, the later winning (:func:`advmcf.meshes.stack.solver_options`):
 
 1. the scheme's defaults (:func:`default_petsc_options`: CG + GAMG to a
    relative residual of 1e-10);
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from petsc4py import PETSc
 
-from meshes.stack import solver_options as stack_solver_options
+from advmcf.meshes.stack import solver_options as stack_solver_options
 
 __all__ = ["PREFIXES", "default_petsc_options", "solver_options", "create_ksp", "clear_options", "check_converged"]
 
@@ -46,7 +46,7 @@ def default_petsc_options() -> dict:
 
 def solver_options(prefix: str, petsc_options: dict | None) -> dict:
     """The options to set under ``prefix``: :func:`default_petsc_options` where the database has
-    none, then ``petsc_options`` (:func:`meshes.stack.solver_options`)."""
+    none, then ``petsc_options`` (:func:`advmcf.meshes.stack.solver_options`)."""
     return stack_solver_options(prefix, default_petsc_options(), petsc_options)
 
 

@@ -1,6 +1,6 @@
 r"""Weighted mean curvature flow as the sharp-interface limit of a weighted Allen–Cahn equation.
 
-Conventions: :mod:`meshes` (A = {φ < 0}, ν outward, V > 0 outward).  The
+Conventions: :mod:`advmcf.meshes` (A = {φ < 0}, ν outward, V > 0 outward).  The
 phase field u ≈ 1 in A, ≈ 0 outside, solves
 
 .. math::  \rho\,u_t = \mathrm{div}(\rho\nabla u) - \rho\,\frac{W'(u)}{\delta^2},
@@ -68,7 +68,7 @@ falls at order 1.  The default δ = 4h is the resolved ratio; the validation
 tables report δ/h and τ/δ².
 
 The initial phase field is :math:`u_0 = q(d_0/\delta)`, d₀ the exact signed
-distance to the P1 interface of φ₀ (:func:`meshes.distance.signed_distance`).
+distance to the P1 interface of φ₀ (:func:`advmcf.meshes.distance.signed_distance`).
 Each step changes only the diagonal of the matrix; the options prefix is
 ``allen_cahn_``.  The default solver is CG + Jacobi where the system is
 mass-dominated (τ max K_ii/m_i ≤ 100: the default path δ = 4h, τ = δ²/4),
@@ -84,14 +84,14 @@ import numpy as np
 from dolfinx import fem
 from petsc4py import PETSc
 
-from fem_mcf._flow import check_flow_args, max_cell_diameter, run_flow
-from fem_mcf._petsc import PREFIXES, check_converged, create_ksp
-from fem_mcf.thresholding import weighted_operators
-from meshes import checks
-from meshes.densities import density_values
-from meshes.distance import signed_distance
-from meshes.evolution import Evolution
-from meshes.sets import vertex_coordinates
+from advmcf.fem_mcf._flow import check_flow_args, max_cell_diameter, run_flow
+from advmcf.fem_mcf._petsc import PREFIXES, check_converged, create_ksp
+from advmcf.fem_mcf.thresholding import weighted_operators
+from advmcf.meshes import checks
+from advmcf.meshes.densities import density_values
+from advmcf.meshes.distance import signed_distance
+from advmcf.meshes.evolution import Evolution
+from advmcf.meshes.sets import vertex_coordinates
 
 __all__ = ["allen_cahn_flow", "AllenCahnStepper", "double_well", "optimal_profile"]
 
@@ -120,7 +120,7 @@ def double_well(u, derivative: int = 0):
 
 
 class AllenCahnStepper:
-    """Steps of the stabilized scheme (:mod:`fem_mcf.allen_cahn`) on the mesh of ``phi0``, set up once.
+    """Steps of the stabilized scheme (:mod:`advmcf.fem_mcf.allen_cahn`) on the mesh of ``phi0``, set up once.
 
     Args:
         phi0: the initial P1 level-set function; u₀ = q(d₀/δ).
@@ -229,7 +229,7 @@ def allen_cahn_flow(phi0: fem.Function, rho: Callable, tau: float, T: float, *, 
     r"""Weighted mean curvature flow :math:`V = -\kappa - \partial_\nu\log\rho` of {phi0 < 0} by Allen–Cahn.
 
     The equation, its sharp-interface limit, the scheme and its energy
-    decrease: :mod:`fem_mcf.allen_cahn`.
+    decrease: :mod:`advmcf.fem_mcf.allen_cahn`.
 
     Args:
         phi0: scalar P1 function; the initial set is {phi0 < 0}.
@@ -247,7 +247,7 @@ def allen_cahn_flow(phi0: fem.Function, rho: Callable, tau: float, T: float, *, 
         progress: optional ``progress(step, t)`` called after every step.
 
     Returns:
-        :class:`meshes.evolution.Evolution` of the sets {u > 1/2} (φ = 1/2 − u).
+        :class:`advmcf.meshes.evolution.Evolution` of the sets {u > 1/2} (φ = 1/2 − u).
         ``diagnostics`` per step: ``t``, ``area``, ``perimeter``, ``ksp_its``
         and ``energy`` (:math:`3\delta E_h(u)`, non-increasing).
     """

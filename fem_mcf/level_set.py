@@ -1,7 +1,7 @@
 r"""Weighted mean curvature flow of a level set by finite elements.
 
 The set is :math:`A(t) = \{\varphi(\cdot, t) < 0\}` with outward normal
-:math:`\nu = \nabla\varphi/|\nabla\varphi|` (conventions: :mod:`meshes`).  A
+:math:`\nu = \nabla\varphi/|\nabla\varphi|` (conventions: :mod:`advmcf.meshes`).  A
 level set moving with normal velocity V satisfies
 :math:`\varphi_t + V|\nabla\varphi| = 0`, so the weighted flow
 :math:`V = -(1/\rho)\,\mathrm{div}(\rho\nu) = -\kappa - \partial_\nu\log\rho`
@@ -36,7 +36,7 @@ with CG and GAMG:
   redistancing) has ω = 0, which is the Euler step.
 
 The system is :class:`dolfinx.fem.petsc.LinearProblem` with the options
-prefix ``level_set_`` (:mod:`fem_mcf._petsc`), created once per flow: its
+prefix ``level_set_`` (:mod:`advmcf.fem_mcf._petsc`), created once per flow: its
 matrix, KSP and GAMG interpolation are reused, only the values are
 reassembled each step.  (Measured: a step through the reused LinearProblem
 costs the same as through a hand-held KSP, 0.86–0.89 s at 525k vertices,
@@ -62,11 +62,11 @@ from dolfinx import fem
 from dolfinx.fem.petsc import LinearProblem
 from petsc4py import PETSc
 
-from fem_mcf._flow import check_flow_args, max_cell_diameter, run_flow
-from fem_mcf._petsc import PREFIXES, check_converged, clear_options, solver_options
-from meshes import checks
-from meshes.densities import density_values
-from meshes.evolution import Evolution
+from advmcf.fem_mcf._flow import check_flow_args, max_cell_diameter, run_flow
+from advmcf.fem_mcf._petsc import PREFIXES, check_converged, clear_options, solver_options
+from advmcf.meshes import checks
+from advmcf.meshes.densities import density_values
+from advmcf.meshes.evolution import Evolution
 
 __all__ = ["level_set_flow", "LevelSetStepper"]
 
@@ -74,7 +74,7 @@ _log = logging.getLogger(__name__)
 
 
 class LevelSetStepper:
-    r"""Steps of the weighted level-set equation (:mod:`fem_mcf.level_set`), set up once.
+    r"""Steps of the weighted level-set equation (:mod:`advmcf.fem_mcf.level_set`), set up once.
 
     ``step(tau)`` replaces ``self.phi`` (degree ``degree``) by
     :math:`\varphi^{n+1}`; ``self.level_set`` is its P1 interpolant (the set).
@@ -88,11 +88,11 @@ class LevelSetStepper:
         degree: 1 or 2, the Lagrange degree of the solution.
         delta: the Evans–Spruck regularization δ > 0.
         petsc_options: options for the KSP, on top of
-            :func:`fem_mcf._petsc.default_petsc_options` (run-time options
+            :func:`advmcf.fem_mcf._petsc.default_petsc_options` (run-time options
             under ``level_set_`` win over both).
         time_order: 1 (semi-implicit Euler) or 2 (BDF2).
         redistance_every: replace φ by the signed distance to its zero level
-            (:func:`meshes.distance.signed_distance`) every this many steps; 0 never.
+            (:func:`advmcf.meshes.distance.signed_distance`) every this many steps; 0 never.
         shape: optional signed-distance callable of the initial set; the
             solution starts from its interpolant in the space of degree
             ``degree`` instead of from φ₀ (for P2: the P1 φ₀ would start it from
@@ -189,7 +189,7 @@ class LevelSetStepper:
 
     def _redistance(self) -> None:
         """phi := the signed distance to the interface of the P1 set; the next step is an Euler step."""
-        from meshes.distance import signed_distance
+        from advmcf.meshes.distance import signed_distance
 
         self.level_set.x.array[:] = signed_distance(self.level_set).x.array
         self.phi.interpolate(self.level_set)
@@ -211,9 +211,9 @@ def level_set_flow(phi0: fem.Function, rho: Callable, tau: float, T: float, *,
     r"""Weighted mean curvature flow :math:`V = -\kappa - \partial_\nu\log\rho` of {phi0 < 0}.
 
     Linearly implicit P1 or P2 finite elements for the regularized level-set
-    equation (formula, weak form and time steppers: :mod:`fem_mcf.level_set`),
+    equation (formula, weak form and time steppers: :mod:`advmcf.fem_mcf.level_set`),
     natural boundary conditions on ∂Ω, equal steps of at most ``tau`` between
-    output times (:func:`fem_mcf._flow.run_flow`).
+    output times (:func:`advmcf.fem_mcf._flow.run_flow`).
 
     Args:
         phi0: scalar P1 function; the initial set is {phi0 < 0}.  Its mesh is
@@ -230,22 +230,22 @@ def level_set_flow(phi0: fem.Function, rho: Callable, tau: float, T: float, *,
             but it made the growing Gaussian disc go wrong: 1.3e-2 at δ = h/10,
             n = 32, 9.6e-3 at δ = h/2, n = 128, against 2.0e-5 at δ = h.)
         redistance_every: replace φ by the signed distance to its zero level
-            (:func:`meshes.distance.signed_distance`) every this many steps;
+            (:func:`advmcf.meshes.distance.signed_distance`) every this many steps;
             0 never.
         shape: optional signed-distance callable of the initial set {phi0 < 0};
             with ``degree=2`` the solution starts from its P2 interpolant.
         output_times: increasing times in [0, T]; ``None`` means ``[0, T]``.
-        petsc_options: KSP options on top of :func:`fem_mcf._petsc.default_petsc_options`;
+        petsc_options: KSP options on top of :func:`advmcf.fem_mcf._petsc.default_petsc_options`;
             run-time options with the prefix ``level_set_`` win.
         vtx_path: if given, write φ (P1) at the output times to this VTX (.bp) file.
         progress: optional ``progress(step, t)`` called after every step.
 
     Returns:
-        :class:`meshes.evolution.Evolution` with P1 sets on phi0's mesh (P2
+        :class:`advmcf.meshes.evolution.Evolution` with P1 sets on phi0's mesh (P2
         solutions interpolated to P1) at the output times.  ``diagnostics``
         has one dict for t = 0 and one per step with ``t``, ``area``
-        (:func:`meshes.measures.volume`), ``perimeter`` (:math:`\int_{\partial A}\rho\,dH`,
-        :func:`meshes.interface.interface_integral`), ``ksp_its`` and
+        (:func:`advmcf.meshes.measures.volume`), ``perimeter`` (:math:`\int_{\partial A}\rho\,dH`,
+        :func:`advmcf.meshes.interface.interface_integral`), ``ksp_its`` and
         ``ksp_residual`` (0 for the initial entry); all global.  When the set
         becomes empty (min φ > 0) the flow stops: ``extinction_time`` is the
         zero of the area interpolated linearly over the last step, and the

@@ -2,7 +2,7 @@ r"""Weighted curve shortening flow of closed plane curves, parametric (BGN) sche
 
 Each closed curve is a polygon :math:`X^m` (vertices counter-clockwise, so
 that the outward normal of the enclosed set is the tangent turned clockwise,
-conventions: :mod:`meshes`).  The flow is
+conventions: :mod:`advmcf.meshes`).  The flow is
 :math:`V = -\kappa - \partial_\nu\log\rho`, V positive outward.
 
 Scheme (Barrett, Garcke and Nürnberg, J. Comput. Phys. 222 (2007), with the
@@ -42,11 +42,11 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from mpi4py import MPI
 
-from meshes.densities import density_values
-from meshes.evolution import check_times, time_steps
-from meshes.mpi import on_root
-from meshes.sets import level_set
-from meshes.shapes import polygons
+from advmcf.meshes.densities import density_values
+from advmcf.meshes.evolution import check_times, time_steps
+from advmcf.meshes.mpi import on_root
+from advmcf.meshes.sets import level_set
+from advmcf.meshes.shapes import polygons
 
 
 __all__ = ["ParametricEvolution", "parametric_flow", "curves_to_level_set", "enclosed_area"]
@@ -94,7 +94,7 @@ def _grad_log_rho(rho: Callable, X: np.ndarray, step: float) -> np.ndarray:
 
 
 def _bgn_step(X: np.ndarray, tau: float, rho: Callable, fd_step: float) -> np.ndarray:
-    """One step of the scheme in :mod:`fem_mcf.parametric` for one CCW polygon (n, 2)."""
+    """One step of the scheme in :mod:`advmcf.fem_mcf.parametric` for one CCW polygon (n, 2)."""
     n = X.shape[0]
     edge = np.roll(X, -1, axis=0) - X  # edge j joins vertex j to j+1
     length = np.linalg.norm(edge, axis=1)
@@ -180,7 +180,7 @@ def parametric_flow(curves: Sequence[np.ndarray], rho: Callable, tau: float, T: 
                     comm: MPI.Comm | None = None) -> ParametricEvolution:
     r"""Evolve closed plane curves by :math:`V = -\kappa - \partial_\nu\log\rho`.
 
-    Scheme: :mod:`fem_mcf.parametric` (BGN, one linear system per curve and step).
+    Scheme: :mod:`advmcf.fem_mcf.parametric` (BGN, one linear system per curve and step).
 
     Args:
         curves: list of ``(n_i, 2)`` vertex arrays, each a simple closed
@@ -209,7 +209,7 @@ def curves_to_level_set(curves: Sequence[np.ndarray], V):
     r"""The P1 signed distance to the union of closed ``curves`` (negative inside) on ``V``.
 
     ``V`` is a P1 function space or a mesh (2D).  The distance is the exact
-    distance to the polygons (:func:`meshes.shapes.polygons`), interpolated at
+    distance to the polygons (:func:`advmcf.meshes.shapes.polygons`), interpolated at
     the vertices.  An empty list of curves (all collapsed) gives the empty
     set: the function is the constant 1.
     """

@@ -1,18 +1,18 @@
 r"""Weighted mean curvature flow by thresholding (Merriman–Bence–Osher, Esedoḡlu–Otto).
 
-Conventions: :mod:`meshes` (A = {φ < 0}, ν outward, V > 0 outward).  The
+Conventions: :mod:`advmcf.meshes` (A = {φ < 0}, ν outward, V > 0 outward).  The
 weighted heat operator
 
 .. math::  L u = \frac1\rho\,\mathrm{div}(\rho\nabla u) = \Delta u + \nabla\log\rho\cdot\nabla u
 
 (natural boundary conditions) moves the level sets of a diffused indicator
-with :math:`V = -\kappa - \partial_\nu\log\rho`, the flow of :mod:`fem_mcf`.
+with :math:`V = -\kappa - \partial_\nu\log\rho`, the flow of :mod:`advmcf.fem_mcf`.
 One step of size τ:
 
 1. :math:`\chi_k` = the mass-lumped projection of :math:`1_{A_k}`:
    :math:`\chi_i = \int_{A_k}\rho_h\psi_i\,dx / m_i`,
    :math:`m_i = \int\rho_h\psi_i\,dx`, integrated exactly on cut cells
-   (:func:`meshes.measures.indicator_load`), so the position of ∂A_k inside
+   (:func:`advmcf.meshes.measures.indicator_load`), so the position of ∂A_k inside
    a cell is kept;
 2. :math:`u = S_\tau\chi_k` with :math:`S_\tau = ((M + sK)^{-1}M)^m`: m implicit
    Euler substeps of size :math:`s = \tau/(m - \tfrac12)` of
@@ -60,7 +60,7 @@ as τ → 0 with h ≪ √τ, so it is comparable with the perimeter diagnostic.
 threshold is monotone; the heat step is monotone when :math:`M + sK` is an
 M-matrix, i.e. when :math:`K_{ij} \le 0` for i ≠ j: lumped mass (used here)
 and a non-obtuse mesh (every angle of every triangle ≤ 90°, every dihedral
-angle of every tetrahedron ≤ 90°, as on :func:`meshes.generate.box`
+angle of every tetrahedron ≤ 90°, as on :func:`advmcf.meshes.generate.box`
 meshes).  Then nested sets stay nested.  On obtuse meshes it may fail.
 
 **Resolution.**  The heat kernel must be resolved, h ≪ √τ; for
@@ -83,13 +83,13 @@ from dolfinx import fem
 from dolfinx.fem import petsc as fem_petsc
 from petsc4py import PETSc
 
-from fem_mcf._flow import check_flow_args, run_flow
-from fem_mcf._petsc import PREFIXES, check_converged, create_ksp
-from meshes import checks
-from meshes.densities import density_values
-from meshes.evolution import Evolution
-from meshes.measures import indicator_load
-from meshes.sets import vertex_coordinates
+from advmcf.fem_mcf._flow import check_flow_args, run_flow
+from advmcf.fem_mcf._petsc import PREFIXES, check_converged, create_ksp
+from advmcf.meshes import checks
+from advmcf.meshes.densities import density_values
+from advmcf.meshes.evolution import Evolution
+from advmcf.meshes.measures import indicator_load
+from advmcf.meshes.sets import vertex_coordinates
 
 __all__ = ["thresholding_flow", "ThresholdingStepper", "weighted_operators"]
 
@@ -106,12 +106,12 @@ def weighted_operators(V: fem.FunctionSpace, rho_h: fem.Function) -> tuple[PETSc
 
 
 def heat_content_constant(m: int) -> float:
-    r""":math:`c = E|Z|/(2\sqrt\tau)` of :mod:`fem_mcf.thresholding` for m substeps of τ/(m − ½)."""
+    r""":math:`c = E|Z|/(2\sqrt\tau)` of :mod:`advmcf.fem_mcf.thresholding` for m substeps of τ/(m − ½)."""
     return m / math.sqrt(math.pi * (m - 0.5)) * math.exp(math.lgamma(m + 0.5) - math.lgamma(m + 1))
 
 
 class ThresholdingStepper:
-    """Thresholding steps (:mod:`fem_mcf.thresholding`) on the mesh of ``phi0``, set up once.
+    """Thresholding steps (:mod:`advmcf.fem_mcf.thresholding`) on the mesh of ``phi0``, set up once.
 
     The heat solve from the current set is done as soon as the set is known
     (it gives the set's energy); the next step of the same size thresholds it.
@@ -192,7 +192,7 @@ def thresholding_flow(phi0: fem.Function, rho: Callable, tau: float, T: float, *
                       vtx_path=None, progress: Callable[[int, float], None] | None = None) -> Evolution:
     r"""Weighted mean curvature flow :math:`V = -\kappa - \partial_\nu\log\rho` of {phi0 < 0} by thresholding.
 
-    The scheme, its energy and when it is monotone: :mod:`fem_mcf.thresholding`.
+    The scheme, its energy and when it is monotone: :mod:`advmcf.fem_mcf.thresholding`.
 
     Args:
         phi0: scalar P1 function; the initial set is {phi0 < 0}.
@@ -208,7 +208,7 @@ def thresholding_flow(phi0: fem.Function, rho: Callable, tau: float, T: float, *
         progress: optional ``progress(step, t)`` called after every step.
 
     Returns:
-        :class:`meshes.evolution.Evolution`; the sets are φ = 1/2 − u.
+        :class:`advmcf.meshes.evolution.Evolution`; the sets are φ = 1/2 − u.
         ``diagnostics`` per step: ``t``, ``area``, ``perimeter``, ``ksp_its``
         (of the heat solve thresholded in that step) and ``energy``
         (:math:`E_\tau` of the set, normalised to tend to its weighted

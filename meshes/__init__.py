@@ -21,30 +21,30 @@ disc, volume``); the modules hold one concept each.
 
 # Every advmcf package imports meshes first: this puts h5py, mpi4py and (when
 # installed) dolfinx_solver in the one order that works, whatever the caller
-# imported before (see meshes.stack).
-from meshes.stack import prepare as _prepare  # noqa: E402
+# imported before (see advmcf.meshes.stack).
+from advmcf.meshes.stack import prepare as _prepare  # noqa: E402
 
 _prepare()
 
-#: The public API: name -> the module that holds it (imported on first use, so that ``import meshes``
+#: The public API: name -> the module that holds it (imported on first use, so that ``import advmcf.meshes``
 #: stays cheap for the command line; ``from meshes import box`` works as usual).
 _EXPORTS = {
-    **dict.fromkeys(("box", "box_plan", "gmsh_mesh", "MeshPlan"), "meshes.generate"),
-    **dict.fromkeys(("read_mesh", "read_gmsh", "write_xdmf", "MeshFileError"), "meshes.io"),
-    **dict.fromkeys(("p1_space", "level_set", "vertex_coordinates"), "meshes.sets"),
+    **dict.fromkeys(("box", "box_plan", "gmsh_mesh", "MeshPlan"), "advmcf.meshes.generate"),
+    **dict.fromkeys(("read_mesh", "read_gmsh", "write_xdmf", "MeshFileError"), "advmcf.meshes.io"),
+    **dict.fromkeys(("p1_space", "level_set", "vertex_coordinates"), "advmcf.meshes.sets"),
     **dict.fromkeys(("Shape", "disc", "ball", "ellipse", "rectangle", "half_space", "flower", "dumbbell", "union",
-                     "polygons"), "meshes.shapes"),
-    **dict.fromkeys(("volume", "mass", "symmetric_difference"), "meshes.measures"),
-    **dict.fromkeys(("interface", "interface_integral"), "meshes.interface"),
-    **dict.fromkeys(("signed_distance", "hausdorff"), "meshes.distance"),
-    "simplex_volumes": "meshes._simplices",
-    **dict.fromkeys(("mesh_stats", "MeshStats"), "meshes.stats"),
-    **dict.fromkeys(("Evolution", "check_times", "time_steps"), "meshes.evolution"),
-    "density_values": "meshes.densities",
-    **dict.fromkeys(("on_root", "install_abort_hook"), "meshes.mpi"),
+                     "polygons"), "advmcf.meshes.shapes"),
+    **dict.fromkeys(("volume", "mass", "symmetric_difference"), "advmcf.meshes.measures"),
+    **dict.fromkeys(("interface", "interface_integral"), "advmcf.meshes.interface"),
+    **dict.fromkeys(("signed_distance", "hausdorff"), "advmcf.meshes.distance"),
+    "simplex_volumes": "advmcf.meshes._simplices",
+    **dict.fromkeys(("mesh_stats", "MeshStats"), "advmcf.meshes.stats"),
+    **dict.fromkeys(("Evolution", "check_times", "time_steps"), "advmcf.meshes.evolution"),
+    "density_values": "advmcf.meshes.densities",
+    **dict.fromkeys(("on_root", "install_abort_hook"), "advmcf.meshes.mpi"),
 }
 __all__ = list(_EXPORTS)
 
-from meshes._lazy import lazy_exports  # noqa: E402
+from advmcf.meshes._lazy import lazy_exports  # noqa: E402
 
-__getattr__, __dir__ = lazy_exports("meshes", _EXPORTS)
+__getattr__, __dir__ = lazy_exports("advmcf.meshes", _EXPORTS)

@@ -17,9 +17,9 @@ import basix
 import numba
 import numpy as np
 
-from meshes import checks
-from meshes.kdtree import STACK, KDTree, num_threads
-from meshes.sets import vertex_coordinates
+from advmcf.meshes import checks
+from advmcf.meshes.kdtree import STACK, KDTree, num_threads
+from advmcf.meshes.sets import vertex_coordinates
 
 __all__ = ["owned_cells", "clip_negative", "cut_faces", "simplex_volumes", "integrate",
            "distance_to_simplices"]
@@ -290,7 +290,7 @@ def distance_to_simplices(points, simplices, cutoff=None):
 
     With ``cutoff``, distances are clipped to it: exact where below it, ``cutoff`` elsewhere.
     A branch and bound over a k-d tree of the simplex centres whose boxes are grown to bound the
-    simplices (:class:`meshes.kdtree.KDTree`; hand-written in numba: scipy's trees hold points, not
+    simplices (:class:`advmcf.meshes.kdtree.KDTree`; hand-written in numba: scipy's trees hold points, not
     simplices), blocks of points in parallel on numba's threads (``NUMBA_NUM_THREADS``).  Its cost
     per point is about the number of simplices nearer than its distance plus a tree's depth, and a
     point farther than the cutoff from every box stops at the root.

@@ -93,11 +93,11 @@ def p1_function(name: str, f):
 
     if not isinstance(f, fem.Function):
         raise ValueError(f"{name} must be a scalar P1 dolfinx.fem.Function (a level set {{{name} < 0}}), "
-                         f"got {type(f).__name__}; make one with meshes.level_set(mesh, shape)")
+                         f"got {type(f).__name__}; make one with advmcf.meshes.level_set(mesh, shape)")
     V = f.function_space
     if V.element.basix_element.degree != 1 or V.value_size != 1:
         raise ValueError(f"{name} must be a scalar P1 function, got degree {V.element.basix_element.degree} "
-                         f"with {V.value_size} components; interpolate it into meshes.p1_space(mesh)")
+                         f"with {V.value_size} components; interpolate it into advmcf.meshes.p1_space(mesh)")
     return f
 
 

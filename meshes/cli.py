@@ -80,8 +80,8 @@ def _check_args(args) -> None:
     before anything is meshed; a mesh too big for this machine is refused with its estimate."""
     import numpy as np
 
-    from meshes import checks
-    from meshes.generate import box_plan, check_mesh_size, gmsh_vertex_estimate
+    from advmcf.meshes import checks
+    from advmcf.meshes.generate import box_plan, check_mesh_size, gmsh_vertex_estimate
 
     cmd = args.mesh_command
     if cmd in ("info", "convert"):
@@ -118,7 +118,7 @@ def _check_args(args) -> None:
 
 
 def _check_output(output) -> None:
-    from meshes import checks
+    from advmcf.meshes import checks
 
     if not str(output).endswith(".xdmf"):
         raise ValueError(f"-o {output}: must end in .xdmf")
@@ -128,7 +128,7 @@ def _check_output(output) -> None:
 def _make(args, comm):
     import numpy as np
 
-    from meshes.generate import box, gmsh_mesh
+    from advmcf.meshes.generate import box, gmsh_mesh
 
     if args.mesh_command == "box":
         lo, hi = np.asarray(args.lower), np.asarray(args.upper)
@@ -144,9 +144,9 @@ def _make(args, comm):
 
 def run_mesh_command(args, comm: MPI.Comm = MPI.COMM_WORLD) -> int:
     """Carry out a parsed ``advmcf mesh ...`` command; returns the exit code (2 on bad input, one line)."""
-    from meshes.io import read_gmsh, read_mesh, write_xdmf
-    from meshes.mpi import on_root
-    from meshes.stats import mesh_stats
+    from advmcf.meshes.io import read_gmsh, read_mesh, write_xdmf
+    from advmcf.meshes.mpi import on_root
+    from advmcf.meshes.stats import mesh_stats
 
     def read(path):
         """The mesh, its tags (cell, facet) and a note on its physical groups (gmsh files)."""

@@ -1,7 +1,7 @@
 r"""Evaluating a density callable and checking it, shared by every scheme.
 
 A density is a plain callable ``rho(x)``, ``x`` of shape ``(3, num_points)``,
-returning ``(num_points,)`` values (see :mod:`meshes`).  The schemes need it
+returning ``(num_points,)`` values (see :mod:`advmcf.meshes`).  The schemes need it
 finite and positive (bounded below by a positive constant on Ω).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from mpi4py import MPI
 
-from meshes import checks
+from advmcf.meshes import checks
 
 __all__ = ["density_values"]
 

@@ -1,19 +1,19 @@
 r"""Distances to the interface of a set: signed distance and Hausdorff distance.
 
 The interface of :math:`A = \{\varphi < 0\}` is the piecewise-linear zero
-level set of φ (:mod:`meshes.interface`).  The whole interface (all ranks'
+level set of φ (:mod:`advmcf.meshes.interface`).  The whole interface (all ranks'
 pieces) is gathered on every rank, and exact Euclidean distances to the union
 of its simplices are computed (a branch and bound over a k-d tree of the
-simplices: :func:`meshes._simplices.distance_to_simplices`).
+simplices: :func:`advmcf.meshes._simplices.distance_to_simplices`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from dolfinx import fem
-from meshes._simplices import distance_to_simplices
-from meshes.interface import interface
-from meshes.sets import vertex_coordinates
+from advmcf.meshes._simplices import distance_to_simplices
+from advmcf.meshes.interface import interface
+from advmcf.meshes.sets import vertex_coordinates
 
 __all__ = ["signed_distance", "distance_to_simplices", "hausdorff"]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import dolfinx
 
-from meshes import checks
+from advmcf.meshes import checks
 
 __all__ = ["Evolution", "check_times", "time_steps"]
 

@@ -17,8 +17,8 @@ import dolfinx
 import numpy as np
 from mpi4py import MPI
 
-from meshes import checks
-from meshes.mpi import on_root
+from advmcf.meshes import checks
+from advmcf.meshes.mpi import on_root
 
 __all__ = ["box", "box_plan", "gmsh_mesh", "gmsh_vertex_estimate", "GMSH_ALGORITHMS", "MeshPlan",
            "check_mesh_size", "BYTES_PER_VERTEX"]
@@ -54,7 +54,7 @@ class MeshPlan:
     Attributes:
         gdim: the space dimension.
         num_vertices: the global number of vertices.
-        h_max: the longest edge (as :func:`meshes.stats.mesh_stats` measures it, to round-off).
+        h_max: the longest edge (as :func:`advmcf.meshes.stats.mesh_stats` measures it, to round-off).
         chunks: ``chunks()`` yields the vertex coordinates in blocks of shape ``(3, k)``.
     """
 
@@ -66,7 +66,7 @@ class MeshPlan:
     @classmethod
     def of_mesh(cls, msh: dolfinx.mesh.Mesh) -> "MeshPlan":
         """The plan of a mesh made on one rank (``MPI.COMM_SELF``): its own vertices and h_max."""
-        from meshes.stats import mesh_stats
+        from advmcf.meshes.stats import mesh_stats
 
         if msh.comm.size != 1:
             raise ValueError("MeshPlan.of_mesh: needs a mesh on one rank (MPI.COMM_SELF)")

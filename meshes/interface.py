@@ -14,7 +14,7 @@ import numpy as np
 from dolfinx import fem
 from mpi4py import MPI
 
-from meshes._simplices import cut_faces, integrate, owned_cells, simplex_volumes
+from advmcf.meshes._simplices import cut_faces, integrate, owned_cells, simplex_volumes
 
 __all__ = ["Interface", "interface", "interface_integral"]
 

@@ -25,7 +25,7 @@ import ufl
 from dolfinx import io
 from mpi4py import MPI
 
-from meshes.mpi import on_root
+from advmcf.meshes.mpi import on_root
 
 __all__ = ["MeshFileError", "read_mesh", "read_gmsh", "write_xdmf", "write_time_series"]
 
@@ -258,7 +258,7 @@ def write_xdmf(path, msh: dolfinx.mesh.Mesh, functions=(), t: float = 0.0, tags=
 
     A path that cannot be written raises ValueError (one line, every rank) before HDF5 is touched.
     """
-    from meshes import checks
+    from advmcf.meshes import checks
 
     on_root(msh.comm, checks.writable_file, "write_xdmf:", path)
     tags = [m for m in tags if m is not None]

@@ -1,8 +1,8 @@
 r"""A k-d tree with its boxes, for searches that scipy's cKDTree does not answer.
 
 Hand-written in numba: scipy's cKDTree returns points, but the ball covers of
-the fast min-cut (:mod:`nonlocal_._cover`) need the tree's *boxes*, and the
-distance to a set of simplices (:func:`meshes._simplices.distance_to_simplices`)
+the fast min-cut (:mod:`advmcf.nonlocal_._cover`) need the tree's *boxes*, and the
+distance to a set of simplices (:func:`advmcf.meshes._simplices.distance_to_simplices`)
 needs boxes that bound whole simplices, not their centres.  Median splits
 along the widest axis, one point per leaf; node 0 is the root, and every
 child has a larger id than its parent (so a reverse sweep visits children

@@ -12,7 +12,7 @@ import numpy as np
 from dolfinx import fem, la
 from mpi4py import MPI
 
-from meshes._simplices import clip_negative, cut_faces, integrate, owned_cells, simplex_volumes
+from advmcf.meshes._simplices import clip_negative, cut_faces, integrate, owned_cells, simplex_volumes
 
 __all__ = ["volume", "mass", "symmetric_difference", "indicator_load", "SetMeasures", "volume_refined"]
 
@@ -103,7 +103,7 @@ class SetMeasures:
     For the sets {φ < 0} of a time loop: the cell coordinates, volumes and
     dofs are cached, and only the cells cut by the zero level set are
     clipped.  :meth:`volume` equals :func:`volume` and :meth:`perimeter`
-    equals :func:`meshes.interface.interface_integral` (to round-off in the
+    equals :func:`advmcf.meshes.interface.interface_integral` (to round-off in the
     order of summation).  Both are global (collective).
 
     Args:

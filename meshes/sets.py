@@ -44,7 +44,7 @@ def level_set(msh_or_space, shape, name: str = "phi") -> fem.Function:
         msh_or_space: a mesh (the P1 space is made) or a P1 function space.
         shape: a callable ``sdf(x)``, ``x`` of shape ``(3, num_points)``,
             returning ``(num_points,)`` values, negative inside
-            (see :mod:`meshes.shapes`).  A :class:`meshes.shapes.Shape` must
+            (see :mod:`advmcf.meshes.shapes`).  A :class:`advmcf.meshes.shapes.Shape` must
             have the mesh's dimension.
 
     Raises:
@@ -60,7 +60,7 @@ def level_set(msh_or_space, shape, name: str = "phi") -> fem.Function:
         raise ValueError(f"level_set: the first argument must be a dolfinx mesh or a P1 function space, "
                          f"got {type(msh_or_space).__name__}")
     if not callable(shape):
-        raise ValueError(f"level_set: shape must be a callable sdf(x) (see meshes.shapes), got {shape!r}")
+        raise ValueError(f"level_set: shape must be a callable sdf(x) (see advmcf.meshes.shapes), got {shape!r}")
     gdim = V.mesh.geometry.dim
     dim = getattr(shape, "dim", None)
     if dim is not None and dim != gdim:

@@ -7,9 +7,9 @@ the set, positive outside, zero on its boundary.  Where a closed form exists it
 is the exact signed distance; otherwise the docstring says what it is.
 
 Every constructor here returns a :class:`Shape`: the callable with its
-dimension, so that :func:`meshes.sets.level_set` refuses a 3D ball on a 2D
+dimension, so that :func:`advmcf.meshes.sets.level_set` refuses a 3D ball on a 2D
 mesh (or a disc with one coordinate) instead of cutting a slice of it.  Pass
-a shape to :func:`meshes.sets.level_set` to make a P1 set on a mesh.
+a shape to :func:`advmcf.meshes.sets.level_set` to make a P1 set on a mesh.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.path import Path
 
-from meshes import checks
-from meshes._simplices import distance_to_simplices
+from advmcf.meshes import checks
+from advmcf.meshes._simplices import distance_to_simplices
 
 __all__ = ["Shape", "disc", "ball", "ellipse", "rectangle", "half_space", "flower",
            "dumbbell", "union", "polygons"]

@@ -1,6 +1,6 @@
 r"""The DOLFINx stack, loaded in the one order that works, from any install.
 
-Every advmcf package imports :mod:`meshes` first, and :mod:`meshes` calls
+Every advmcf package imports :mod:`advmcf.meshes` first, and :mod:`advmcf.meshes` calls
 :func:`prepare` on import, so this module is the one place where the
 libraries below DOLFINx are put in order.  Three things decide whether a
 process can use DOLFINx, h5py and PETSc together:
@@ -42,7 +42,7 @@ __all__ = ["prepare", "split_petsc_args", "init_petsc", "solver_options", "optio
 
 #: The one-line error when h5py cannot be loaded beside PETSc's HDF5.
 HDF5_ORDER_ERROR = ("h5py cannot be loaded after PETSc/DOLFINx loaded another HDF5 library on this system: "
-                    "import meshes (or h5py) before dolfinx, petsc4py and dolfinx.fem.petsc")
+                    "import advmcf.meshes (or h5py) before dolfinx, petsc4py and dolfinx.fem.petsc")
 
 _prepared = False
 
@@ -68,7 +68,7 @@ def _import_h5py():
 def prepare() -> None:
     """Load h5py, ``mpi4py.MPI`` and (if installed) ``dolfinx_solver``, in that order; idempotent.
 
-    Called when :mod:`meshes` is imported, so importing any advmcf package
+    Called when :mod:`advmcf.meshes` is imported, so importing any advmcf package
     prepares the stack; DOLFINx itself is imported afterwards by whoever
     needs it, in any order.
     """

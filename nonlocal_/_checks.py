@@ -2,12 +2,12 @@
 
 Scalar checks run on every rank before any collective call (the arguments are
 the same everywhere); checks that need vertex data run on rank 0 and their
-outcome is broadcast with :func:`meshes.mpi.on_root`.
+outcome is broadcast with :func:`advmcf.meshes.mpi.on_root`.
 """
 
 from __future__ import annotations
 
-from meshes import checks
+from advmcf.meshes import checks
 
 __all__ = ["check_positive", "check_choice", "check_eps_resolution", "check_eps_for_mesh", "MIN_EPS_OVER_H"]
 
@@ -17,7 +17,7 @@ MIN_EPS_OVER_H = 1.5
 
 
 def check_positive(name: str, value) -> float:
-    """``value`` as a float; ValueError unless it is a finite number > 0 (:func:`meshes.checks.positive`)."""
+    """``value`` as a float; ValueError unless it is a finite number > 0 (:func:`advmcf.meshes.checks.positive`)."""
     return checks.positive(name, value)
 
 
@@ -29,7 +29,7 @@ def check_eps_resolution(eps: float, h_max: float, min_eps_over_h: float = MIN_E
                          name: str = "eps") -> None:
     """The one ε-versus-mesh rule: ValueError unless ε/h_max ≥ max(``min_eps_over_h``, :data:`MIN_EPS_OVER_H`).
 
-    h_max is the mesh's longest edge (:func:`meshes.stats.mesh_stats`).
+    h_max is the mesh's longest edge (:func:`advmcf.meshes.stats.mesh_stats`).
     """
     need = max(float(min_eps_over_h), MIN_EPS_OVER_H)
     if eps < need * h_max * (1 - 1e-9):
@@ -40,6 +40,6 @@ def check_eps_resolution(eps: float, h_max: float, min_eps_over_h: float = MIN_E
 
 def check_eps_for_mesh(eps: float, msh) -> None:
     """:func:`check_eps_resolution` of ε on ``msh`` at the scheme's floor."""
-    from meshes.stats import mesh_stats
+    from advmcf.meshes.stats import mesh_stats
 
     check_eps_resolution(eps, mesh_stats(msh).h_max)

@@ -4,7 +4,7 @@ Hand-written in numba: scipy's cKDTree answers ball queries with the points
 themselves, but the reduction needs the *tree boxes* that cover a ball, which
 no library returns.
 
-A k-d tree over the free points (:class:`meshes.kdtree.KDTree`: median splits
+A k-d tree over the free points (:class:`advmcf.meshes.kdtree.KDTree`: median splits
 along the widest axis, one point per leaf) gives every tree node k a box and a point set S_k.  The
 closed ball B_i ∩ free is the disjoint union of the maximal tree nodes whose
 box lies inside the ball (a leaf is inside iff its point is).  For nested
@@ -23,7 +23,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from meshes.kdtree import STACK, KDTree, num_threads
+from advmcf.meshes.kdtree import STACK, KDTree, num_threads
 
 __all__ = ["ball_cover"]
 
@@ -85,7 +85,7 @@ def ball_cover(tree: KDTree, centres: np.ndarray, radii):
     The boxes of one centre and level k, together with those of the levels
     below k, cover exactly the tree points in the ball of radius r_k; no
     box is listed twice for one centre.  ``radii`` are the closed radii
-    (:func:`nonlocal_.mixture.closed_radius`), increasing.  Blocks of centres
+    (:func:`advmcf.nonlocal_.mixture.closed_radius`), increasing.  Blocks of centres
     are walked in parallel on numba's threads (``NUMBA_NUM_THREADS``); the
     result does not depend on their number.
     """

@@ -7,7 +7,7 @@ import logging
 
 from dolfinx import fem
 
-from meshes.evolution import Evolution, check_times, time_steps
+from advmcf.meshes.evolution import Evolution, check_times, time_steps
 
 from .step import AdversarialScheme
 
@@ -22,7 +22,7 @@ def adversarial_flow(phi0: fem.Function, rho0, rho1, eps: float, T: float, *, ta
     r"""Run the scheme from :math:`A_0 = \{\varphi_0 < 0\}` to time T.
 
     Between output times the steps are equal and no longer than τ
-    (:func:`meshes.evolution.time_steps`, the rule every scheme shares), so
+    (:func:`advmcf.meshes.evolution.time_steps`, the rule every scheme shares), so
     every output time is hit exactly; with τ dividing T they are the paper's
     :math:`t_k = k\tau`.
 
@@ -35,13 +35,13 @@ def adversarial_flow(phi0: fem.Function, rho0, rho1, eps: float, T: float, *, ta
         p: weight dist^p of the fidelity, 1 (default) or 0.
         selection: "minimal" or "maximal" minimizer at every step.
         discretization: the ε-neighbourhood, "isotropic" (default), "plain"
-            or a :class:`~nonlocal_.mixture.BallMixture` (:mod:`nonlocal_.perimeter`).
+            or a :class:`~advmcf.nonlocal_.mixture.BallMixture` (:mod:`advmcf.nonlocal_.perimeter`).
         output_times: increasing times in [0, T] at which to keep the set
-            (:func:`meshes.evolution.check_times`); default every step.
+            (:func:`advmcf.meshes.evolution.check_times`); default every step.
         progress: optional callable ``progress(step, t)`` after each step.
 
     Returns:
-        an :class:`~meshes.evolution.Evolution` with the kept sets, one
+        an :class:`~advmcf.meshes.evolution.Evolution` with the kept sets, one
         diagnostics dict per step (those of :meth:`AdversarialScheme.step`
         plus ``t`` and ``tau``), and ``extinction_time`` the first step time
         at which the vertex set is empty (the loop stops there).

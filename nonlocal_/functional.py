@@ -2,7 +2,7 @@ r"""The discrete Per_ε and TV_ε of vertex data: the one kernel every caller us
 
 On points :math:`x_i` with coefficients :math:`c_{0,i} = m_i\rho_0(x_i)/\varepsilon`,
 :math:`c_{1,i} = m_i\rho_1(x_i)/\varepsilon` (m the lumped masses) and a
-:class:`~nonlocal_.mixture.BallMixture` (radii :math:`r_k`, weights
+:class:`~advmcf.nonlocal_.mixture.BallMixture` (radii :math:`r_k`, weights
 :math:`w_k`),
 
 .. math::
@@ -18,7 +18,7 @@ from x to the nearest point of A.  ρ0 weighs the outer band (class 0,
 outside A), ρ1 the inner band; with ρ0 ≠ ρ1,
 :math:`TV_\varepsilon(-u) \ne TV_\varepsilon(u)`.  For the plain mixture
 (one ball of radius ε) this is the vertex discretization of :ref:`theory-discretization`.
-Nothing here knows about meshes or MPI; :mod:`nonlocal_.perimeter` gathers
+Nothing here knows about meshes or MPI; :mod:`advmcf.nonlocal_.perimeter` gathers
 mesh data and calls these.
 """
 

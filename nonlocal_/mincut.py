@@ -3,7 +3,7 @@ r"""The discrete set problem of one step, solved exactly by one min-cut.
 On points :math:`x_i` (a band of mesh vertices and its collar) with
 coefficients :math:`c_{0,i} = m_i\rho_{0,i}/\varepsilon`,
 :math:`c_{1,i} = m_i\rho_{1,i}/\varepsilon`, an ε-neighbourhood given by a
-:class:`~nonlocal_.mixture.BallMixture` (nested closed balls
+:class:`~advmcf.nonlocal_.mixture.BallMixture` (nested closed balls
 :math:`B_k(i)` of radii :math:`r_1 < \dots < r_K`, weights
 :math:`w_k > 0`), a previous set :math:`\chi` and fidelity weights
 :math:`w^f_i = m_i \rho_i d_i^p / \tau`, minimise over :math:`u \in \{0,1\}`
@@ -16,7 +16,7 @@ with :math:`u_i` fixed on the points that are not free
 
 (T the "term" points; callers make T hold every point whose largest ball
 meets a free point, so that the other terms are constants; the second sum
-is :func:`nonlocal_.functional.vertex_perimeter` restricted to T).  E is
+is :func:`advmcf.nonlocal_.functional.vertex_perimeter` restricted to T).  E is
 submodular and is the cut function of a graph with one node per free point,
 auxiliary nodes :math:`a_{ik} \ge u_j\ (j \in B_k(i))` per max term and
 :math:`b_{ik} \le u_j` per min term (infinite edges), edges
@@ -33,15 +33,15 @@ Two constructions of the infinite edges give the same cut function on the
 points:
 
 - ``method="plain"``: one edge per (ball level, free point in its annulus),
-  from the CSR balls of :mod:`nonlocal_.neighbours` — the reference;
+  from the CSR balls of :mod:`advmcf.nonlocal_.neighbours` — the reference;
 - ``method="tree"`` (default): one edge per (ball level, maximal k-d tree
   box inside the ball and not inside the next smaller one) through
-  "or"/"and" nodes of the tree (:mod:`nonlocal_._cover`), made in blocks
+  "or"/"and" nodes of the tree (:mod:`advmcf.nonlocal_._cover`), made in blocks
   of terms (the covers of all terms never exist at once).
 
 Max-flow solvers (``solver=``):
 
-- ``"pseudoflow"`` (default): :mod:`nonlocal_.pseudoflow` on the closure
+- ``"pseudoflow"`` (default): :mod:`advmcf.nonlocal_.pseudoflow` on the closure
   form of the graph.  Every finite inner edge joins a node to one that the
   infinite edges keep on its side (:math:`a_{ik} \ge u_i` and
   :math:`b_{ik} \le u_i`: a point is in its own balls), so its cost
@@ -50,7 +50,7 @@ Max-flow solvers (``solver=``):
   capacities scaled to integers as below.  The smallest and largest
   minimum cuts are read off the flow (residual reachability from the
   excesses), and the flow's bound :math:`L` is checked by
-  :func:`nonlocal_.pseudoflow.certify` independently of the solver.
+  :func:`advmcf.nonlocal_.pseudoflow.certify` independently of the solver.
 - ``"push-relabel"``: OR-tools' push–relabel ``SimpleMaxFlow``, on
   capacities scaled to integers by a power of two (the finite ones sum to at
   most :math:`2^{58}`, the infinite ones are :math:`2^{62}`: no int64
@@ -92,7 +92,7 @@ import numpy as np
 from ortools.graph.python import max_flow
 from scipy.spatial import cKDTree
 
-from meshes.kdtree import KDTree, num_threads
+from advmcf.meshes.kdtree import KDTree, num_threads
 
 from ._cover import ball_cover
 from .functional import vertex_perimeter

@@ -25,7 +25,7 @@ x to the nearest vertex of the other phase: Per_ε keeps the structure of
 the paper's perimeter (a sum of max/min-over-a-neighbourhood terms with
 nonnegative weights), so one step is still one exact min-cut with minimal
 and maximal minimizers, and nested balls share their graph edges
-(:mod:`nonlocal_.mincut`).
+(:mod:`advmcf.nonlocal_.mincut`).
 
 The fit (:func:`fitted`) is a small linear program on the mesh itself:
 over vertices sampled away from ∂Ω, the mean support table
@@ -87,7 +87,7 @@ def closed_radius(r: float) -> float:
 
     Vertices at distance exactly r (common on structured meshes) belong to
     the ball whatever the rounding of their coordinates; every neighbour
-    query in :mod:`nonlocal_` uses it.
+    query in :mod:`advmcf.nonlocal_` uses it.
     """
     return r * (1.0 + 1e-12)
 

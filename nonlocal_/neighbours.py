@@ -3,10 +3,10 @@ r"""Closed balls of mesh vertices, as a sparse (CSR) structure with distances.
 For points :math:`x_i` (rows of an array of shape ``(num_points, gdim)``) the
 ball of vertex i and radius r is :math:`B_r(i) = \{j : |x_j - x_i| \le r\}`;
 it always holds i itself.  :func:`balls` stores, for one largest radius (the
-reach of a :class:`~nonlocal_.mixture.BallMixture`), every pair with its
+reach of a :class:`~advmcf.nonlocal_.mixture.BallMixture`), every pair with its
 distance, built with ``scipy.spatial.cKDTree.query_pairs(reach,
 output_type="ndarray")``; the nested smaller balls are the entries with
-distance ≤ r.  Every comparison uses :func:`nonlocal_.mixture.closed_radius`.
+distance ≤ r.  Every comparison uses :func:`advmcf.nonlocal_.mixture.closed_radius`.
 Callers restrict ``points`` to a band around the interface; nothing here
 knows about meshes or MPI.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from meshes.kdtree import num_threads
+from advmcf.meshes.kdtree import num_threads
 
 from .mixture import closed_radius
 

@@ -2,7 +2,7 @@ r"""The nonlocal perimeter :math:`\mathrm{Per}_\varepsilon` and total variation
 :math:`TV_\varepsilon` of sets and P1 functions on a mesh (:ref:`theory-perimeter`, :ref:`theory-discretization`).
 
 With lumped P1 masses :math:`m_i`, ``u`` given at the vertices and the
-ε-neighbourhood of a :class:`~nonlocal_.mixture.BallMixture` (radii
+ε-neighbourhood of a :class:`~advmcf.nonlocal_.mixture.BallMixture` (radii
 :math:`r_k`, weights :math:`w_k`),
 
 .. math::
@@ -13,17 +13,17 @@ With lumped P1 masses :math:`m_i`, ``u`` given at the vertices and the
     \mathrm{Per}_\varepsilon(A) = TV_\varepsilon(1_A),
 
 with :math:`A = \{\varphi < 0\}` on the vertices (the formula lives in
-:mod:`nonlocal_.functional`).  ρ0 weighs the outer band (class 0, outside
+:mod:`advmcf.nonlocal_.functional`).  ρ0 weighs the outer band (class 0, outside
 A, within ε of A), ρ1 the inner band; with ρ0 ≠ ρ1,
 :math:`TV_\varepsilon(-u) \ne TV_\varepsilon(u)`.
 
 ``discretization`` chooses the neighbourhood: ``"isotropic"`` (default) the
-mixture fitted on the mesh (:func:`nonlocal_.mixture.fitted`), ``"plain"``
+mixture fitted on the mesh (:func:`advmcf.nonlocal_.mixture.fitted`), ``"plain"``
 the vertex ball of radius ε (crystalline: an O(h/ε) error that depends on the
-direction of the interface), or a :class:`~nonlocal_.mixture.BallMixture`
+direction of the interface), or a :class:`~advmcf.nonlocal_.mixture.BallMixture`
 from :func:`neighbourhood` (fitting costs about a second; pass it to reuse
 it).  Values are global (the same on every rank); the work is done on rank
-0 (:mod:`nonlocal_.vertices`).
+0 (:mod:`advmcf.nonlocal_.vertices`).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ import weakref
 import numpy as np
 from dolfinx import fem
 
-from meshes.densities import density_values
-from meshes.mpi import on_root
+from advmcf.meshes.densities import density_values
+from advmcf.meshes.mpi import on_root
 
 from ._checks import check_choice, check_eps_for_mesh, check_positive
 from .vertices import Vertices

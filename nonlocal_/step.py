@@ -1,7 +1,7 @@
 r"""One step of the adversarial minimizing-movements scheme (:ref:`theory-scheme`, :ref:`theory-discretization`).
 
 Discrete problem, on the mesh vertices (lumped masses :math:`m_i`, the
-ε-neighbourhood of a :class:`~nonlocal_.mixture.BallMixture`: nested closed
+ε-neighbourhood of a :class:`~advmcf.nonlocal_.mixture.BallMixture`: nested closed
 balls :math:`B_k(i)` of radii :math:`r_k` with weights :math:`w_k`,
 :math:`d_i = |\mathrm{sd}_k(x_i)|` the distance to the piecewise-linear
 interface :math:`\partial A_k`, :math:`\chi = 1_{A_k}`):
@@ -12,9 +12,9 @@ interface :math:`\partial A_k`, :math:`\chi = 1_{A_k}`):
     + \rho_{1,i} (u_i - \min_{B_k(i)} u)\big],
 
 :math:`\rho = \rho_0 + \rho_1`, p ∈ {0, 1}; the second sum is
-:math:`\mathrm{Per}_\varepsilon(u)` of :mod:`nonlocal_.perimeter` (the
+:math:`\mathrm{Per}_\varepsilon(u)` of :mod:`advmcf.nonlocal_.perimeter` (the
 isotropic mixture by default, the plain ε-ball by name).  It is solved exactly by one
-min-cut (:mod:`nonlocal_.mincut`: the k-d tree graph reduction, a
+min-cut (:mod:`advmcf.nonlocal_.mincut`: the k-d tree graph reduction, a
 pseudoflow max-flow), which returns the minimal or the maximal minimizer
 and a max-flow = min-cut certificate.
 
@@ -63,15 +63,15 @@ which bound E(∅) and E(Ω) from below, and measures all distances only when
 that bound does not already rule them out.
 
 **MPI.**  The vertex data (coordinates, masses, densities, φ_k) and the
-interface pieces are gathered on rank 0 (:mod:`nonlocal_.vertices`), which
+interface pieces are gathered on rank 0 (:mod:`advmcf.nonlocal_.vertices`), which
 measures the distances, builds the band, its balls and the graph, solves,
 and scatters the new level set; 1 and N ranks give the same sets because
 rank 0 sees the same sorted data.  The max-flow is serial: more ranks do not
 make the step faster (``benchmarks/nonlocal_step.py`` measures the gather).
 Threads: the interface distances, the ball covers and the nearest-neighbour
-queries run on numba's threads (:func:`meshes.kdtree.num_threads`, all cores
+queries run on numba's threads (:func:`advmcf.meshes.kdtree.num_threads`, all cores
 unless ``NUMBA_NUM_THREADS`` says otherwise; the results do not depend on
-it), while the other ranks wait asleep (:func:`meshes.mpi.on_root`).
+it), while the other ranks wait asleep (:func:`advmcf.meshes.mpi.on_root`).
 """
 
 from __future__ import annotations
@@ -82,11 +82,11 @@ import time
 import numpy as np
 from dolfinx import fem
 
-from meshes.densities import density_values
-from meshes.distance import distance_to_simplices
-from meshes.interface import interface
-from meshes.kdtree import num_threads
-from meshes.mpi import on_root
+from advmcf.meshes.densities import density_values
+from advmcf.meshes.distance import distance_to_simplices
+from advmcf.meshes.interface import interface
+from advmcf.meshes.kdtree import num_threads
+from advmcf.meshes.mpi import on_root
 from scipy.spatial import cKDTree
 
 from ._checks import check_choice, check_positive
@@ -116,22 +116,22 @@ class AdversarialScheme:
             adversarial training, the negative control).
         selection: "minimal" or "maximal" minimizer at every step.
         discretization: "isotropic" (default), "plain" or a
-            :class:`~nonlocal_.mixture.BallMixture` (:mod:`nonlocal_.perimeter`).
+            :class:`~advmcf.nonlocal_.mixture.BallMixture` (:mod:`advmcf.nonlocal_.perimeter`).
         method: graph construction, "tree" (default) or "plain" (one edge per
-            ball member: the reference); see :mod:`nonlocal_.mincut`.  Both
+            ball member: the reference); see :mod:`advmcf.nonlocal_.mincut`.  Both
             give the same sets.
-        solver: max-flow solver, "pseudoflow" (default, :mod:`nonlocal_.pseudoflow`),
+        solver: max-flow solver, "pseudoflow" (default, :mod:`advmcf.nonlocal_.pseudoflow`),
             "push-relabel" (OR-tools) or "bk" (PyMaxflow's Boykov–Kolmogorov:
             the reference).  All give the same sets.
 
     Attributes:
-        mixture: the :class:`~nonlocal_.mixture.BallMixture` in use (every rank).
+        mixture: the :class:`~advmcf.nonlocal_.mixture.BallMixture` in use (every rank).
     """
 
     def __init__(self, V: fem.FunctionSpace, rho0, rho1, eps: float, *, p: int = 1,
                  selection: str = "minimal", discretization="isotropic", method: str = "tree",
                  solver: str = "pseudoflow"):
-        from meshes.stats import mesh_stats
+        from advmcf.meshes.stats import mesh_stats
 
         check_choice("p", p, (0, 1))
         check_choice("selection", selection, ("minimal", "maximal"))

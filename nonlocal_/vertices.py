@@ -9,7 +9,7 @@ N ranks give identical sets.  Results go back with :meth:`Vertices.scatter`.
 
 This gathers the whole vertex set (coordinates and masses, O(N) memory on
 rank 0); the ε-balls and the graph are built only on a band (see
-:mod:`nonlocal_.step`).
+:mod:`advmcf.nonlocal_.step`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 import ufl
 from dolfinx import fem
 
-from meshes.sets import vertex_coordinates
+from advmcf.meshes.sets import vertex_coordinates
 
 __all__ = ["Vertices"]
 

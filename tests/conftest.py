@@ -5,11 +5,11 @@ Serial tests are unmarked; tests that must agree on 1 and 2 ranks are marked
 ``pytest -m "parallel[1]"`` and then ``mpiexec -n 2 pytest -m "parallel[2]"``.
 """
 
-import meshes  # noqa: F401  (first: prepares the DOLFINx stack, see meshes.stack)
+import advmcf.meshes  # noqa: F401  (first: prepares the DOLFINx stack, see advmcf.meshes.stack)
 import pytest
 from mpi4py import MPI
 
-from meshes.mpi import install_abort_hook
+from advmcf.meshes.mpi import install_abort_hook
 
 install_abort_hook(MPI.COMM_WORLD)
 

@@ -2,7 +2,7 @@
 and Python calls.  Each must end in one clear line naming the field (the suite key, the option,
 the argument) and the fix, exit code 2 on the command line, and nothing half-written.
 
-The command-line cases call ``validation.cli.main`` in-process; the ``parallel([1, 2])`` ones
+The command-line cases call ``advmcf.validation.cli.main`` in-process; the ``parallel([1, 2])`` ones
 run on 1 and 2 ranks, where every rank must exit with the same code (rank 0 prints).
 """
 
@@ -13,17 +13,17 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from fem_mcf import level_set_flow, parametric_flow
-from meshes.distance import hausdorff
-from meshes.generate import box
-from meshes.io import write_xdmf
-from meshes.measures import symmetric_difference, volume
-from meshes.sets import level_set
-from meshes.shapes import disc, ellipse, half_space, polygons, rectangle
-from meshes.stats import mesh_stats
-from nonlocal_ import adversarial_flow, perimeter, step
-from validation.cli import main
-from validation.class_densities import make_density
+from advmcf.fem_mcf import level_set_flow, parametric_flow
+from advmcf.meshes.distance import hausdorff
+from advmcf.meshes.generate import box
+from advmcf.meshes.io import write_xdmf
+from advmcf.meshes.measures import symmetric_difference, volume
+from advmcf.meshes.sets import level_set
+from advmcf.meshes.shapes import disc, ellipse, half_space, polygons, rectangle
+from advmcf.meshes.stats import mesh_stats
+from advmcf.nonlocal_ import adversarial_flow, perimeter, step
+from advmcf.validation.cli import main
+from advmcf.validation.class_densities import make_density
 
 COMM = MPI.COMM_WORLD
 
@@ -229,7 +229,7 @@ def test_output_folder_errors(shared, capsys):
 @pytest.mark.parallel([1, 2])
 def test_interrupt_is_one_line(shared, capsys, monkeypatch):
     """Ctrl-C in the middle of a run: one line saying where the finished runs are, exit code 130."""
-    from validation import schemes
+    from advmcf.validation import schemes
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt

@@ -17,13 +17,13 @@ def test_docs_build_without_warnings(tmp_path):
     html = (tmp_path / "html" / "theory.html").read_text()
     assert "The nonlocal perimeter" in html and "Exact solutions" in html
     api = (tmp_path / "html" / "api.html").read_text()
-    for name in ("meshes.stack", "fem_mcf.level_set", "nonlocal_.step", "validation.tables"):
+    for name in ("advmcf.meshes.stack", "advmcf.fem_mcf.level_set", "advmcf.nonlocal_.step", "advmcf.validation.tables"):
         assert f'id="module-{name}"' in api, name
 
 
 def test_no_reference_to_files_outside_the_repository():
     pattern = re.compile(r"DESIGN\.md|shared notes|/work/shared")
-    bad = [f"{p.relative_to(ROOT)}:{i}" for pkg in ("meshes", "fem_mcf", "nonlocal_", "validation", "examples", "docs")
+    bad = [f"{p.relative_to(ROOT)}:{i}" for pkg in ("advmcf.meshes", "advmcf.fem_mcf", "advmcf.nonlocal_", "advmcf.validation", "examples", "docs")
            for p in (ROOT / pkg).rglob("*") if p.suffix in (".py", ".toml", ".rst") and "_build" not in p.parts
            for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
     bad += [f"README.md:{i}" for i, line in enumerate((ROOT / "README.md").read_text().splitlines(), 1)

@@ -1,7 +1,7 @@
 import pytest
 from mpi4py import MPI
 
-from meshes.mpi import on_root
+from advmcf.meshes.mpi import on_root
 
 
 @pytest.mark.parallel([1, 2])

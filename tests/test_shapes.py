@@ -1,9 +1,9 @@
-"""Signed distance functions of meshes.shapes against brute force on fine samples."""
+"""Signed distance functions of advmcf.meshes.shapes against brute force on fine samples."""
 
 import numpy as np
 import pytest
 
-from meshes import shapes
+from advmcf.meshes import shapes
 
 
 def _points(n=600, seed=0):

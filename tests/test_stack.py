@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from meshes.stack import HDF5_ORDER_ERROR, split_petsc_args
+from advmcf.meshes.stack import HDF5_ORDER_ERROR, split_petsc_args
 
 BIN = Path(sys.executable).parent
 
@@ -49,7 +49,7 @@ def test_split_petsc_args():
 
 
 ROUND_TRIP = """
-from meshes.io import read_mesh, write_xdmf
+from advmcf.meshes.io import read_mesh, write_xdmf
 import numpy as np, meshio
 path = {path!r}
 meshio.write(path, meshio.Mesh(np.array([[0., 0.], [1., 0.], [0., 1.]]), [("triangle", np.array([[0, 1, 2]]))]),
@@ -63,10 +63,10 @@ print("cells", msh.topology.index_map(2).size_global)
 
 @pytest.mark.parametrize("hide", [False, True], ids=["wheel", "no-dolfinx_solver"])
 @pytest.mark.parametrize("first", [
-    "import meshes",
+    "import advmcf.meshes",
     "from mpi4py import MPI; import dolfinx.fem.petsc",
-    "from mpi4py import MPI; import dolfinx.fem.petsc; import petsc4py.PETSc; import fem_mcf",
-    "import validation.cli; import nonlocal_",
+    "from mpi4py import MPI; import dolfinx.fem.petsc; import petsc4py.PETSc; import advmcf.fem_mcf",
+    "import advmcf.validation.cli; import advmcf.nonlocal_",
 ])
 def test_any_import_order_reads_and_writes_xdmf(tmp_path, first, hide):
     """h5py (meshio's XDMF) and DOLFINx's HDF5 work whichever module is imported first."""
@@ -126,7 +126,7 @@ def test_hdf5_clash_without_deepbind_is_one_line_naming_the_order(tmp_path):
     """Where h5py cannot bind to its own HDF5 (simulated: no RTLD_DEEPBIND) after PETSc loaded its HDF5,
     importing advmcf fails with the one-line error naming the order that works."""
     code = ("from mpi4py import MPI\nimport dolfinx.fem.petsc\nimport os\ndel os.RTLD_DEEPBIND\n"
-            "try:\n    import meshes\nexcept ImportError as err:\n    print('ERROR', err)\n")
+            "try:\n    import advmcf.meshes\nexcept ImportError as err:\n    print('ERROR', err)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          env=_env(tmp_path, hide=False))
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("ERROR")), "")

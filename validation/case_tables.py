@@ -1,12 +1,12 @@
-r"""A case's TOML table, read and checked: :func:`make_case` builds a :class:`validation.cases.Case`.
+r"""A case's TOML table, read and checked: :func:`make_case` builds a :class:`advmcf.validation.cases.Case`.
 
-The keys (see :mod:`validation.cases` for what they mean): ``name``, ``dim``
+The keys (see :mod:`advmcf.validation.cases` for what they mean): ``name``, ``dim``
 (2 or 3), ``T``, exactly one of ``domain`` (a box ``[lower, upper]``) and
 ``mesh`` (a file, relative to the suite's folder), ``density`` or both
-``rho0`` and ``rho1`` (:func:`validation.class_densities.make_density`),
-``initial`` (a shape of :mod:`meshes.shapes` with its keyword arguments, or
+``rho0`` and ``rho1`` (:func:`advmcf.validation.class_densities.make_density`),
+``initial`` (a shape of :mod:`advmcf.meshes.shapes` with its keyword arguments, or
 ``{ shape = "bayes" }``) and ``reference`` (one of
-:data:`validation.cases.REFERENCES`).  Keys that do not depend on each other
+:data:`advmcf.validation.cases.REFERENCES`).  Keys that do not depend on each other
 are all checked and every problem is reported, one line each.
 """
 
@@ -16,9 +16,9 @@ import inspect
 import math
 from pathlib import Path
 
-from meshes import shapes
-from validation.cases import REFERENCES, SHAPES, Case
-from validation.class_densities import make_density
+from advmcf.meshes import shapes
+from advmcf.validation.cases import REFERENCES, SHAPES, Case
+from advmcf.validation.class_densities import make_density
 
 __all__ = ["make_case"]
 
@@ -151,7 +151,7 @@ def make_case(spec: dict, base_dir: Path | None = None) -> Case:
         raise ValueError("\n".join(problems))
     case = Case(name, dim, T, density, initial, ref, domain, mesh_file, dict(spec))
     if mesh_file is not None:
-        from meshes.io import MeshFileError
+        from advmcf.meshes.io import MeshFileError
 
         try:
             case.plan(None)  # reads the file: it parses, holds simplices, and has dimension dim

@@ -1,6 +1,6 @@
 r"""A validation case: domain and mesh, class densities, initial set, final time, reference.
 
-A case is one TOML table of a suite (see :mod:`validation.suites`)::
+A case is one TOML table of a suite (see :mod:`advmcf.validation.suites`)::
 
     [[cases]]
     name = "gauss_disc"
@@ -11,20 +11,20 @@ A case is one TOML table of a suite (see :mod:`validation.suites`)::
     initial = { shape = "disc", centre = [0.0, 0.0], radius = 0.4 }   # or { shape = "bayes" }
     reference = "auto"
 
-Initial shapes are the constructors of :mod:`meshes.shapes` with their
+Initial shapes are the constructors of :mod:`advmcf.meshes.shapes` with their
 keyword arguments; ``shape = "bayes"`` starts from the Bayes classifier
 :math:`\{\rho_1 > \rho_0\}` of separately given classes.
 
 References (``reference``): ``radial_ode`` (a disc/ball, or a Bayes ball, in a
-density radial about its centre: :func:`validation.references.radial_ode`,
+density radial about its centre: :func:`advmcf.validation.references.radial_ode`,
 which also reproduces the closed forms of :ref:`theory-exact`), ``half_space``
 (ρ = exp(a·x) and a half space: exact translation), ``disc_recursion`` (the
 scheme's own discrete disc radii, 2D constant densities), ``parametric`` (a
-fine run of :func:`fem_mcf.parametric_flow`: 1024 points, τ = T/400, 2D
+fine run of :func:`advmcf.fem_mcf.parametric_flow`: 1024 points, τ = T/400, 2D
 smooth initial shapes), ``none``; ``auto`` picks the
 first that applies in that order (``disc_recursion`` only when asked).
 
-The table is read and checked by :func:`validation.case_tables.make_case`;
+The table is read and checked by :func:`advmcf.validation.case_tables.make_case`;
 this module holds the case itself, its mesh and initial set, and resolves its
 reference.
 """
@@ -37,10 +37,10 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import brentq
 
-from meshes import shapes
-from validation.boundaries import smooth_boundary
-from validation.class_densities import Density
-from validation.references import disc_recursion, half_space_offset, radial_ode, radial_velocity
+from advmcf.meshes import shapes
+from advmcf.validation.boundaries import smooth_boundary
+from advmcf.validation.class_densities import Density
+from advmcf.validation.references import disc_recursion, half_space_offset, radial_ode, radial_velocity
 
 __all__ = ["Case", "Reference", "SHAPES", "REFERENCES"]
 
@@ -61,7 +61,7 @@ class Reference:
         label: what the tables print, e.g. "radial ODE (solve_ivp, rtol 1e-10)".
         radius: ``t -> R(t)`` for radial references (0 once extinct), else None.
         extinction_time: the exact extinction time, or None if none before T.
-        shape_at: ``t -> sdf`` (a :mod:`meshes.shapes` callable) or None when the
+        shape_at: ``t -> sdf`` (a :mod:`advmcf.meshes.shapes` callable) or None when the
             set is empty; None for kind ``none``.
         speed: a typical :math:`|V|` at t = 0 (used for :math:`h/(τ|V|)`).
     """
@@ -92,15 +92,15 @@ class Case:
         """The case's mesh: the box at cell size ``h``, or the mesh file (``h`` ignored; its
         dimension checked against ``dim``)."""
         if self.mesh_file is not None:
-            from meshes.io import read_mesh
+            from advmcf.meshes.io import read_mesh
 
             return read_mesh(comm, self.mesh_file, gdim=self.dim)
-        from meshes.generate import box
+        from advmcf.meshes.generate import box
 
         return box(comm, self.domain[0], self.domain[1], h=h)
 
     def plan(self, h: float | None):
-        """The :class:`meshes.generate.MeshPlan` of :meth:`mesh` (vertices and h_max without a mesh
+        """The :class:`advmcf.meshes.generate.MeshPlan` of :meth:`mesh` (vertices and h_max without a mesh
         for the box; the mesh file read once on this rank alone)."""
         plans = self.__dict__.setdefault("_plans", {})
         key = None if self.mesh_file is not None else h
@@ -108,11 +108,11 @@ class Case:
             if self.mesh_file is not None:
                 from mpi4py import MPI
 
-                from meshes.generate import MeshPlan
+                from advmcf.meshes.generate import MeshPlan
 
                 plans[key] = MeshPlan.of_mesh(self.mesh(MPI.COMM_SELF, None))
             else:
-                from meshes.generate import box_plan
+                from advmcf.meshes.generate import box_plan
 
                 plans[key] = box_plan(self.domain[0], self.domain[1], h=h)
         return plans[key]
@@ -132,19 +132,19 @@ class Case:
 
         For ``bayes`` the P1 interpolant of :math:`\log\rho_0 - \log\rho_1`
         (negative exactly on :math:`\{\rho_1 > \rho_0\}`) is turned into a signed
-        distance with :func:`meshes.distance.signed_distance`.
+        distance with :func:`advmcf.meshes.distance.signed_distance`.
         """
-        from meshes.sets import level_set
+        from advmcf.meshes.sets import level_set
 
         phi = level_set(msh, self.initial_indicator())
         if self.initial["shape"] == "bayes":
-            from meshes.distance import signed_distance
+            from advmcf.meshes.distance import signed_distance
 
             return signed_distance(phi)
         return phi
 
     def boundary(self):
-        """The exact smooth initial boundary (:mod:`validation.boundaries`), or None."""
+        """The exact smooth initial boundary (:mod:`advmcf.validation.boundaries`), or None."""
         if self.initial["shape"] == "bayes":
             R = self.bayes_radius()
             return None if R is None else smooth_boundary(
@@ -245,9 +245,9 @@ class Case:
 
     def _parametric_shape_at(self, t: float):
         """The set at time t of a fine parametric run (each rank computes it; cached per t)."""
-        from fem_mcf import parametric_flow
+        from advmcf.fem_mcf import parametric_flow
 
-        from meshes.shapes import polygons
+        from advmcf.meshes.shapes import polygons
 
         cache = self.__dict__.setdefault("_parametric_cache", {})
         key = round(float(t), 12)

@@ -1,7 +1,7 @@
 r"""Class densities by name: :math:`\rho_0` (class 0, outside) and :math:`\rho_1` (class 1, inside).
 
 A :class:`Density` holds the two class densities as plain callables ``f(x)``,
-``x`` of shape ``(3, num_points)`` (see :mod:`meshes`), their sum
+``x`` of shape ``(3, num_points)`` (see :mod:`advmcf.meshes`), their sum
 :math:`\rho = \rho_0 + \rho_1`, and :math:`\nabla\log\rho`, which enters the
 limit flow :math:`V = -\kappa - \partial_\nu \log\rho`.
 
@@ -14,14 +14,14 @@ Kinds (the ``kind`` key of a suite's density table):
 - ``power``: :math:`\rho = w\,|x-m|^\alpha` (``alpha``, ``centre``, ``weight``).
 - ``mixture``: :math:`\rho = \sum_i \rho_i` (``components``, a list of the above).
 - ``expression``: :math:`\rho` given as text in ``x, y, z, r`` (``expr``),
-  parsed by :class:`validation.expressions.Expression`; its gradient is taken
+  parsed by :class:`advmcf.validation.expressions.Expression`; its gradient is taken
   by central differences with step 1e-6 (relative error ~1e-10).
 - ``two_gaussians``: two classes,
   :math:`\rho_i = w_i\,(2\pi\sigma_i^2)^{-d/2} e^{-|x-m_i|^2/(2\sigma_i^2)}`
   (``means`` = [m0, m1], ``sigmas`` = [σ0, σ1], ``weights`` = [w0, w1], the
   class priors); the Bayes classifier :math:`\{\rho_1 > \rho_0\}` is the
   natural start set (``initial = { shape = "bayes" }``,
-  :meth:`validation.cases.Case.initial_level_set`).
+  :meth:`advmcf.validation.cases.Case.initial_level_set`).
 
 Unless a case gives ``rho0`` and ``rho1`` separately (or uses
 ``two_gaussians``), :math:`\rho_0 = \rho_1 = \rho/2`.
@@ -34,7 +34,7 @@ from typing import Callable
 
 import numpy as np
 
-from validation.expressions import Expression
+from advmcf.validation.expressions import Expression
 
 __all__ = ["Density", "make_density", "make_component", "DENSITY_KINDS"]
 

@@ -6,13 +6,13 @@ r"""The ``advmcf`` command line.
     advmcf table DIR [-f md|tex|csv] [--columns K,...] [--study NAME] [-o FILE]
     advmcf plot DIR [-o DIR]
     advmcf list
-    advmcf mesh box|disc|ball|convert|info ...             # see meshes.cli
+    advmcf mesh box|disc|ball|convert|info ...             # see advmcf.meshes.cli
     advmcf --version
 
-Every subcommand takes ``-v``/``-q`` (repeatable; :mod:`validation.progress`)
+Every subcommand takes ``-v``/``-q`` (repeatable; :mod:`advmcf.validation.progress`)
 and ``-h`` with examples.  PETSc options (``-level_set_ksp_monitor``,
 ``-log_view``, ...) go after the other arguments and are passed to PETSc's
-initialization (:mod:`meshes.stack`).
+initialization (:mod:`advmcf.meshes.stack`).
 
 Every rank parses the arguments and loads the suite; a bad suite is reported
 by rank 0 in one line and every rank exits with code 2 before any mesh is
@@ -28,7 +28,7 @@ import signal
 import sys
 from pathlib import Path
 
-from meshes.cli import add_mesh_parser, run_mesh_command
+from advmcf.meshes.cli import add_mesh_parser, run_mesh_command
 
 __all__ = ["main"]
 
@@ -130,10 +130,10 @@ def _parser():
 
 
 def _list() -> int:
-    from validation.cases import REFERENCES, SHAPES
-    from validation.class_densities import DENSITY_KINDS
-    from validation.schemes import SCHEMES
-    from validation.suites import builtin_suites, load_suite
+    from advmcf.validation.cases import REFERENCES, SHAPES
+    from advmcf.validation.class_densities import DENSITY_KINDS
+    from advmcf.validation.schemes import SCHEMES
+    from advmcf.validation.suites import builtin_suites, load_suite
 
     print("Built-in suites:")
     for name, path in sorted(builtin_suites().items()):
@@ -155,9 +155,9 @@ def _list() -> int:
 def _run(args, comm) -> int:
     import logging
 
-    from validation.progress import LOGGER
-    from validation.runner import OutputFolderError, run_suite
-    from validation.suites import SuiteError, load_suite
+    from advmcf.validation.progress import LOGGER
+    from advmcf.validation.runner import OutputFolderError, run_suite
+    from advmcf.validation.suites import SuiteError, load_suite
 
     try:
         suite = load_suite(args.suite)
@@ -179,7 +179,7 @@ def _run(args, comm) -> int:
         return 2
     failed = [r["run"]["id"] for r in doc["runs"] if r["status"] == "failed"]
     if comm.rank == 0:
-        from validation.plots import plot_all
+        from advmcf.validation.plots import plot_all
 
         plot_all(out)
         if args.quiet < 2:
@@ -191,8 +191,8 @@ def _run(args, comm) -> int:
 
 
 def _table(args, doc) -> int:
-    from validation.results import atomic_write_text
-    from validation.tables import column_keys, render
+    from advmcf.validation.results import atomic_write_text
+    from advmcf.validation.tables import column_keys, render
 
     if args.columns is not None and args.columns.strip() == "help":
         print("column keys: " + ", ".join(column_keys(doc)))
@@ -221,15 +221,15 @@ def _table(args, doc) -> int:
 
 
 def main(argv=None) -> int:
-    from meshes.stack import init_petsc, split_petsc_args
+    from advmcf.meshes.stack import init_petsc, split_petsc_args
 
     argv, petsc_args = split_petsc_args(sys.argv[1:] if argv is None else argv)
     if petsc_args:  # before anything imports petsc4py.PETSc: PETSc's own initialization reads them
         init_petsc(petsc_args)
     from mpi4py import MPI
 
-    from meshes.mpi import install_abort_hook
-    from validation.progress import configure_logging
+    from advmcf.meshes.mpi import install_abort_hook
+    from advmcf.validation.progress import configure_logging
 
     comm = MPI.COMM_WORLD
     install_abort_hook(comm)
@@ -277,7 +277,7 @@ def _command(args, comm) -> int:
 def _on_rank0(args) -> int:
     if args.command == "list":
         return _list()
-    from validation.results import load_results
+    from advmcf.validation.results import load_results
 
     try:
         doc = load_results(args.dir)
@@ -286,8 +286,8 @@ def _on_rank0(args) -> int:
         return 2
     if args.command == "table":
         return _table(args, doc)
-    from meshes import checks
-    from validation.plots import plot_all
+    from advmcf.meshes import checks
+    from advmcf.validation.plots import plot_all
 
     try:
         checks.writable_folder("-o" if args.out is not None else "the folder", args.out or args.dir)

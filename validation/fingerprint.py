@@ -27,6 +27,7 @@ __all__ = ["file_sha256", "mesh_file_sha256", "code_version", "case_inputs", "pe
 #: The packages advmcf calls whose versions can change a number.
 _DEPENDENCIES = ("numpy", "scipy", "fenics-dolfinx", "fenics-basix", "fenics-ffcx", "fenics-ufl", "petsc4py",
                  "mpi4py", "meshio", "gmsh", "h5py", "ortools", "PyMaxflow", "numba", "dolfinx-solver-real")
+#: The folders of the four packages (installed as ``advmcf.<folder>``).
 _PACKAGES = ("meshes", "fem_mcf", "nonlocal_", "validation")
 #: Modules that only present finished records (command line, tables, figures, progress lines): editing
 #: them cannot change a run's numbers, so they are left out of the source hash.

@@ -17,7 +17,7 @@ and a footnote, never a plain row.  The flags:
   over less than a cell; MBO pinning).
 - ``under_resolved``: an Allen–Cahn run with δ/h < 2: the diffuse interface
   spans too few cells (at δ = h the constant-density disc moves 13% too
-  little, see :mod:`fem_mcf.allen_cahn`).
+  little, see :mod:`advmcf.fem_mcf.allen_cahn`).
 - ``uncertified``: a step of the nonlocal scheme whose cut is not certified
   optimal (max-flow ≠ min-cut beyond the rounding bound).
 """
@@ -40,9 +40,9 @@ def run_flags(spec, metrics: dict, ratios: dict, reference, evolutions: dict, ve
     """The flags of a finished run (see the module docstring); ``[]`` for a plain result.
 
     Args:
-        spec: the run (:class:`validation.suites.RunSpec`).
+        spec: the run (:class:`advmcf.validation.suites.RunSpec`).
         metrics, ratios: what the runner measured.
-        reference: the case's :class:`validation.cases.Reference` (``flow`` runs).
+        reference: the case's :class:`advmcf.validation.cases.Reference` (``flow`` runs).
         evolutions: the evolutions the run computed (label -> Evolution).
         vertex_sets: whether a scheme of the run moves its set through mesh vertices.
     """

@@ -1,16 +1,16 @@
 r"""Checks of a case on the vertices of the very mesh each run will use, before any run.
 
 The mesh of a run is the case's box at the run's h, or the case's mesh file;
-:meth:`validation.cases.Case.plan` gives its vertices (all of them: the
+:meth:`advmcf.validation.cases.Case.plan` gives its vertices (all of them: the
 crossed box's cell centres too) and its h_max without making it.  On them:
 
 - :func:`check_densities`: ρ0 and ρ1 finite and positive at every vertex
-  (:func:`meshes.densities.density_values`, the check every scheme makes);
+  (:func:`advmcf.meshes.densities.density_values`, the check every scheme makes);
 - :func:`check_initial_set`: the initial set neither empty (no vertex inside)
   nor the whole mesh (every vertex inside): either way no scheme can move it
   and every error would read 0;
 - :func:`check_eps_resolution`: ε against the mesh's measured h_max, by the
-  one rule of the nonlocal scheme (:func:`nonlocal_.check_eps_resolution`).
+  one rule of the nonlocal scheme (:func:`advmcf.nonlocal_.check_eps_resolution`).
 
 Each raises ValueError whose message starts with the case key it concerns
 (``density``, ``initial``) and names the mesh.
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from meshes.densities import density_values
+from advmcf.meshes.densities import density_values
 
 __all__ = ["check_densities", "check_initial_set", "check_eps_resolution", "mesh_label"]
 
@@ -67,6 +67,6 @@ def check_initial_set(case, plan, h) -> None:
 
 def check_eps_resolution(eps: float, plan, min_cells: float) -> None:
     """ValueError unless ε/h_max ≥ ``min_cells`` (and the scheme's own floor) on the plan's mesh."""
-    from nonlocal_ import check_eps_resolution as rule
+    from advmcf.nonlocal_ import check_eps_resolution as rule
 
     rule(eps, plan.h_max, min_cells)

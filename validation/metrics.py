@@ -29,15 +29,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from meshes import simplex_volumes
-from validation.references import sphere_volume_constant
+from advmcf.meshes import simplex_volumes
+from advmcf.validation.references import sphere_volume_constant
 
 __all__ = ["flow_metrics", "consistency_metrics", "count_violations", "has_interface"]
 
 
 def has_interface(phi) -> bool:
     """Whether the zero level set of phi is non-empty (global): phi changes sign on some cell."""
-    from meshes.interface import interface
+    from advmcf.meshes.interface import interface
 
     return np.asarray(interface(phi).gathered()).size > 0
 
@@ -56,9 +56,9 @@ def _empty_level_set(V):
 
 def flow_metrics(evolution, case, reference) -> dict:
     """The metrics at the last output time of ``evolution`` (see the module docstring)."""
-    from meshes.distance import hausdorff
-    from meshes.measures import symmetric_difference, volume
-    from meshes.sets import level_set
+    from advmcf.meshes.distance import hausdorff
+    from advmcf.meshes.measures import symmetric_difference, volume
+    from advmcf.meshes.sets import level_set
 
     phi, t = evolution.sets[-1], float(evolution.times[-1])
     V = phi.function_space
@@ -82,7 +82,7 @@ def flow_metrics(evolution, case, reference) -> dict:
 
 def consistency_metrics(phi1, case, tau: float) -> dict:
     """One-step consistency of ``phi1`` (the set after one step of size ``tau`` from the case's initial set)."""
-    from meshes.interface import interface
+    from advmcf.meshes.interface import interface
 
     boundary = case.boundary()
     simplices = interface(phi1).gathered()

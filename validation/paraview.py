@@ -7,7 +7,7 @@ fields at every output time:
 - ``phi``: the signed distance to the scheme's interface (negative inside
   the set), whatever the scheme returned (the nonlocal scheme's level set is
   a clipped ±1.25h indicator, the level-set FEM's drifts from a distance):
-  :func:`meshes.distance.signed_distance`, clipped to ± the mesh's diameter
+  :func:`advmcf.meshes.distance.signed_distance`, clipped to ± the mesh's diameter
   (an empty set is +diameter everywhere);
 - ``phi_reference``: the same for the reference set at that time (the
   exact or computed reference of the case: a radial ODE's disc, a
@@ -55,17 +55,17 @@ def write_run_series(folder, base: str, evolutions: dict, case, reference, fmt: 
     Args:
         folder: the output folder (``DIR/vtx`` or ``DIR/xdmf``).
         base: the run's file stem.
-        evolutions: label -> :class:`meshes.evolution.Evolution` (label ``""``
+        evolutions: label -> :class:`advmcf.meshes.evolution.Evolution` (label ``""``
             for a run's only evolution).
-        case: the run's :class:`validation.cases.Case` (its densities).
-        reference: the case's :class:`validation.cases.Reference`, or None.
+        case: the run's :class:`advmcf.validation.cases.Case` (its densities).
+        reference: the case's :class:`advmcf.validation.cases.Reference`, or None.
         fmt: ``vtx`` or ``xdmf``.
 
     Returns the paths written.
     """
-    from meshes.distance import signed_distance
-    from meshes.io import write_time_series
-    from meshes.sets import level_set
+    from advmcf.meshes.distance import signed_distance
+    from advmcf.meshes.io import write_time_series
+    from advmcf.meshes.sets import level_set
 
     folder = Path(folder)
     paths = []

@@ -1,8 +1,8 @@
 r"""How accurate is the discrete Per_ε?  Straight interfaces by direction, discs, balls, an ellipse.
 
 The measurements behind the ``perimeter`` suite kind, on vertex data gathered
-once (:class:`nonlocal_.Vertices`) and the array kernel
-:func:`nonlocal_.functional.vertex_perimeter`:
+once (:class:`advmcf.nonlocal_.Vertices`) and the array kernel
+:func:`advmcf.nonlocal_.functional.vertex_perimeter`:
 
 - :func:`straight_interface_errors`: a half-space :math:`\{n\cdot x < s\}`
   with :math:`\rho_0 = \rho_1 = 1/2` has Per_ε = 1 per unit length (area in
@@ -15,12 +15,12 @@ once (:class:`nonlocal_.Vertices`) and the array kernel
   direction dependence of the discretization alone (no corners, no
   curvature).  Averaged over offsets
   it converges to the support-function error of the neighbourhood
-  (:mod:`nonlocal_.mixture`).
+  (:mod:`advmcf.nonlocal_.mixture`).
 - :func:`closed_set_errors`: Per_ε of a set at random positions against its
-  exact value (:func:`validation.references.ball_perimeter_eps`,
-  :func:`validation.references.tube_perimeter_eps`).
+  exact value (:func:`advmcf.validation.references.ball_perimeter_eps`,
+  :func:`advmcf.validation.references.tube_perimeter_eps`).
 
-:func:`perimeter_run` is one run of a ``perimeter`` study (:mod:`validation.suites`):
+:func:`perimeter_run` is one run of a ``perimeter`` study (:mod:`advmcf.validation.suites`):
 on the box [−1, 1]^d meshed by ``mesh`` ("crossed": the structured mesh;
 "gmsh": gmsh's frontal mesher, a nearly hexagonal lattice; "gmsh_delaunay":
 irregular) at h = ε/(ε/h), the relative errors of Per_ε with one
@@ -37,14 +37,14 @@ discretization:
   the exact tube integral (ε < 0.18), ``ellipse_max``.
 
 The per-direction means and scatters are kept for the error-against-angle
-figure (:mod:`validation.plots`).
+figure (:mod:`advmcf.validation.plots`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from nonlocal_.functional import vertex_perimeter
+from advmcf.nonlocal_.functional import vertex_perimeter
 
 __all__ = ["straight_interface_errors", "closed_set_errors", "tangent_basis", "perimeter_run", "MESHES",
            "SHAPES"]
@@ -78,7 +78,7 @@ def straight_interface_errors(x, m, mixture, normal, offsets, centre, half_width
 
     Args:
         x: ``(num_vertices, d)`` coordinates; m: ``(num_vertices,)`` masses.
-        mixture: the :class:`~nonlocal_.mixture.BallMixture`.
+        mixture: the :class:`~advmcf.nonlocal_.mixture.BallMixture`.
         normal: ``(d,)`` unit normal n; offsets: the values s.
         centre: ``(d,)`` point c on the window's axis; half_width: a.  The
             window (tangential extent 3a/2 from c) plus twice the reach of
@@ -104,7 +104,7 @@ def closed_set_errors(x, m, mixture, rho0, rho1, inside_at, exact_at, centres) -
 
     Args:
         x, m: vertex coordinates ``(num_vertices, d)`` and masses.
-        mixture: the :class:`~nonlocal_.mixture.BallMixture`.
+        mixture: the :class:`~advmcf.nonlocal_.mixture.BallMixture`.
         rho0, rho1: ``(num_vertices,)`` density values at the vertices.
         inside_at: ``inside_at(c)`` → ``(num_vertices,)`` bool, the set centred at c.
         exact_at: ``exact_at(c)`` → its exact Per_ε.
@@ -124,7 +124,7 @@ def _rho1_ellipse(x):
 
 
 def _mesh(comm, mesh: str, dim: int, h: float):
-    from meshes.generate import box, gmsh_mesh
+    from advmcf.meshes.generate import box, gmsh_mesh
 
     lo, hi = [-1.0] * dim, [1.0] * dim
     if mesh == "crossed":
@@ -154,14 +154,14 @@ def _measure(verts, mixture, shapes, angles, offsets, positions, h):
     centres = np.random.default_rng(7).uniform(-0.1, 0.1, (positions, d))
     const0, const1 = np.full(len(m), _RHO0), np.full(len(m), _RHO1)
     if {"disc", "ball"} & set(shapes):
-        from validation.references import ball_perimeter_eps
+        from advmcf.validation.references import ball_perimeter_eps
 
         errs = closed_set_errors(x, m, mixture, const0, const1, lambda c: np.linalg.norm(x - c, axis=1) < _R,
                                  lambda c: ball_perimeter_eps(_R, mixture.eps, _RHO0, _RHO1, d), centres)
         metrics["disc_max" if d == 2 else "ball_max"] = float(np.max(np.abs(errs)))
     if "ellipse" in shapes:
-        from validation.boundaries import ellipse_curve
-        from validation.references import tube_perimeter_eps
+        from advmcf.validation.boundaries import ellipse_curve
+        from advmcf.validation.references import tube_perimeter_eps
 
         x3 = verts.points3()
         errs = closed_set_errors(
@@ -179,11 +179,11 @@ def perimeter_run(spec, comm):
     """One run of a ``perimeter`` study (module docstring); the runner's result tuple (collective)."""
     import time
 
-    from meshes.mpi import on_root
-    from meshes.sets import p1_space
-    from meshes.stats import mesh_stats
-    from nonlocal_ import Vertices
-    from nonlocal_.perimeter import resolve_mixture
+    from advmcf.meshes.mpi import on_root
+    from advmcf.meshes.sets import p1_space
+    from advmcf.meshes.stats import mesh_stats
+    from advmcf.nonlocal_ import Vertices
+    from advmcf.nonlocal_.perimeter import resolve_mixture
 
     extra = dict(spec.extra)
     t0 = time.perf_counter()

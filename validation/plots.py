@@ -3,7 +3,7 @@ r"""Figures of a finished suite, for a paper: PNG (300 dpi) and vector PDF side 
 - ``convergence_<study>``: log–log errors against the refinement parameter
   (ε, or τ for ``tau_to_zero``), one panel per error, one line per scheme
   (and per τ on a grid); the least-squares observed order is in the legend,
-  slope triangles for orders 1 and 2; flagged runs (:mod:`validation.flags`)
+  slope triangles for orders 1 and 2; flagged runs (:mod:`advmcf.validation.flags`)
   are drawn as open markers and left out of the lines' orders.
 - ``interfaces_<study>`` (2D): (a) the final sets of every scheme at the
   finest level with the reference set, framed on the sets; (b) a detail with
@@ -17,7 +17,7 @@ r"""Figures of a finished suite, for a paper: PNG (300 dpi) and vector PDF side 
   ρ-symmetric-difference panel.
 
 Labels are the quantities in math text (ε, τ, h), schemes are named as in
-papers (:func:`validation.schemes.scheme_title`), the palette is Okabe–Ito's
+papers (:func:`advmcf.validation.schemes.scheme_title`), the palette is Okabe–Ito's
 (colour-blind safe) with a distinct marker per scheme, and there are no
 internal titles: what a figure shows is in its axis labels and legend.
 
@@ -33,9 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
-from validation.results import load_results
-from validation.schemes import scheme_title
-from validation.tables import ORDERED, study_tables
+from advmcf.validation.results import load_results
+from advmcf.validation.schemes import scheme_title
+from advmcf.validation.tables import ORDERED, study_tables
 
 __all__ = ["plot_all", "interface_geometry", "METRIC_LABELS"]
 
@@ -265,8 +265,8 @@ def interface_geometry(phi, case, reference, t: float, h: float):
     window of half-width 6h about the interface point farthest along (1, 1);
     ``zoom`` (3,): the window's centre and half-width; ``h``; ``domain``.
     """
-    from meshes.interface import interface
-    from meshes.sets import level_set
+    from advmcf.meshes.interface import interface
+    from advmcf.meshes.sets import level_set
 
     if case.dim != 2:
         return None

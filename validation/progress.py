@@ -30,8 +30,9 @@ import time
 
 __all__ = ["configure_logging", "SuiteProgress", "LOGGER"]
 
-#: The logger of the command and the runner (progress lines).
-LOGGER = "advmcf"
+#: The logger of the command and the runner (progress lines); the library's module loggers
+#: (``advmcf.<package>.<module>``) are its siblings and follow the root logger's level.
+LOGGER = "advmcf.progress"
 
 _console = None  # the rich console of the active progress display, if any
 

@@ -150,7 +150,7 @@ def tube_perimeter_eps(curve, rho0, rho1, eps: float, *, num_t: int = 4096, num_
     periodic integrand) and Gauss–Legendre in r.
 
     Args:
-        curve: a :class:`validation.boundaries.Curve`.
+        curve: a :class:`advmcf.validation.boundaries.Curve`.
         rho0, rho1: density callables (``x`` of shape ``(3, n)``).
         eps: the budget ε.
     """

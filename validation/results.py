@@ -14,12 +14,12 @@ Schema ``advmcf.results/1``::
       "runs": [
         {"run": {"id", "study", "kind", "path", "case", "scheme", "scheme_label", "options",
                  "eps", "tau", "h", "T", "param", "group", "extra"},
-         "key": SHA-256 of everything that determines the run (validation.fingerprint),
+         "key": SHA-256 of everything that determines the run (advmcf.validation.fingerprint),
          "inputs": {"case" (TOML table, mesh file SHA-256, resolved reference),
                     "petsc_options" (the options database, monitors and viewers left out),
                     "code" (advmcf version, sources SHA-256, library versions)},
          "status": "ok" | "flagged" | "failed",
-         "flags": [{"code", "message"}] (validation.flags; empty unless flagged),
+         "flags": [{"code", "message"}] (advmcf.validation.flags; empty unless flagged),
          "reason": null | "one line",
          "reference": "what the errors are measured against",
          "mesh": {"h_min", "h_max", "num_vertices", "num_cells"},
@@ -200,7 +200,7 @@ def environment(comm, started: str, seeds: dict | None = None) -> dict:
     """Provenance of a suite's results (rank 0's view, broadcast).
 
     advmcf's version and source hash, every library's version
-    (:func:`validation.fingerprint.code_version`), Python, PETSc and MPI
+    (:func:`advmcf.validation.fingerprint.code_version`), Python, PETSc and MPI
     versions, PETSc's options database (command line, ``PETSC_OPTIONS``,
     the suite's ``[petsc_options]``), the host (name, OS, machine, CPU
     count), the command line and working folder, relevant environment
@@ -211,7 +211,7 @@ def environment(comm, started: str, seeds: dict | None = None) -> dict:
     import platform
     import socket
 
-    from validation.fingerprint import code_version
+    from advmcf.validation.fingerprint import code_version
 
     env = None
     if comm.rank == 0:
@@ -231,8 +231,8 @@ def environment(comm, started: str, seeds: dict | None = None) -> dict:
 def write_results(folder: Path, doc: dict) -> None:
     """Write ``results.json`` and the tables into ``folder`` (call on one rank): ``table.md``,
     ``table.tex`` (every study) and ``table_<study>.tex`` (one each, for ``\\input``), ``table.csv``
-    (one row per run) and ``orders.csv`` (one row per observed order); see :mod:`validation.tables`."""
-    from validation.tables import orders_csv, render
+    (one row per run) and ``orders.csv`` (one row per observed order); see :mod:`advmcf.validation.tables`."""
+    from advmcf.validation.tables import orders_csv, render
 
     folder = Path(folder)
     atomic_write_json(folder / "results.json", doc)

@@ -5,13 +5,13 @@ Output folder ``DIR``:
 - ``runs/<run>.json``: one record per run, written atomically (to a
   temporary file in the same folder, then :func:`os.replace`), so a file
   that exists is complete.  Each record carries the run's inputs and their
-  hash (:mod:`validation.fingerprint`: parameters, the resolved case, the
+  hash (:mod:`advmcf.validation.fingerprint`: parameters, the resolved case, the
   mesh file's contents, the code version); ``--resume`` skips a run only if
   its record finished ``ok`` with the same hash, and says in one line why it
   recomputes any other (what changed, or that it failed before).
 - ``results.json``: every run of the suite plus the environment (schema
-  ``advmcf.results/1``, see :mod:`validation.results`).
-- ``table.md``, ``table.tex``, ``table.csv`` (:mod:`validation.tables`).
+  ``advmcf.results/1``, see :mod:`advmcf.validation.results`).
+- ``table.md``, ``table.tex``, ``table.csv`` (:mod:`advmcf.validation.tables`).
 
 A run that raises (a diverged solve, a scheme not installed, ...) is recorded
 as failed with ``"reason"`` and the suite goes on.  The outcome is agreed on
@@ -31,15 +31,15 @@ import numpy as np
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from meshes.evolution import time_steps
-from validation.flags import run_flags
-from validation.fingerprint import (case_inputs, code_version, describe_change, petsc_inputs, run_inputs,
+from advmcf.meshes.evolution import time_steps
+from advmcf.validation.flags import run_flags
+from advmcf.validation.fingerprint import (case_inputs, code_version, describe_change, petsc_inputs, run_inputs,
                                     run_key)
-from validation.metrics import consistency_metrics, count_violations, flow_metrics
-from validation.results import atomic_write_json, environment, read_json, write_results
-from validation.plots import interface_geometry
-from validation.progress import LOGGER, SuiteProgress
-from validation.schemes import SCHEMES
+from advmcf.validation.metrics import consistency_metrics, count_violations, flow_metrics
+from advmcf.validation.results import atomic_write_json, environment, read_json, write_results
+from advmcf.validation.plots import interface_geometry
+from advmcf.validation.progress import LOGGER, SuiteProgress
+from advmcf.validation.schemes import SCHEMES
 
 __all__ = ["run_suite", "run_file_name", "prepare_output", "OutputFolderError", "RunResult", "STUDY_KINDS"]
 
@@ -53,7 +53,7 @@ def run_file_name(run_id: str) -> str:
 
 def _perturbed_disc_pair(centre, radius, amplitude, rng):
     r"""Two nested smooth sets: :math:`r_{in} = R(1 - a/2 + 0.45a f_1)`, :math:`r_{out} = R(1 + a/2 + 0.45a f_2)`, |f_i| ≤ 1."""
-    from meshes.shapes import polygons
+    from advmcf.meshes.shapes import polygons
 
     theta = np.linspace(0, 2 * np.pi, 1024, endpoint=False)
 
@@ -79,7 +79,7 @@ def _save_npz(path, arrays):
 
 def _output_times(spec, every_step: bool) -> list[float]:
     """[0, T], or every step time k dt of the schemes' own equal steps
-    (:func:`meshes.evolution.time_steps`), so that keeping every step does not change the steps."""
+    (:func:`advmcf.meshes.evolution.time_steps`), so that keeping every step does not change the steps."""
     if not every_step:
         return [0.0, spec.T]
     dt, n = time_steps(0.0, spec.T, spec.tau)
@@ -91,8 +91,8 @@ class RunResult(NamedTuple):
 
     ``reference``: what the errors are measured against; ``geometry``: the
     arrays of the interface figure (rank 0, or None); ``evolutions``: label ->
-    :class:`~meshes.evolution.Evolution` worth saving; ``flags``:
-    :func:`validation.flags.run_flags`.
+    :class:`~advmcf.meshes.evolution.Evolution` worth saving; ``flags``:
+    :func:`advmcf.validation.flags.run_flags`.
     """
 
     metrics: dict
@@ -146,7 +146,7 @@ class _KindResult:
 
 
 def _flow(run: _Run) -> _KindResult:
-    """Run to T; errors against the case's reference at T (:func:`validation.metrics.flow_metrics`)."""
+    """Run to T; errors against the case's reference at T (:func:`advmcf.validation.metrics.flow_metrics`)."""
     evolution = run.evolve(run.case.initial_level_set(run.msh))
     h = float(run.spec.h_max)
     return _KindResult(flow_metrics(evolution, run.case, run.reference), run.reference.label,
@@ -166,7 +166,7 @@ def _one_step(run: _Run) -> _KindResult:
 
 def _comparison(run: _Run) -> _KindResult:
     """Nested pairs of perturbed discs evolved side by side: comparison-principle violations."""
-    from meshes.sets import level_set
+    from advmcf.meshes.sets import level_set
 
     extra = dict(run.spec.extra)
     rng = np.random.default_rng(extra["seed"])
@@ -184,10 +184,10 @@ def _comparison(run: _Run) -> _KindResult:
 
 def _versus(run: _Run) -> _KindResult:
     """Two schemes from the same set on the same mesh: the distance between their sets at T."""
-    from meshes.distance import hausdorff
-    from meshes.measures import symmetric_difference
+    from advmcf.meshes.distance import hausdorff
+    from advmcf.meshes.measures import symmetric_difference
 
-    from validation.metrics import has_interface
+    from advmcf.validation.metrics import has_interface
 
     extra = dict(run.spec.extra)
     phi0 = run.case.initial_level_set(run.msh)
@@ -207,12 +207,12 @@ STUDY_KINDS = {"flow": _flow, "one_step": _one_step, "comparison": _comparison, 
 def _execute(spec, suite, comm, schemes, progress, paraview=(None, ())) -> RunResult:
     """Run one spec (:data:`STUDY_KINDS`), measure its mesh, ratios and flags, and write its ParaView
     series.  ``paraview``: (output folder, formats): the evolutions are computed at every step and
-    written as time series (:mod:`validation.paraview`)."""
+    written as time series (:mod:`advmcf.validation.paraview`)."""
     if spec.kind == "perimeter":
-        from validation.perimeter_study import perimeter_run
+        from advmcf.validation.perimeter_study import perimeter_run
 
         return RunResult._make(perimeter_run(spec, comm))
-    from meshes.stats import mesh_stats
+    from advmcf.meshes.stats import mesh_stats
 
     out, formats = paraview
     case = suite.cases[spec.case]
@@ -238,7 +238,7 @@ def _execute(spec, suite, comm, schemes, progress, paraview=(None, ())) -> RunRe
             "num_vertices": int(stats.num_vertices), "num_cells": int(stats.num_cells)}
     flags = run_flags(spec, result.metrics, ratios, reference, result.evolutions, any(s.vertex_sets for s in used))
     for fmt in formats:
-        from validation.paraview import write_run_series
+        from advmcf.validation.paraview import write_run_series
 
         write_run_series(out / fmt, run_file_name(spec.id)[: -len(".json")], result.evolutions, case, reference, fmt)
     timings = {"setup": t1 - t0, "solve": run.solve_time, "metrics": t2 - t1 - run.solve_time}
@@ -257,27 +257,27 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
     """Run every run of ``suite`` (collective over ``comm``) and write ``out_dir``.
 
     Args:
-        suite: a :class:`validation.suites.Suite`.
+        suite: a :class:`advmcf.validation.suites.Suite`.
         out_dir: the output folder (created by rank 0).
         comm: the communicator every mesh is made on.
         resume: skip runs whose record in ``out_dir/runs`` finished ``ok`` with
-            the same inputs (:mod:`validation.fingerprint`); recompute the others.
+            the same inputs (:mod:`advmcf.validation.fingerprint`); recompute the others.
         force: replace the results of another suite in ``out_dir`` (the
             folder is emptied); without it such a folder is refused
             (:func:`prepare_output`, :class:`OutputFolderError`).
-        schemes: scheme registry (default :data:`validation.schemes.SCHEMES`).
+        schemes: scheme registry (default :data:`advmcf.validation.schemes.SCHEMES`).
         stop_after: stop (as if killed) after this many runs were computed in
             this call, before writing ``results.json``; for tests of resume.
         vtx, xdmf: also write every run as a ParaView time series at every
-            step (:mod:`validation.paraview`; both schemes of a ``versus``
+            step (:mod:`advmcf.validation.paraview`; both schemes of a ``versus``
             run; not ``comparison`` runs) to ``out_dir/vtx/<run>.bp``
             (ADIOS2) and/or ``out_dir/xdmf/<run>.xdmf``.
 
     Returns the results document (identical on every rank).  The suite's
     ``petsc_options`` are in PETSc's options database while it runs
-    (:func:`meshes.stack.options_database`).
+    (:func:`advmcf.meshes.stack.options_database`).
     """
-    from meshes.stack import options_database
+    from advmcf.meshes.stack import options_database
 
     registry = SCHEMES if schemes is None else schemes
     works = [_expected_steps(spec, registry) * _cells_per_unit(suite.cases.get(spec.case), spec)
@@ -293,7 +293,7 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
 
 def _expected_steps(spec, schemes) -> int:
     """The number of time steps a run makes unless its set vanishes (all its flows together); a
-    scheme with its own step rule (:attr:`validation.schemes.Scheme.time_step`) counts with it."""
+    scheme with its own step rule (:attr:`advmcf.validation.schemes.Scheme.time_step`) counts with it."""
     if spec.kind == "perimeter":
         return 1
     flows = {"versus": 2, "comparison": 2 * dict(spec.extra).get("pairs", 1)}.get(spec.kind, 1)
@@ -321,7 +321,7 @@ def prepare_output(out: Path, suite, resume: bool = False, force: bool = False) 
     """Make ``out`` ready for ``suite`` (rank 0 only): refuse, in one line, a folder that does not
     exist with ``resume``, a file, a folder that cannot be written, or a folder holding another
     suite's results (``suite.json`` names another suite) unless ``force``, which empties it first."""
-    from meshes import checks
+    from advmcf.meshes import checks
 
     out = Path(out)
     if resume and not out.is_dir():
@@ -343,7 +343,7 @@ def prepare_output(out: Path, suite, resume: bool = False, force: bool = False) 
 
 
 def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, progress, force=False):
-    from meshes.mpi import on_root
+    from advmcf.meshes.mpi import on_root
 
     schemes = SCHEMES if schemes is None else schemes
     out = Path(out_dir)

@@ -1,29 +1,29 @@
 r"""The schemes a suite can run, behind one signature.
 
 Each :class:`Scheme` runs ``run(case, phi0, eps, tau, T, options, output_times,
-progress) -> meshes.evolution.Evolution`` on the case's mesh (the mesh of
+progress) -> advmcf.meshes.evolution.Evolution`` on the case's mesh (the mesh of
 ``phi0``):
 
-- ``level_set``: :func:`fem_mcf.level_set_flow` with ρ = ρ0 + ρ1 (ε unused);
+- ``level_set``: :func:`advmcf.fem_mcf.level_set_flow` with ρ = ρ0 + ρ1 (ε unused);
   options ``degree`` (P2 starts from the P2 interpolant of the case's
   initial shape), ``time_order`` (1 Euler, 2 BDF2), ``redistance_every``.
-- ``thresholding``: :func:`fem_mcf.thresholding_flow` with ρ = ρ0 + ρ1 and the
+- ``thresholding``: :func:`advmcf.fem_mcf.thresholding_flow` with ρ = ρ0 + ρ1 and the
   thresholding step τ (ε unused); option ``substeps`` (default
   :data:`THRESHOLDING_SUBSTEPS`).  Regime column h/√τ (pinned when ≳ 1).
-- ``allen_cahn``: :func:`fem_mcf.allen_cahn_flow` with ρ = ρ0 + ρ1 (ε
+- ``allen_cahn``: :func:`advmcf.fem_mcf.allen_cahn_flow` with ρ = ρ0 + ρ1 (ε
   unused); options ``delta`` (the interface width: a number or an expression
   in h, eps and tau, default :data:`ALLEN_CAHN_DELTA`) and
   ``tau_over_delta2`` (its time step is min(τ, tau_over_delta2·δ²), default
   :data:`ALLEN_CAHN_TAU_OVER_DELTA2`).  Regime columns δ/h (the profile is
   resolved when ≳ 4) and τ_AC/δ².
-- ``parametric``: :func:`fem_mcf.parametric_flow` on the exact initial curve
+- ``parametric``: :func:`advmcf.fem_mcf.parametric_flow` on the exact initial curve
   sampled at spacing ≈ h/2, mapped back to a P1 level set with
-  :func:`fem_mcf.curves_to_level_set` (2D, smooth initial shapes; ε unused).
-- ``nonlocal``: :func:`nonlocal_.adversarial_flow`; options ``p`` (1: the
+  :func:`advmcf.fem_mcf.curves_to_level_set` (2D, smooth initial shapes; ε unused).
+- ``nonlocal``: :func:`advmcf.nonlocal_.adversarial_flow`; options ``p`` (1: the
   paper's scheme, 0: plain iterated adversarial training, the negative
   control), ``selection`` (``minimal`` or ``maximal``) and
   ``discretization`` (``isotropic``, the default, or ``plain``: the vertex
-  ball of radius ε, for comparison; :mod:`nonlocal_.mixture`).
+  ball of radius ε, for comparison; :mod:`advmcf.nonlocal_.mixture`).
 
 The schemes are imported when a run starts, so suites load and validate even
 where a scheme is not installed yet; such a run is recorded as failed.
@@ -38,8 +38,8 @@ import math
 
 import numpy as np
 
-from meshes import checks
-from validation.expressions import Expression
+from advmcf.meshes import checks
+from advmcf.validation.expressions import Expression
 
 __all__ = ["Scheme", "SCHEMES", "scheme_label", "scheme_title", "allen_cahn_parameters",
            "THRESHOLDING_SUBSTEPS", "ALLEN_CAHN_DELTA", "ALLEN_CAHN_TAU_OVER_DELTA2"]
@@ -90,7 +90,7 @@ class Scheme:
 
     ``vertex_sets``: its sets move through mesh vertices, so a step that moves
     the boundary by less than a cell can pin it (flagged when h/(τ|V|) ≥ 1,
-    :mod:`validation.flags`).  ``title``: its name in figures, as papers
+    :mod:`advmcf.validation.flags`).  ``title``: its name in figures, as papers
     call it.  ``time_step(h, eps, tau, options)`` (if given): the step the
     scheme actually takes (Allen–Cahn's is tied to δ).  ``regime(h, eps, tau, options)`` (if given) returns the ratios
     that show whether the run is resolved (e.g. ``{"h_over_sqrt_tau": ...}``),
@@ -109,7 +109,7 @@ class Scheme:
 
 
 def _mesh_h(phi0) -> float:
-    from meshes.stats import mesh_stats
+    from advmcf.meshes.stats import mesh_stats
 
     return mesh_stats(phi0.function_space.mesh).h_max
 
@@ -125,14 +125,14 @@ def allen_cahn_parameters(h: float, eps: float, tau: float, options: dict) -> tu
 
 
 def _thresholding(case, phi0, eps, tau, T, options, output_times, progress):
-    from fem_mcf import thresholding_flow
+    from advmcf.fem_mcf import thresholding_flow
 
     return thresholding_flow(phi0, case.density.rho, tau, T, output_times=output_times, progress=progress,
                              substeps=options.get("substeps", THRESHOLDING_SUBSTEPS))
 
 
 def _allen_cahn(case, phi0, eps, tau, T, options, output_times, progress):
-    from fem_mcf import allen_cahn_flow
+    from advmcf.fem_mcf import allen_cahn_flow
 
     delta, tau_ac = allen_cahn_parameters(_mesh_h(phi0), eps, tau, options)
     return allen_cahn_flow(phi0, case.density.rho, tau_ac, T, delta=delta, output_times=output_times,
@@ -149,7 +149,7 @@ def _allen_cahn_regime(h, eps, tau, options):
 
 
 def _level_set(case, phi0, eps, tau, T, options, output_times, progress):
-    from fem_mcf import level_set_flow
+    from advmcf.fem_mcf import level_set_flow
 
     shape = case.shape() if options.get("degree") == 2 and case.initial["shape"] != "bayes" else None
     return level_set_flow(phi0, case.density.rho, tau, T, output_times=output_times,
@@ -157,17 +157,17 @@ def _level_set(case, phi0, eps, tau, T, options, output_times, progress):
 
 
 def _nonlocal(case, phi0, eps, tau, T, options, output_times, progress):
-    from nonlocal_ import adversarial_flow
+    from advmcf.nonlocal_ import adversarial_flow
 
     return adversarial_flow(phi0, case.density.rho0, case.density.rho1, eps, T, tau=tau,
                             output_times=output_times, progress=progress, **options)
 
 
 def _parametric(case, phi0, eps, tau, T, options, output_times, progress):
-    from fem_mcf import curves_to_level_set, parametric_flow
+    from advmcf.fem_mcf import curves_to_level_set, parametric_flow
 
-    from meshes.evolution import Evolution
-    from meshes.stats import mesh_stats
+    from advmcf.meshes.evolution import Evolution
+    from advmcf.meshes.stats import mesh_stats
 
     msh = phi0.function_space.mesh
     boundary = case.boundary()

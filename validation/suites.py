@@ -6,7 +6,7 @@ A suite is a TOML file (read with :mod:`tomllib`) with three parts::
     name = "quick"
     description = "radial Gaussian, level-set FEM and nonlocal, tau = eps"
 
-    [[cases]]                     # see validation.cases for every key
+    [[cases]]                     # see advmcf.validation.cases for every key
     name = "gauss_disc"
     dim = 2
     domain = [[-1.0, -1.0], [1.0, 1.0]]
@@ -31,7 +31,7 @@ Refinement paths: ``diagonal`` τ = ε (the paper's scheme); ``eps_to_zero``
 τ fixed, ε over the list; ``tau_to_zero`` ε fixed, τ over the list; ``grid``
 every (ε, τ); ``phase`` ε fixed (one number), every τ = ε·``tau_over_eps``
 and h = ε/``eps_over_h`` (two lists instead of ``tau`` and ``h``: the phase
-diagram of a scheme, :mod:`validation.plots`).  Observed orders are taken
+diagram of a scheme, :mod:`advmcf.validation.plots`).  Observed orders are taken
 along ε (along τ for ``tau_to_zero``, along h for ``phase``), within groups
 of equal scheme and, on a grid or a phase diagram, equal τ.
 
@@ -46,7 +46,7 @@ sets at T (ρ-symmetric difference and Hausdorff); ``perimeter`` measures the
 discrete Per_ε itself against exact values on its own meshes of [−1, 1]^d
 and needs no case (keys ``mesh``, ``dim``, ``eps``, ``eps_over_h``,
 ``discretizations``, ``shapes``, ``angles``, ``offsets``, ``positions``:
-:mod:`validation.perimeter_study`).
+:mod:`advmcf.validation.perimeter_study`).
 
 PETSc options for the suite's solvers go in an optional table, names with
 the solver's options prefix (``level_set_`` for the level-set FEM) and
@@ -62,7 +62,7 @@ They apply while the suite runs, except where the command line or
 Everything is checked before anything runs: unknown keys, wrong types and
 impossible values (ε ≤ 0, τ ≤ 0, T ≤ 0, h ≤ 0, a missing mesh file or one of
 the other dimension, a scheme that does not apply), and on the vertices of
-each run's actual mesh (:mod:`validation.mesh_checks`): ε/h_max below
+each run's actual mesh (:mod:`advmcf.validation.mesh_checks`): ε/h_max below
 ``min_cells_per_eps``, a density not positive, an initial set that is empty
 or covers the mesh, a box too fine for memory.  Each raises
 :class:`SuiteError` with one line naming the key and the reason.
@@ -79,12 +79,12 @@ from importlib import resources
 from pathlib import Path
 
 
-from meshes.generate import box_plan, check_mesh_size
-from validation.case_tables import make_case
-from validation.cases import Case
-from validation.expressions import Expression
-from validation.mesh_checks import check_densities, check_eps_resolution, check_initial_set
-from validation.schemes import SCHEMES, scheme_label
+from advmcf.meshes.generate import box_plan, check_mesh_size
+from advmcf.validation.case_tables import make_case
+from advmcf.validation.cases import Case
+from advmcf.validation.expressions import Expression
+from advmcf.validation.mesh_checks import check_densities, check_eps_resolution, check_initial_set
+from advmcf.validation.schemes import SCHEMES, scheme_label
 
 __all__ = ["SuiteError", "Suite", "RunSpec", "load_suite", "builtin_suites", "PATHS", "KINDS"]
 
@@ -182,7 +182,7 @@ class Suite:
 
 def builtin_suites() -> dict:
     """Built-in suite names -> paths of their TOML files (package data ``validation/suites``)."""
-    folder = resources.files("validation") / "suites"
+    folder = resources.files("advmcf.validation") / "suites"
     return {p.name[:-5]: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".toml")}
 
 
@@ -526,11 +526,11 @@ def _int_key(st, key, name, default, lo, hi):
 
 
 def _perimeter_runs(key, name, st):
-    """The runs of a ``perimeter`` study (:mod:`validation.perimeter_study`): one per discretization and
+    """The runs of a ``perimeter`` study (:mod:`advmcf.validation.perimeter_study`): one per discretization and
     ε/h, on the box [-1, 1]^dim, refinement parameter h (ε fixed)."""
-    from nonlocal_ import DISCRETIZATIONS
+    from advmcf.nonlocal_ import DISCRETIZATIONS
 
-    from validation.perimeter_study import MESHES, SHAPES
+    from advmcf.validation.perimeter_study import MESHES, SHAPES
 
     allowed = {"name", "kind", "eps"} | _PERIMETER_KEYS
     unknown = set(st) - allowed
@@ -661,8 +661,8 @@ def _tables(data, key, what):
 def load_suite(suite: str | Path, schemes: dict | None = None) -> Suite:
     """Load and check a suite: a TOML file, or the name of a built-in suite.
 
-    ``schemes`` maps names to :class:`validation.schemes.Scheme` (default:
-    :data:`validation.schemes.SCHEMES`).  Raises :class:`SuiteError` with
+    ``schemes`` maps names to :class:`advmcf.validation.schemes.Scheme` (default:
+    :data:`advmcf.validation.schemes.SCHEMES`).  Raises :class:`SuiteError` with
     every problem found (one line each: tables and keys that do not depend
     on each other are all checked); nothing is computed on a mesh.
     """

@@ -4,14 +4,14 @@ One table per study.  Rows are runs, grouped by scheme (and by τ on an
 (ε, τ) grid), coarse to fine along the study's refinement parameter (ε, or τ
 for ``tau_to_zero``).  Each error column is followed by its pairwise observed
 order (in the row of the finer level), and each group ends with a row of
-least-squares orders (:mod:`validation.orders`).  Every row reports h/ε and
+least-squares orders (:mod:`advmcf.validation.orders`).  Every row reports h/ε and
 :math:`h/(\tau|V|)`, :math:`|V|` the reference speed at t = 0, so pinning is visible; tables
 with a thresholding or Allen–Cahn run add that scheme's regime (:data:`RATIOS`:
 h/√τ, δ/h, τ_AC/δ²).  The h
 column is the measured longest edge h_max of the run's mesh (a mesh file's
 own h).
 
-Degenerate runs (:mod:`validation.flags`) get a marker (a, b, ...) after the
+Degenerate runs (:mod:`advmcf.validation.flags`) get a marker (a, b, ...) after the
 scheme and a footnote under the table saying what is wrong; orders are never
 taken through them (a pairwise order with a flagged or failed end is left
 blank, the least-squares fit skips them).  Failed runs are listed under their
@@ -30,7 +30,7 @@ Formats (:func:`render`):
 an error's order column follows it when its key ``<metric>_order`` is
 listed).  The tables depend only on the runs' parameters and metrics, never
 on timings; the number of ranks moves the metrics by at most
-:data:`validation.results.RANK_RTOL` relative, so a last printed digit can
+:data:`advmcf.validation.results.RANK_RTOL` relative, so a last printed digit can
 differ.
 """
 
@@ -43,7 +43,7 @@ import re
 
 import numpy as np
 
-from validation.orders import least_squares_order, pairwise_orders
+from advmcf.validation.orders import least_squares_order, pairwise_orders
 
 __all__ = ["render", "study_tables", "orders_csv", "column_keys", "METRICS", "ORDERED", "RATIOS", "FORMATS"]
 
@@ -63,7 +63,7 @@ ORDERED = ("radius_error", "symdiff_rho", "hausdorff", "extinction_error", "cons
 FORMATS = ("md", "tex", "csv")
 _PARAMS = [("scheme", "scheme", "text"), ("eps", "ε", "par"), ("tau", "τ", "par"), ("h", "h", "par"),
            ("h_over_eps", "h/ε", "ratio"), ("h_over_tau_V", "h/(τ|V|)", "ratio")]
-#: Regime ratios of some schemes (:attr:`validation.schemes.Scheme.regime`), with their printed
+#: Regime ratios of some schemes (:attr:`advmcf.validation.schemes.Scheme.regime`), with their printed
 #: names: a column appears in a table where a run of it reports the ratio.
 RATIOS = {"h_over_sqrt_tau": "h/√τ", "delta_over_h": "δ/h", "tau_over_delta2": "τ_AC/δ²"}
 _MARKERS = "abcdefghijklmnopqrstuvwxyz"

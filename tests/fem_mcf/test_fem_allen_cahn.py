@@ -4,7 +4,7 @@ energy decrease (extinction, topology changes, 1 rank = 2 ranks: test_fem_scheme
 Path: delta = 4h, tau = delta^2/4 (the largest step with the fully linearized well).  Along it the
 O(delta^2) sharp-interface error dominates on these meshes; the O((h/delta)^2) error of the
 discrete profile does not shrink at a fixed delta/h, so the path stalls on finer meshes (see the
-fem_mcf.allen_cahn docstring)."""
+advmcf.fem_mcf.allen_cahn docstring)."""
 
 import math
 
@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from fem_mcf import allen_cahn_flow
-from fem_mcf.allen_cahn import double_well, optimal_profile
-from meshes.generate import box
-from meshes.sets import level_set
-from meshes.shapes import disc, ellipse, half_space
+from advmcf.fem_mcf import allen_cahn_flow
+from advmcf.fem_mcf.allen_cahn import double_well, optimal_profile
+from advmcf.meshes.generate import box
+from advmcf.meshes.sets import level_set
+from advmcf.meshes.shapes import disc, ellipse, half_space
 
 
 def test_profile_solves_the_travelling_wave_equation():

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from fem_mcf import level_set_flow
-from meshes.generate import box
-from meshes.sets import level_set
-from meshes.shapes import disc, ellipse, half_space
+from advmcf.fem_mcf import level_set_flow
+from advmcf.meshes.generate import box
+from advmcf.meshes.sets import level_set
+from advmcf.meshes.shapes import disc, ellipse, half_space
 
 
 @pytest.mark.parallel([1, 2])
@@ -122,11 +122,11 @@ def test_p2_converges_on_the_circle(checks):
 @pytest.mark.parallel([1, 2])
 def test_p2_from_the_exact_shape_beats_p1(checks):
     """P2, BDF2, delta = h, started from the P2 interpolant of the circle's signed distance: the
-    radius of the P2 set itself (meshes.measures.volume_refined) is less than half the P1 error on
+    radius of the P2 set itself (advmcf.meshes.measures.volume_refined) is less than half the P1 error on
     the same meshes and steps (tau = h^2/2), n = 24 and 48, and within 2e-4 at n = 48.  (Its error is not
     monotone in h on these coarse meshes, where delta = h dominates: no order is claimed.)"""
-    from fem_mcf.level_set import LevelSetStepper
-    from meshes.measures import volume_refined
+    from advmcf.fem_mcf.level_set import LevelSetStepper
+    from advmcf.meshes.measures import volume_refined
 
     R0, T = 0.5, 0.05
     exact = math.sqrt(R0**2 - 2 * T)

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from fem_mcf import curves_to_level_set, level_set_flow, parametric_flow
-from meshes.generate import box
-from meshes.measures import symmetric_difference
-from meshes.sets import level_set
-from meshes.shapes import disc, ellipse
+from advmcf.fem_mcf import curves_to_level_set, level_set_flow, parametric_flow
+from advmcf.meshes.generate import box
+from advmcf.meshes.measures import symmetric_difference
+from advmcf.meshes.sets import level_set
+from advmcf.meshes.shapes import disc, ellipse
 
 
 def one(x):

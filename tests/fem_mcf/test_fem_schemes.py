@@ -9,10 +9,10 @@ import pytest
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from fem_mcf import PREFIXES, allen_cahn_flow, level_set_flow, thresholding_flow
-from meshes.generate import box
-from meshes.sets import level_set
-from meshes.shapes import disc, ellipse
+from advmcf.fem_mcf import PREFIXES, allen_cahn_flow, level_set_flow, thresholding_flow
+from advmcf.meshes.generate import box
+from advmcf.meshes.sets import level_set
+from advmcf.meshes.shapes import disc, ellipse
 
 FLOWS = {"level_set": level_set_flow, "thresholding": thresholding_flow, "allen_cahn": allen_cahn_flow}
 

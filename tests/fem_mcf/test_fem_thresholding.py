@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from fem_mcf import thresholding_flow
-from meshes.generate import box
-from meshes.sets import level_set
-from meshes.shapes import disc, ellipse, half_space, polygons
+from advmcf.fem_mcf import thresholding_flow
+from advmcf.meshes.generate import box
+from advmcf.meshes.sets import level_set
+from advmcf.meshes.shapes import disc, ellipse, half_space, polygons
 
 
 @pytest.mark.parallel([1, 2])

@@ -11,12 +11,12 @@ import pytest
 from mpi4py import MPI
 from scipy.special import i1
 
-from meshes.distance import hausdorff, signed_distance
-from meshes.generate import box
-from meshes.interface import interface, interface_integral
-from meshes.measures import mass, symmetric_difference, volume
-from meshes.sets import level_set
-from meshes.shapes import disc, half_space
+from advmcf.meshes.distance import hausdorff, signed_distance
+from advmcf.meshes.generate import box
+from advmcf.meshes.interface import interface, interface_integral
+from advmcf.meshes.measures import mass, symmetric_difference, volume
+from advmcf.meshes.sets import level_set
+from advmcf.meshes.shapes import disc, half_space
 
 COMM = MPI.COMM_WORLD
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from meshes.densities import density_values
+from advmcf.meshes.densities import density_values
 
 
 def test_values_and_broadcast_constant():

@@ -1,9 +1,9 @@
-"""meshes._simplices.distance_to_simplices against brute force: every point against every simplex."""
+"""advmcf.meshes._simplices.distance_to_simplices against brute force: every point against every simplex."""
 
 import numpy as np
 import pytest
 
-from meshes._simplices import distance_to_simplices
+from advmcf.meshes._simplices import distance_to_simplices
 
 
 def _point_segment(p, a, b):

@@ -11,12 +11,12 @@ import pytest
 import ufl
 from mpi4py import MPI
 
-from meshes.cli import add_mesh_parser, run_mesh_command
-from meshes.generate import box, gmsh_mesh
-from meshes.io import MeshFileError, read_mesh, write_xdmf
-from meshes.sets import level_set
-from meshes.shapes import disc
-from meshes.stats import mesh_stats
+from advmcf.meshes.cli import add_mesh_parser, run_mesh_command
+from advmcf.meshes.generate import box, gmsh_mesh
+from advmcf.meshes.io import MeshFileError, read_mesh, write_xdmf
+from advmcf.meshes.sets import level_set
+from advmcf.meshes.shapes import disc
+from advmcf.meshes.stats import mesh_stats
 
 COMM = MPI.COMM_WORLD
 
@@ -177,7 +177,7 @@ def test_gmsh_model_and_msh_file_keep_their_physical_groups(shared_dir):
     and facet tags; 'advmcf mesh convert' keeps the tags in the XDMF file."""
     import gmsh
 
-    from meshes.io import read_gmsh
+    from advmcf.meshes.io import read_gmsh
 
     path = shared_dir / "tagged.msh"
     if COMM.rank == 0:
@@ -218,7 +218,7 @@ def test_gmsh_model_and_msh_file_keep_their_physical_groups(shared_dir):
 def test_gmsh_without_groups_reads_and_quads_are_refused():
     import gmsh
 
-    from meshes.io import read_gmsh
+    from advmcf.meshes.io import read_gmsh
 
     for groups, recombine in ((False, False), (True, True)):
         if COMM.rank == 0:

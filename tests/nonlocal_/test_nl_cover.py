@@ -1,11 +1,11 @@
-"""nonlocal_._cover.ball_cover against brute force, on 1 and 2 threads, and when its output estimate is too low."""
+"""advmcf.nonlocal_._cover.ball_cover against brute force, on 1 and 2 threads, and when its output estimate is too low."""
 
 import numba
 import numpy as np
 import pytest
 
-from meshes.kdtree import KDTree
-from nonlocal_._cover import ball_cover
+from advmcf.meshes.kdtree import KDTree
+from advmcf.nonlocal_._cover import ball_cover
 
 
 def _leaves(tree, k):

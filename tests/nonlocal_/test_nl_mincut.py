@@ -5,11 +5,11 @@ import itertools
 import numpy as np
 import pytest
 
-from nonlocal_ import mincut
+from advmcf.nonlocal_ import mincut
 
-from nonlocal_.mincut import CutProblem, set_energy
-from nonlocal_.mixture import BallMixture, plain
-from nonlocal_.neighbours import ball_max, ball_min, balls, distance_to_other_phase
+from advmcf.nonlocal_.mincut import CutProblem, set_energy
+from advmcf.nonlocal_.mixture import BallMixture, plain
+from advmcf.nonlocal_.neighbours import ball_max, ball_min, balls, distance_to_other_phase
 
 #: a plain ball, and three nested balls with unequal weights (the isotropic discretization's form)
 MIXTURES = {"plain": plain(0.3),

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from meshes.generate import box
-from meshes.sets import level_set
-from meshes.shapes import disc, union
-from nonlocal_ import adversarial_flow
+from advmcf.meshes.generate import box
+from advmcf.meshes.sets import level_set
+from advmcf.meshes.shapes import disc, union
+from advmcf.nonlocal_ import adversarial_flow
 
 NUM_PAIRS, NUM_STEPS = 50, 10
 

@@ -7,15 +7,15 @@ import pytest
 from mpi4py import MPI
 from scipy.integrate import quad
 
-from meshes.generate import box
-from meshes.mpi import on_root
-from meshes.sets import level_set
-from meshes.shapes import disc, ellipse
-from nonlocal_ import Vertices, neighbourhood, perimeter, total_variation
-from nonlocal_.mixture import fitted, plain
-from validation.boundaries import ellipse_curve
-from validation.perimeter_study import closed_set_errors, straight_interface_errors
-from validation.references import ball_perimeter_eps, tube_perimeter_eps
+from advmcf.meshes.generate import box
+from advmcf.meshes.mpi import on_root
+from advmcf.meshes.sets import level_set
+from advmcf.meshes.shapes import disc, ellipse
+from advmcf.nonlocal_ import Vertices, neighbourhood, perimeter, total_variation
+from advmcf.nonlocal_.mixture import fitted, plain
+from advmcf.validation.boundaries import ellipse_curve
+from advmcf.validation.perimeter_study import closed_set_errors, straight_interface_errors
+from advmcf.validation.references import ball_perimeter_eps, tube_perimeter_eps
 
 RHO0, RHO1 = 1.0, 3.0
 

@@ -5,8 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
-from nonlocal_ import pseudoflow
-from nonlocal_.pseudoflow import ClosureNetwork, certify, max_pseudoflow
+from advmcf.nonlocal_ import pseudoflow
+from advmcf.nonlocal_.pseudoflow import ClosureNetwork, certify, max_pseudoflow
 
 
 def _random_closure(seed):

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from meshes.generate import box
-from meshes.measures import volume
-from meshes.sets import level_set, vertex_coordinates
-from meshes.shapes import disc, ellipse, union
-from nonlocal_ import AdversarialScheme, adversarial_flow, perimeter, step
-from validation.references import disc_recursion
+from advmcf.meshes.generate import box
+from advmcf.meshes.measures import volume
+from advmcf.meshes.sets import level_set, vertex_coordinates
+from advmcf.meshes.shapes import disc, ellipse, union
+from advmcf.nonlocal_ import AdversarialScheme, adversarial_flow, perimeter, step
+from advmcf.validation.references import disc_recursion
 
 
 def _const(c):
@@ -97,8 +97,8 @@ def test_first_band_from_the_estimated_velocity():
 def test_displacement_estimate_on_a_circle_and_a_sphere():
     """tau (kappa + |grad log rho|) from the pieces: a circle of radius r (kappa = 1/r) and a sphere
     (kappa = 2/r) within 10%, a density exp(2 x) adds 2 tau; the order of the pieces does not matter."""
-    from meshes.interface import interface
-    from nonlocal_.step import _displacement_estimate
+    from advmcf.meshes.interface import interface
+    from advmcf.nonlocal_.step import _displacement_estimate
 
     tau, r = 0.01, 0.4
     for dim, h, kappa in ((2, 0.01, 1 / r), (3, 0.05, 2 / r)):

@@ -6,8 +6,8 @@ import logging
 import pytest
 from mpi4py import MPI
 
-from validation.cli import _parser, main
-from validation.progress import LOGGER, SuiteProgress, configure_logging
+from advmcf.validation.cli import _parser, main
+from advmcf.validation.progress import LOGGER, SuiteProgress, configure_logging
 
 
 def test_version(capsys):
@@ -56,7 +56,7 @@ def records():
 
 
 def test_verbosity_levels(records):
-    inner = logging.getLogger("nonlocal_.step")
+    inner = logging.getLogger("advmcf.nonlocal_.step")
     for v, expect_inner, expect_progress in ((-1, False, False), (0, False, True), (1, True, True)):
         records.clear()
         configure_logging(v, rank=0)

@@ -12,15 +12,15 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from meshes.generate import box, box_plan
-from meshes.io import write_xdmf
-from meshes.evolution import Evolution
-from meshes.sets import level_set
-from meshes.shapes import disc
-from meshes.stats import mesh_stats
-from validation.runner import run_suite
-from validation.schemes import SCHEMES, Scheme
-from validation.suites import SuiteError, load_suite
+from advmcf.meshes.generate import box, box_plan
+from advmcf.meshes.io import write_xdmf
+from advmcf.meshes.evolution import Evolution
+from advmcf.meshes.sets import level_set
+from advmcf.meshes.shapes import disc
+from advmcf.meshes.stats import mesh_stats
+from advmcf.validation.runner import run_suite
+from advmcf.validation.schemes import SCHEMES, Scheme
+from advmcf.validation.suites import SuiteError, load_suite
 
 COMM = MPI.COMM_WORLD
 

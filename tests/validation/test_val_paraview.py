@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from validation.runner import run_suite
-from validation.suites import load_suite
+from advmcf.validation.runner import run_suite
+from advmcf.validation.suites import load_suite
 
 SUITE = """
 [suite]
@@ -80,10 +80,10 @@ def test_vtx_and_xdmf_time_series(tmp_path):
                 assert np.all(r[inside] < 1.05) and np.all(r[~inside] > 0.75)
             assert np.allclose(rho0, np.exp(-(r**2) / 8) / 2) and np.allclose(rho1, rho0)
     # the mesh is written once: three steps cost far less than three one-step files
-    from meshes.generate import box
-    from meshes.io import write_time_series
-    from meshes.sets import level_set
-    from meshes.shapes import disc
+    from advmcf.meshes.generate import box
+    from advmcf.meshes.io import write_time_series
+    from advmcf.meshes.sets import level_set
+    from advmcf.meshes.shapes import disc
 
     msh = box(comm, [-1.2, -1.2], [1.2, 1.2], h=0.1 / 3)
     phis = [level_set(msh, disc([0.0, 0.0], R)) for R in (0.8, 0.7, 0.6)]

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from validation.plots import plot_all
-from validation.runner import run_suite
-from validation.suites import SuiteError, load_suite
-from validation.tables import study_tables
+from advmcf.validation.plots import plot_all
+from advmcf.validation.runner import run_suite
+from advmcf.validation.suites import SuiteError, load_suite
+from advmcf.validation.tables import study_tables
 
 SUITE = """
 [suite]

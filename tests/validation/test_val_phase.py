@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from mpi4py import MPI
 
-from validation.plots import plot_all
-from validation.runner import run_suite
-from validation.suites import SuiteError, load_suite
+from advmcf.validation.plots import plot_all
+from advmcf.validation.runner import run_suite
+from advmcf.validation.suites import SuiteError, load_suite
 
 CASE = """
 [[cases]]

@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from meshes.generate import box
-from meshes.measures import volume
-from meshes.sets import level_set
-from meshes.shapes import disc
-from validation.results import RANK_RTOL, compare_results
-from validation.runner import run_file_name, run_suite
-from validation.schemes import SCHEMES, Scheme
-from validation.suites import load_suite
+from advmcf.meshes.generate import box
+from advmcf.meshes.measures import volume
+from advmcf.meshes.sets import level_set
+from advmcf.meshes.shapes import disc
+from advmcf.validation.results import RANK_RTOL, compare_results
+from advmcf.validation.runner import run_file_name, run_suite
+from advmcf.validation.schemes import SCHEMES, Scheme
+from advmcf.validation.suites import load_suite
 
 SUITE = """
 [suite]
@@ -49,9 +49,9 @@ CALLS = []
 
 
 def _exact(case, phi0, eps, tau, T, options, output_times, progress):
-    from meshes.evolution import Evolution
-    from meshes.sets import level_set
-    from meshes.shapes import disc
+    from advmcf.meshes.evolution import Evolution
+    from advmcf.meshes.sets import level_set
+    from advmcf.meshes.shapes import disc
 
     if options.get("fail_below", 0) > eps:
         raise FloatingPointError(f"diverged at eps = {eps}")
@@ -191,7 +191,7 @@ def test_failed_run_is_recorded_and_suite_goes_on(tmp_path):
 
 def _vanish(case, phi0, eps, tau, T, options, output_times, progress):
     """A scheme whose set is empty after its first step (the reference survives to T)."""
-    from meshes.evolution import Evolution
+    from advmcf.meshes.evolution import Evolution
 
     empty = phi0.copy()
     empty.x.array[:] = 1.0
@@ -284,10 +284,10 @@ level_set_ksp_rtol = 1e-9
 @pytest.mark.parametrize("T, tau", [(0.1, 0.03), (0.2, 0.05), (0.07, 0.1)])
 def test_every_step_output_times_are_the_schemes_own_steps(T, tau):
     """Keeping every step (--vtx, comparison runs) must not change the steps: the output times are
-    the equal steps of meshes.evolution.time_steps over [0, T], not k τ with a short last step."""
+    the equal steps of advmcf.meshes.evolution.time_steps over [0, T], not k τ with a short last step."""
     from types import SimpleNamespace
 
-    from validation.runner import _output_times
+    from advmcf.validation.runner import _output_times
 
     times = np.array(_output_times(SimpleNamespace(T=T, tau=tau), True))
     n = math.ceil(T / tau - 1e-9)

@@ -4,7 +4,7 @@ The nonlocal radius error must decrease along the diagonal; with
 ``vtx=True`` every run leaves one complete VTX folder.  A wider suite (flow,
 one step, comparison, a gmsh mesh file, 3D) run on 2 ranks and on rank 0
 alone (COMM_SELF) must give the same results to the stated tolerance
-:data:`validation.results.RANK_RTOL`.
+:data:`advmcf.validation.results.RANK_RTOL`.
 """
 
 from pathlib import Path
@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from mpi4py import MPI
 
-from meshes.generate import gmsh_mesh
-from meshes.io import write_xdmf
-from validation.results import compare_results
-from validation.runner import run_suite
-from validation.suites import load_suite
+from advmcf.meshes.generate import gmsh_mesh
+from advmcf.meshes.io import write_xdmf
+from advmcf.validation.results import compare_results
+from advmcf.validation.runner import run_suite
+from advmcf.validation.suites import load_suite
 
 SUITE = """
 [suite]

@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from validation.class_densities import make_density
-from validation.expressions import Expression
-from validation.orders import least_squares_order, pairwise_orders
-from validation.references import (ball_perimeter_eps, disc_recursion, disc_step_energy,
+from advmcf.validation.class_densities import make_density
+from advmcf.validation.expressions import Expression
+from advmcf.validation.orders import least_squares_order, pairwise_orders
+from advmcf.validation.references import (ball_perimeter_eps, disc_recursion, disc_step_energy,
                                    gaussian_radius, power_radius, radial_ode, sphere_radius)
 
 
@@ -159,7 +159,7 @@ def test_orders_undefined_entries():
 
 
 def test_boundaries_curvature_normal_offset():
-    from validation.boundaries import Sphere, ellipse_curve, flower_curve
+    from advmcf.validation.boundaries import Sphere, ellipse_curve, flower_curve
 
     a, b = 0.5, 0.3
     ell = ellipse_curve([0.1, 0.0], [a, b])

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from mpi4py import MPI
 
-from meshes.generate import box
-from meshes.io import write_xdmf
-from meshes.evolution import Evolution
-from validation import runner
-from validation.runner import run_suite
-from validation.schemes import SCHEMES, Scheme
-from validation.suites import load_suite
+from advmcf.meshes.generate import box
+from advmcf.meshes.io import write_xdmf
+from advmcf.meshes.evolution import Evolution
+from advmcf.validation import runner
+from advmcf.validation.runner import run_suite
+from advmcf.validation.schemes import SCHEMES, Scheme
+from advmcf.validation.suites import load_suite
 
 COMM = MPI.COMM_WORLD
 
@@ -148,7 +148,7 @@ def test_unchanged_suite_is_not_recomputed_and_failed_runs_are_retried(base, cap
     CALLS.clear()
     with caplog.at_level(logging.INFO, logger="advmcf"):
         doc = run_suite(_load(base, SUITE), base / "failing", COMM, resume=True, schemes=SCHEMES_T)
-    # the probe keeps a set the reference sees vanish: NaN metrics, flagged (validation.flags), not failed
+    # the probe keeps a set the reference sees vanish: NaN metrics, flagged (advmcf.validation.flags), not failed
     assert CALLS == [0.2, 0.1] and [r["status"] for r in doc["runs"]] == ["flagged", "flagged"]
     if COMM.rank == 0:
         assert any("failed before (FloatingPointError: probe failure)" in r.getMessage() for r in caplog.records)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from validation.cli import main
-from validation.suites import SuiteError, builtin_suites, load_suite
+from advmcf.validation.cli import main
+from advmcf.validation.suites import SuiteError, builtin_suites, load_suite
 
 GOOD = """
 [suite]

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from validation.plots import plot_all
-from validation.results import atomic_write_json, load_results
-from validation.tables import column_keys, orders_csv, render, study_tables
+from advmcf.validation.plots import plot_all
+from advmcf.validation.results import atomic_write_json, load_results
+from advmcf.validation.tables import column_keys, orders_csv, render, study_tables
 
 
 def _run(study, path, label, eps, tau, metrics, status="ok", group=None, param="eps"):
@@ -129,7 +129,7 @@ def test_bad_format():
 
 
 def test_plots_and_cli_table(tmp_path, capsys):
-    from validation.cli import main
+    from advmcf.validation.cli import main
 
     atomic_write_json(tmp_path / "results.json", _doc())
     paths = plot_all(tmp_path)
@@ -157,6 +157,6 @@ def test_nan_is_written_as_null(tmp_path):
                                         ("0.79*eps**1.5", r"0.79\,\varepsilon^{1.5}"),
                                         ("eps**(3/2)", r"\varepsilon^{3/2}")])
 def test_h_rule_as_math_text_braces_exponents(rule, math):
-    from validation.plots import _math
+    from advmcf.validation.plots import _math
 
     assert _math(rule) == math
