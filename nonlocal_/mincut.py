@@ -98,7 +98,8 @@ from ._cover import ball_cover
 from .functional import vertex_perimeter
 from .mixture import BallMixture
 from .neighbours import balls
-from .pseudoflow import ClosureNetwork, certify, max_pseudoflow
+from .parametric import breakpoints
+from .pseudoflow import ClosureNetwork, integer_capacities, min_closure
 
 __all__ = ["CutProblem", "SOLVERS", "METHODS", "set_energy"]
 
@@ -157,15 +158,6 @@ def _cover_arcs(owner, level, member, max_id, min_id, lvlf, lvl1, lvl0, off_a, o
                 dst[pos] = min_id[member[q]]
                 pos += 1
     return src, dst
-
-
-def _integers(c, total):
-    """``(scale, int64 capacities, rounding)``: ``c`` times a power of two that takes ``total`` to at
-    most 2^58 (dyadic capacities and their ties scale exactly), rounded; ``rounding`` bounds how far
-    any cut moves, in the original units."""
-    scale = 2.0 ** np.floor(np.log2(2.0**58 / max(float(total), np.finfo(float).tiny)))
-    ic = np.rint(c * scale)
-    return scale, ic.astype(np.int64), float(np.sum(np.abs(c * scale - ic))) / scale
 
 
 def _slots(first, stop):
@@ -321,7 +313,7 @@ class CutProblem:
         if self.solver == "pseudoflow":  # the network holds the arcs (out-adjacency), src/dst are let go
             self._closure, self._infinite = ClosureNetwork(self.num_nodes, inf_src, inf_dst), None
         else:
-            self._infinite = (np.concatenate(inf_src), np.concatenate(inf_dst))
+            self._closure, self._infinite = None, (np.concatenate(inf_src), np.concatenate(inf_dst))
 
     def _infinite_arcs(self, t, tree, ids, extra_src, extra_dst):
         """The infinite edges as lists of int32 blocks ``(src, dst)``: those of the ball covers,
@@ -353,23 +345,28 @@ class CutProblem:
         sink = g.get_grid_segments(ids[: self.nodes.size])
         return (sink if selection == "minimal" else ~sink), float(flow)
 
-    def _cuts_pseudoflow(self, tsrc, tsnk, selection):
-        """(u on the nodes, flow lower bound) by the pseudoflow on the closure form, u = 1 <-> source."""
+    def _closure_costs(self, tsrc, tsnk):
+        """``(num_nodes,)`` the cost of each node on the source side (u = 1) in the closure form: a finite
+        edge a -> b costs c u_a (1 - u_b) = c u_a - c u_b, since the infinite edges force u_a >= u_b; the
+        energy is sum(tsrc) + sum of the costs of the source side."""
         src, dst, cap = self._finite
         n = self.num_nodes
-        # c u_a (1 - u_b) = c u_a - c u_b on a finite edge a -> b, since the infinite edges force u_a >= u_b
-        net = tsnk - tsrc + np.bincount(src, cap, minlength=n) - np.bincount(dst, cap, minlength=n)
-        cost1, cost0 = np.maximum(net, 0.0), np.maximum(-net, 0.0)  # E = sum tsrc - sum cost0 + cut
-        scale, icost1, r1 = _integers(cost1, cost1.sum() + cost0.sum())
-        _, icost0, r0 = _integers(cost0, cost1.sum() + cost0.sum())
-        flow = max_pseudoflow(self._closure, icost0, icost1)
-        optimal, lower, smallest, largest = certify(self._closure, icost0, icost1, flow)
-        if not optimal:
-            log.warning("pseudoflow: the flow is not maximal (a solver fault); solving by push-relabel")
+        return tsnk - tsrc + np.bincount(src, cap, minlength=n) - np.bincount(dst, cap, minlength=n)
+
+    def _closure_network(self) -> ClosureNetwork:
+        """The infinite arcs as a :class:`ClosureNetwork` (the pseudoflow's own; built for the others)."""
+        if self._closure is None:
+            self._closure = ClosureNetwork(self.num_nodes, *self._infinite)
+        return self._closure
+
+    def _cuts_pseudoflow(self, tsrc, tsnk, selection):
+        """(u on the nodes, flow lower bound) by the pseudoflow on the closure form, u = 1 <-> source."""
+        cuts = min_closure(self._closure, self._closure_costs(tsrc, tsnk))
+        if not cuts.optimal:
+            log.warning("pseudoflow: the flow is not maximal (a solver fault); solved by push-relabel")
             self.fallbacks += 1
-            return self._cuts_push_relabel(tsrc, tsnk, selection)
-        u = smallest if selection == "minimal" else largest
-        return u[: self.nodes.size], lower / scale - (r1 + r0) + float(tsrc.sum() - cost0.sum())
+        u = cuts.smallest if selection == "minimal" else cuts.largest
+        return u[: self.nodes.size], cuts.lower + float(tsrc.sum())
 
     def _cuts_push_relabel(self, tsrc, tsnk, selection):
         """(u on the nodes, flow lower bound) by OR-tools push-relabel on scaled integers, u = 1 <-> source."""
@@ -381,7 +378,7 @@ class CutProblem:
         tails = np.concatenate([src, np.full(n, s_), nodes])
         heads = np.concatenate([dst, nodes, np.full(n, t_)])
         caps = np.concatenate([cap, tsrc, tsnk])
-        scale, icap, rounding = _integers(caps, caps.sum())
+        scale, icap, rounding = integer_capacities(caps, caps.sum())
         keep = icap > 0
         g = max_flow.SimpleMaxFlow()
         g.add_arcs_with_capacity(np.concatenate([tails[keep], isrc]), np.concatenate([heads[keep], idst]),
@@ -440,3 +437,32 @@ class CutProblem:
         :math:`E(u) + s \sum_i r_i u_i` (``r`` per point; the sets decrease as s grows), one
         max-flow each on the same graph."""
         return {s: self._cut(selection, s * np.asarray(r, float))[0] for s in thresholds}
+
+    def breakpoints(self, r, bound: float):
+        r"""Every threshold problem at once: the breakpoint of each point in the family
+        :math:`\min_u E(u) + s \sum_i r_i u_i` (:mod:`advmcf.nonlocal_.parametric`).
+
+        Args:
+            r: ``(num_points,)`` slopes, positive on the free points.
+            bound: S > 0, the clipping range.
+
+        Returns ``(beta, info)``: ``beta`` ``(num_points,)`` with
+        :math:`\{\beta > s\}` the minimal and :math:`\{\beta \ge s\}` the
+        maximal minimizer for every |s| < S (the same sets as :meth:`levels`);
+        on the free points β is the exact breakpoint clipped to [−S, S] (for
+        the step's problem, the exact w of the convex form), on the others
+        ±S by their fixed value.  ``info``: ``certified``, ``rounds``,
+        ``fallbacks`` (:class:`~advmcf.nonlocal_.parametric.Breakpoints`).
+        """
+        r = np.asarray(r, float)
+        if np.any(r[self.free] <= 0):
+            raise ValueError("CutProblem.breakpoints: r must be positive on the free points")
+        beta = np.where(self.fixed, float(bound), -float(bound))
+        info = {"certified": True, "rounds": 0, "fallbacks": 0}
+        if self.num_nodes:
+            slope = np.zeros(self.num_nodes)
+            slope[: self.nodes.size] = r[self.nodes]
+            res = breakpoints(self._closure_network(), self._closure_costs(*self._tedges), slope, bound)
+            beta[self.nodes] = res.beta[: self.nodes.size]
+            info = {"certified": res.certified, "rounds": res.rounds, "fallbacks": res.fallbacks}
+        return beta, info

@@ -47,10 +47,12 @@ frozen: they are in every minimum cut.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 
-__all__ = ["ClosureNetwork", "max_pseudoflow", "certify"]
+__all__ = ["ClosureNetwork", "ClosureCuts", "max_pseudoflow", "certify", "integer_capacities", "min_closure"]
 
 _KEEP_IN_ADJACENCY = 1 << 24  # arcs
 
@@ -357,7 +359,7 @@ def _solve(n, ptr, out0, excess):
 class ClosureNetwork:
     """Nodes 0..n−1 and arcs ``tail -> head`` of infinite capacity, held as their out-adjacency
     (CSR: ``ptr``, ``out``, 4 bytes an arc), built once: one network serves every max-flow and
-    certificate on it (a step solves one cut and sixteen threshold cuts on the same arcs).  The
+    certificate on it (the rounds of a parametric cut solve induced subnetworks of one network).  The
     arc arrays themselves are not kept: at hundreds of millions of arcs, memory is the limit.
 
     ``tail``, ``head``: int arrays, or lists of blocks of them, which are
@@ -369,9 +371,16 @@ class ClosureNetwork:
         self.ptr, self.out = _csr(self.n, tail, head)
         self._in = None
 
+    @classmethod
+    def from_adjacency(cls, ptr, out) -> "ClosureNetwork":
+        """The network of the out-adjacency ``ptr`` (int64, ``(n + 1,)``), ``out`` (int32 heads)."""
+        net = cls.__new__(cls)
+        net.n, net.ptr, net.out, net._in = ptr.size - 1, ptr, out, None
+        return net
+
     def in_adjacency(self):
         """``(ptr, into)``, the in-adjacency: made on demand, and kept only for a network of at most
-        ``_KEEP_IN_ADJACENCY`` arcs (the threshold cuts' network serves sixteen certificates; the main
+        ``_KEEP_IN_ADJACENCY`` arcs (the network of a problem solved several times; the main
         cut's, at hundreds of millions of arcs, one)."""
         if self._in is not None:
             return self._in
@@ -425,3 +434,66 @@ def certify(net: ClosureNetwork, tsrc, tsnk, flow):
     optimal = not bool(np.any(smallest & reaching))
     lower = int(tsrc.sum()) - int(excess[excess > 0].sum())
     return optimal, lower, smallest, ~reaching
+
+
+def integer_capacities(c, total):
+    """``(scale, int64 capacities, rounding)``: ``c`` times a power of two that takes ``total`` to at
+    most 2^58 (dyadic capacities and their ties scale exactly; 1 if ``total`` is 0), rounded;
+    ``rounding`` bounds how far any cut moves, in the original units."""
+    scale = 2.0 ** np.floor(np.log2(2.0**58 / float(total))) if total > 0 else 1.0
+    ic = np.rint(c * scale)
+    return scale, ic.astype(np.int64), float(np.sum(np.abs(c * scale - ic))) / scale
+
+
+class ClosureCuts(NamedTuple):
+    """The minimum closures of :func:`min_closure`."""
+
+    lower: float  #: a lower bound of :math:`\min_S \sum_{v \in S} c_v` (the minimum up to the rounding)
+    smallest: np.ndarray  #: ``(n,)`` bool, the smallest minimum closure (of the integer problem)
+    largest: np.ndarray  #: ``(n,)`` bool, the largest one
+    optimal: bool  #: whether the pseudoflow passed :func:`certify` (else push-relabel was used)
+
+
+def min_closure(net: ClosureNetwork, cost) -> ClosureCuts:
+    r"""Minimise :math:`\sum_{v \in S} c_v` over the closed sets S of ``net`` (every arc leaving S
+    is infinite: tail in S ⇒ head in S).
+
+    ``cost``: ``(n,)`` float.  The costs are scaled to integers
+    (:func:`integer_capacities`: :math:`c^+` on the sink arcs, :math:`c^-` on
+    the source arcs), solved by :func:`max_pseudoflow` and checked by
+    :func:`certify`; should the check fail (a solver fault), OR-tools'
+    push–relabel solves the same integer problem (its source side is the
+    smallest minimum cut, the complement of its sink side the largest).
+    The smallest and largest minimum closures are exact for the integer
+    problem; ``lower`` is its minimum minus the total rounding.
+    """
+    cost = np.asarray(cost, float)
+    cost1, cost0 = np.maximum(cost, 0.0), np.maximum(-cost, 0.0)  # sum_S c = sum cost0 - ... + cut
+    total = cost1.sum() + cost0.sum()
+    scale, icost1, r1 = integer_capacities(cost1, total)
+    _, icost0, r0 = integer_capacities(cost0, total)
+    flow = max_pseudoflow(net, icost0, icost1)
+    optimal, lower, smallest, largest = certify(net, icost0, icost1, flow)
+    if not optimal:
+        lower, smallest, largest = _push_relabel_closure(net, icost0, icost1)
+    return ClosureCuts(lower / scale - (r1 + r0) - float(cost0.sum()), smallest, largest, optimal)
+
+
+def _push_relabel_closure(net: ClosureNetwork, tsrc, tsnk):
+    """(minimum cut, smallest and largest source sets) by OR-tools' push–relabel: the fallback."""
+    from ortools.graph.python import max_flow
+
+    n = net.n
+    tail, head = net.arcs()
+    nodes = np.arange(n)
+    g = max_flow.SimpleMaxFlow()
+    g.add_arcs_with_capacity(np.concatenate([tail, np.full(n, n), nodes]), np.concatenate([head, nodes, np.full(n, n + 1)]),
+                             np.concatenate([np.full(tail.size, 2**62, np.int64), tsrc, tsnk]))
+    status = g.solve(n, n + 1)
+    if status != g.OPTIMAL:
+        raise RuntimeError(f"OR-tools max-flow returned status {status}")
+    smallest = np.zeros(n + 2, bool)
+    smallest[g.get_source_side_min_cut()] = True
+    largest = np.ones(n + 2, bool)
+    largest[g.get_sink_side_min_cut()] = False
+    return g.optimal_flow(), smallest[:n], largest[:n]

@@ -40,12 +40,16 @@ problem.
 of the convex problem :math:`\min_w \frac{1}{2\tau}\sum_i m_i\rho_i(w_i +
 \mathrm{sd}_{k,i})^2 + TV_\varepsilon(w)`, and for every s the set
 :math:`\{w > s\}` minimises the step energy plus
-:math:`\frac{s}{\tau}\sum_i m_i\rho_i u_i`.  After the exact solve, these
-threshold problems are solved (one max-flow each, on the layer graph) for
-:math:`s = \pm j h_{max}/8`, j = 1..8, with the vertices farther than
-2 h_max from the new boundary held fixed; each vertex gets the midpoint of
-its bracket of w (±9/8 h_max beyond the last).  The discrete w is rough at
-the scale of a cell, and so is its zero level; the next step's distances
+:math:`\frac{s}{\tau}\sum_i m_i\rho_i u_i`.  After the exact solve, the
+whole family of these problems is solved on the layer graph (the vertices
+within 2 h_max of the new boundary free, the others held at their side) by
+one parametric cut (:meth:`CutProblem.breakpoints
+<advmcf.nonlocal_.mincut.CutProblem.breakpoints>`,
+:mod:`advmcf.nonlocal_.parametric`): every layer vertex gets its exact w,
+the breakpoint of the family, where it lies in (−h_max, h_max) (±9/8 h_max
+beyond), and every cut of it is certified.  The discrete w is a staircase (TV_ε's minimizers are
+piecewise constant: tens of distinct values on a layer of a thousand
+vertices), rough at the scale of a cell, and so is its zero level; the next step's distances
 to a rough boundary are biased low (the scheme then moves about 3 % of a
 step's displacement too fast per step on a disc at ε/h = 4).  So near the
 boundary w is averaged over 2 h_max (Gaussian weights, its signs kept, a
@@ -250,8 +254,9 @@ class AdversarialScheme:
                         solve_time=res["solve_time"], certified=res["certified"], gap=res["gap"],
                         displacement=disp)
             if self.p == 1:
-                values, t_thr = _subvertex_values(x, m, sub, cut, u, m * (r0 + r1) / tau, h, self.selection)
+                values, t_thr, exact = _subvertex_values(x, m, sub, cut, u, m * (r0 + r1) / tau, h)
                 info["solve_time"] += t_thr
+                info["certified"] = info["certified"] and exact["certified"]
             else:
                 values = np.where(u == chi, phi_vals, np.where(u, -h / 2, h / 2))
         info["fidelity"] = float(np.sum(weight[u != chi]))
@@ -382,15 +387,16 @@ def _band_perimeter_change(x, c0, c1, chi, u, sub, terms, mixture) -> float:
             - vertex_perimeter(xs, chi[sub], c0t, c1t, mixture))
 
 
-def _subvertex_values(x, m, sub, cut, u, r_all, h, selection):
-    r"""φ = −w with w estimated from threshold cuts near the new boundary (module docstring)."""
+def _subvertex_values(x, m, sub, cut, u, r_all, h):
+    r"""φ = −w with w the exact solution of the convex problem on the layer near the new boundary (module
+    docstring); returns ``(values, seconds, info)``, ``info`` that of :meth:`CutProblem.breakpoints`."""
     t0 = time.perf_counter()
     delta = h / _NUM_THRESHOLDS
-    svals = [k * delta for k in range(1, _NUM_THRESHOLDS + 1)]
     usub, m_sub = u[sub], m[sub]
     layer = cut.free & (distance_to_other_phase(x[sub], usub, 2 * h) <= 2 * h)
     far = (_NUM_THRESHOLDS + 1) * delta
     w = np.where(usub, far, -far)
+    info = {"certified": True, "rounds": 0, "fallbacks": 0}
     if layer.any():
         # Only the points within 2R of the layer enter (R the reach): a term farther than R from every
         # layer point is a constant of the threshold problems, and the balls of the others lie within 2R.
@@ -400,24 +406,13 @@ def _subvertex_values(x, m, sub, cut, u, r_all, h, selection):
         thr = CutProblem(cut.x[pts], cut.mixture, layer[pts], cut.chi[pts], cut.w[pts], cut.c0[pts], cut.c1[pts],
                          cut.terms[pts] & (near[pts] <= reach), fixed=usub[pts], method=cut.method,
                          solver=cut.solver)
-        levels = {}
-        for s, u_s in thr.levels(selection, svals + [-s for s in svals], r_all[sub][pts]).items():
-            levels[s] = usub.copy()
-            levels[s][pts] = u_s
-        # inside: w in (s_j, s_{j+1}] where s_j is the largest level still holding the vertex
-        lo = np.zeros(usub.size)
-        for s in svals:
-            lo = np.where(levels[s] & usub, s, lo)
-        w_in = np.where(lo >= svals[-1], far, lo + delta / 2)
-        # outside: w in (-s, -s + delta] where s is the smallest level that takes the vertex in
-        w_out = np.full(usub.size, -far)
-        for s in reversed(svals):
-            w_out = np.where(levels[-s], -s + delta / 2, w_out)
-        w = np.where(layer, np.where(usub, w_in, w_out), w)
+        # w resolved on (-h, h) (as the sixteen threshold cuts at +-j h/8 resolved it before), +-far beyond
+        beta, info = thr.breakpoints(r_all[sub][pts], h)
+        w[pts] = np.where(layer[pts], np.where(np.abs(beta) < h, beta, np.sign(beta) * far), w[pts])
         w = _smoothed(x[sub], m_sub, w, layer & (np.abs(w) < far), usub, _SMOOTHING_RADIUS * h, delta / 8)
     values = np.where(u, -far, far)
     values[sub] = -w
-    return values, time.perf_counter() - t0
+    return values, time.perf_counter() - t0, info
 
 
 def _volume_preserving_shift(m, w, avg, width):

@@ -185,3 +185,82 @@ def test_balls_against_brute_force():
     expected = [np.min(dist[i][inside != inside[i]], initial=np.inf) for i in range(x.shape[0])]
     expected = np.where(np.array(expected) <= 0.2, expected, np.inf)
     assert np.allclose(d, expected, rtol=0, atol=1e-15)
+
+
+class _ThresholdFamily:
+    """Every subset of the free points with E(u) and sum_i r_i u_i, enumerated once: the minimal and
+    maximal minimizers of E(u) + t sum_i r_i u_i for any t."""
+
+    def __init__(self, problem, r):
+        x, mixture, free, chi, w, c0, c1, terms = problem
+        b = balls(x, mixture.reach)
+        idx = np.flatnonzero(free)
+        self.sets = np.repeat(chi[None], 2**idx.size, axis=0)
+        self.sets[:, idx] = np.array(list(itertools.product((False, True), repeat=idx.size)))
+        self.energy = np.array([_ball_energy(u, chi, np.where(free, w, 0), c0, c1, terms, b, mixture)
+                                for u in self.sets])
+        self.mass = (self.sets & free) @ r
+
+    def minimizers(self, t):
+        e = self.energy + t * self.mass
+        best = self.sets[e <= e.min() + 1e-12]
+        return np.logical_and.reduce(best), np.logical_or.reduce(best)
+
+
+@pytest.mark.parametrize("solver", ["pseudoflow", "bk"])
+@pytest.mark.parametrize("kind", sorted(MIXTURES))
+@pytest.mark.parametrize("seed", range(4))
+def test_breakpoints_match_enumeration(seed, kind, solver):
+    """The parametric cut's breakpoints beta hold the whole threshold family: {beta > t} is the minimal
+    and {beta >= t} the maximal minimizer of E + t sum r u, by enumeration at every breakpoint (where the
+    two differ), between breakpoints and beyond the clipping range, for a wide and a narrow range."""
+    problem = _random_problem(seed, num_free=11, kind=kind)
+    free = problem[2]
+    r = np.random.default_rng(seed).uniform(0.5, 2.0, free.size)
+    family = _ThresholdFamily(problem, r)
+    cut = CutProblem(*problem, solver=solver)
+    beta, info = cut.breakpoints(r, 50.0)
+    assert info["certified"] and info["rounds"] >= 1
+    assert np.all(beta[~free] == np.where(problem[3][~free], 50.0, -50.0))
+    values = np.unique(beta[free])
+    assert values.size >= 4 and np.all(np.abs(values) < 50.0), values
+    mids = (values[1:] + values[:-1]) / 2
+    tol = 1e-9
+    for t in np.concatenate([values, mids, [values[0] - 1.0, values[-1] + 1.0]]):
+        umin, umax = family.minimizers(t)
+        assert (umin == (beta > t + tol)).all() and (umax == (beta >= t - tol)).all(), t
+        # at a breakpoint the minimal and maximal minimizers differ, between two they agree
+        assert (umin != umax).any() == (t in values), t
+    # a narrow range: beta clipped, the same sets for |t| < S
+    narrow = 0.5 * np.max(np.abs(values))
+    clipped, info = cut.breakpoints(r, narrow)
+    assert info["certified"] and np.array_equal(clipped, np.clip(beta, -narrow, narrow))
+
+
+@pytest.mark.parametrize("selection", ["minimal", "maximal"])
+def test_breakpoints_fall_in_every_threshold_bracket(selection):
+    """On a band problem of a few hundred free points, the exact breakpoints lie inside the brackets of
+    sixteen threshold cuts (levels): every threshold set is {beta > s} (minimal) or {beta >= s} (maximal)."""
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-1, 1, (2500, 2))
+    sd = np.linalg.norm(x, axis=1) - 0.6 + 0.03 * np.sin(7 * x[:, 0])
+    eps, tau = 0.12, 0.02
+    mixture = BallMixture(eps, eps * np.array([0.8, 1.0, 1.2]), np.array([0.3, 0.3, 0.4]), "isotropic")
+    free = np.abs(sd) <= 0.08
+    terms = np.abs(sd) <= 0.08 + mixture.reach
+    m = np.full(x.shape[0], 4.0 / x.shape[0])
+    rho0, rho1 = 1.0 + 0.3 * x[:, 1], 1.5 + 0.2 * x[:, 0]
+    cut = CutProblem(x, mixture, free, sd < 0, m * (rho0 + rho1) * np.abs(sd) / tau, m * rho0 / eps,
+                     m * rho1 / eps, terms)
+    r = m * (rho0 + rho1) / tau
+    delta = 0.01
+    svals = [j * delta for j in range(-8, 9)]
+    levels = cut.levels(selection, svals, r)
+    beta, info = cut.breakpoints(r, 9 * delta)
+    assert info["certified"] and np.count_nonzero(free) > 300
+    for s in svals:
+        expected = beta > s if selection == "minimal" else beta >= s
+        assert (levels[s] == expected).all(), f"s = {s}: {np.count_nonzero(levels[s] != expected)} points differ"
+    # the breakpoints are not the brackets' midpoints: more distinct values than brackets (TV_eps's w is
+    # piecewise constant: clusters of points share one value)
+    assert np.unique(beta[free & (np.abs(beta) < 9 * delta)]).size > 2 * len(svals)

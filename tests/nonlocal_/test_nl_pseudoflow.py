@@ -70,3 +70,19 @@ def test_certificate_rejects_a_non_maximal_flow():
         certify(net, tsrc, tsnk, (np.array([0]), np.array([1]), np.array([-1])))
     with pytest.raises(ValueError, match="not an arc"):  # 1 -> 0 is not an arc
         certify(net, tsrc, tsnk, (np.array([1]), np.array([0]), np.array([2])))
+
+
+def test_min_closure_and_its_fallback_match_enumeration(monkeypatch):
+    """min_closure on real costs: the smallest and largest minimum closures and the minimum, by the
+    pseudoflow and, when its certificate fails (forced here), by push-relabel."""
+    for fallback in (False, True):
+        if fallback:
+            monkeypatch.setattr(pseudoflow, "certify", lambda net, *a: (False, 0) + (None, None))
+        for seed in range(60):
+            n, tail, head, tsrc, tsnk = _random_closure(seed)
+            best, smallest, largest, _ = _enumerate(n, tail, head, tsrc, tsnk)
+            cost = (tsnk - tsrc) / 4.0  # dyadic: scaled to integers exactly
+            cuts = pseudoflow.min_closure(ClosureNetwork(n, tail, head), cost)
+            assert cuts.optimal != fallback, seed
+            assert (cuts.smallest == smallest).all() and (cuts.largest == largest).all(), seed
+            assert cuts.lower == pytest.approx((best - tsrc.sum()) / 4.0, abs=1e-12), seed
