@@ -448,7 +448,7 @@ class CutProblem:
 
         Returns ``(beta, info)``: ``beta`` ``(num_points,)`` with
         :math:`\{\beta > s\}` the minimal and :math:`\{\beta \ge s\}` the
-        maximal minimizer for every |s| < S (the same sets as :meth:`levels`);
+        maximal minimizer for every :math:`|s| < S` (the same sets as :meth:`levels`);
         on the free points β is the exact breakpoint clipped to [−S, S] (for
         the step's problem, the exact w of the convex form), on the others
         ±S by their fixed value.  ``info``: ``certified``, ``rounds``,

@@ -123,7 +123,7 @@ def breakpoints(net: ClosureNetwork, cost, slope, bound: float) -> Breakpoints:
         bound: S > 0.
 
     Returns a :class:`Breakpoints`: for every node of positive slope and
-    every |s| < S, :math:`S_{\min}(s) = \{\beta > s\}` and
+    every :math:`|s| < S`, :math:`S_{\min}(s) = \{\beta > s\}` and
     :math:`S_{\max}(s) = \{\beta \ge s\}`; β = ±S stands for every β
     beyond the range.
     """
