@@ -58,7 +58,8 @@ def main(argv=None):
     msh = data.mesh
     s = mesh_stats(msh)
     half = lambda x: np.full(x.shape[1], 0.5)  # noqa: E731
-    ev = adversarial_flow(level_set(msh, disc([0.0, 0.0], R0)), half, half, eps=eps, T=args.steps * eps)
+    ev = adversarial_flow(level_set(msh, disc([0.0, 0.0], R0)), half, half, eps=eps, T=args.steps * eps,
+                          output_times=[k * eps for k in range(args.steps + 1)])  # every step
     r = R0
     for k, phi in enumerate(ev.sets):
         R_h = math.sqrt(volume(phi) / math.pi)

@@ -12,7 +12,11 @@ The flow :math:`V = -\kappa - \partial_\nu\log\rho` (conventions:
   linear scheme that decreases the Ginzburg–Landau energy every step;
 - :func:`parametric_flow`: a Barrett–Garcke–Nürnberg parametric scheme for
   closed plane curves, second order in space, converted to a P1 level set by
-  :func:`curves_to_level_set`.
+  :func:`curves_to_level_set` (:func:`parametric_mesh_flow`: the same on a mesh).
+
+Every scheme is a stepper run by the one time loop
+:func:`advmcf.meshes.evolution.run_flow` and returns an
+:class:`advmcf.meshes.evolution.Evolution` with one contract.
 
 The PETSc solvers have the options prefixes ``level_set_``,
 ``thresholding_`` and ``allen_cahn_`` (:mod:`advmcf.fem_mcf._petsc`): run-time
@@ -24,8 +28,8 @@ import advmcf.meshes  # noqa: F401  (first: prepares the DOLFINx stack, see advm
 from ._petsc import PREFIXES, default_petsc_options
 from .allen_cahn import allen_cahn_flow
 from .level_set import level_set_flow
-from .parametric import ParametricEvolution, curves_to_level_set, parametric_flow
+from .parametric import ParametricEvolution, curves_to_level_set, parametric_flow, parametric_mesh_flow
 from .thresholding import thresholding_flow
 
-__all__ = ["level_set_flow", "thresholding_flow", "allen_cahn_flow", "parametric_flow",
+__all__ = ["level_set_flow", "thresholding_flow", "allen_cahn_flow", "parametric_flow", "parametric_mesh_flow",
            "ParametricEvolution", "curves_to_level_set", "default_petsc_options", "PREFIXES"]

@@ -62,11 +62,11 @@ from dolfinx import fem
 from dolfinx.fem.petsc import LinearProblem
 from petsc4py import PETSc
 
-from advmcf.fem_mcf._flow import check_flow_args, max_cell_diameter, run_flow
+from advmcf.fem_mcf._flow import check_flow_args, max_cell_diameter
 from advmcf.fem_mcf._petsc import PREFIXES, check_converged, clear_options, solver_options
 from advmcf.meshes import checks
 from advmcf.meshes.densities import density_values
-from advmcf.meshes.evolution import Evolution
+from advmcf.meshes.evolution import Evolution, run_flow
 
 __all__ = ["level_set_flow", "LevelSetStepper"]
 
@@ -110,8 +110,11 @@ class LevelSetStepper:
         else:
             self.phi.interpolate(lambda x: np.asarray(shape(x), dtype=float))
         self.phi_old = fem.Function(self.V, name="phi_old")
-        self.level_set = fem.Function(phi0.function_space, name="phi")
+        self.space = phi0.function_space
+        self.level_set = fem.Function(self.space, name="phi")
         self.level_set.x.array[:] = phi0.x.array
+        #: the natural boundary condition acts on an interface within two cells of ∂Ω
+        self.boundary_reach = 2 * max_cell_diameter(msh)
         self.rho = fem.Function(self.V, name="rho")
         self.rho.interpolate(lambda x: np.asarray(rho(x), dtype=float))
         self.time_order = time_order
@@ -141,6 +144,10 @@ class LevelSetStepper:
         self._last_tau = None
         self.its = 0
         self.residual = 0.0
+
+    def current_set(self) -> fem.Function:
+        """The P1 level set of the current set (the P1 interpolant of φ)."""
+        return self.level_set
 
     def start(self, tau: float) -> dict:
         """Diagnostics of the initial set: no solve yet."""
@@ -213,7 +220,7 @@ def level_set_flow(phi0: fem.Function, rho: Callable, tau: float, T: float, *,
     Linearly implicit P1 or P2 finite elements for the regularized level-set
     equation (formula, weak form and time steppers: :mod:`advmcf.fem_mcf.level_set`),
     natural boundary conditions on ∂Ω, equal steps of at most ``tau`` between
-    output times (:func:`advmcf.fem_mcf._flow.run_flow`).
+    output times (:func:`advmcf.meshes.evolution.run_flow`).
 
     Args:
         phi0: scalar P1 function; the initial set is {phi0 < 0}.  Its mesh is
@@ -242,14 +249,9 @@ def level_set_flow(phi0: fem.Function, rho: Callable, tau: float, T: float, *,
 
     Returns:
         :class:`advmcf.meshes.evolution.Evolution` with P1 sets on phi0's mesh (P2
-        solutions interpolated to P1) at the output times.  ``diagnostics``
-        has one dict for t = 0 and one per step with ``t``, ``area``
-        (:func:`advmcf.meshes.measures.volume`), ``perimeter`` (:math:`\int_{\partial A}\rho\,dH`,
-        :func:`advmcf.meshes.interface.interface_integral`), ``ksp_its`` and
-        ``ksp_residual`` (0 for the initial entry); all global.  When the set
-        becomes empty (min φ > 0) the flow stops: ``extinction_time`` is the
-        zero of the area interpolated linearly over the last step, and the
-        remaining output sets are the last (empty) one.
+        solutions interpolated to P1) at the output times; its diagnostics and extinction rule are
+        those of every scheme (:mod:`advmcf.meshes.evolution`), with ``ksp_its`` and
+        ``ksp_residual`` (0 for the initial entry).
     """
     times = check_flow_args(phi0, tau, T, output_times)
     checks.choice("degree", degree, (1, 2))
@@ -263,4 +265,4 @@ def level_set_flow(phi0: fem.Function, rho: Callable, tau: float, T: float, *,
         delta = max_cell_diameter(msh)
     stepper = LevelSetStepper(phi0, rho, degree, float(delta), petsc_options, time_order, redistance_every,
                               shape)
-    return run_flow(stepper, rho, times, tau, vtx_path=vtx_path, progress=progress)
+    return run_flow(stepper, times, tau, rho=rho, vtx_path=vtx_path, progress=progress)

@@ -24,9 +24,10 @@ tangentially: it drives the polygon towards equal edge lengths (BGN's
 tangential redistribution), so no remeshing is needed.  One sparse linear
 system of size 3n per curve and step (scipy ``spsolve``).
 
-The gradient of log ρ is taken by central differences of the callable
-(step :math:`10^{-5}` times the curve's size; error :math:`O(10^{-10})`),
-hand-written because ρ is a plain callable without derivatives.
+The gradient of log ρ is the closed form when one is given (``grad_log_rho``,
+e.g. :meth:`advmcf.meshes.densities.ClassDensities.grad_log_rho`), else central
+differences of the callable (step :math:`10^{-5}` times the curve's size;
+error :math:`O(10^{-10})`), hand-written because a plain callable has no derivatives.
 
 The position error is :math:`O(h^2 + \tau)`: refine τ ∝ h² to see order 2 in h.
 """
@@ -43,13 +44,14 @@ import scipy.sparse.linalg as spla
 from mpi4py import MPI
 
 from advmcf.meshes.densities import density_values
-from advmcf.meshes.evolution import check_times, time_steps
+from advmcf.meshes.evolution import check_times, run_flow
 from advmcf.meshes.mpi import on_root
 from advmcf.meshes.sets import level_set
 from advmcf.meshes.shapes import polygons
 
 
-__all__ = ["ParametricEvolution", "parametric_flow", "curves_to_level_set", "enclosed_area"]
+__all__ = ["ParametricEvolution", "CurveStepper", "parametric_flow", "parametric_mesh_flow", "curves_to_level_set",
+           "enclosed_area"]
 
 _log = logging.getLogger(__name__)
 
@@ -62,10 +64,10 @@ class ParametricEvolution:
         times: the output times.
         curves: per output time, the list of the curves still alive, each an
             ``(n_i, 2)`` array of vertices, counter-clockwise.
-        collapse_times: per input curve (in input order), the time at which it
-            collapsed (its enclosed area, extrapolated linearly at the rate of
-            the last step, reaches 0 within one step; the time is that zero),
-            or ``None``.
+        collapse_times: per input curve (in input order), the end of the step
+            after which it is gone (its enclosed area, at the rate of the step
+            before, reaches 0 within that step: the extinction rule of every
+            scheme, :mod:`advmcf.meshes.evolution`), or ``None``.
         extinction_time: the time at which the last curve collapsed, or ``None``.
     """
 
@@ -93,7 +95,7 @@ def _grad_log_rho(rho: Callable, X: np.ndarray, step: float) -> np.ndarray:
     return np.stack([logv[0] - logv[1], logv[2] - logv[3]], axis=1) / (2 * step)
 
 
-def _bgn_step(X: np.ndarray, tau: float, rho: Callable, fd_step: float) -> np.ndarray:
+def _bgn_step(X: np.ndarray, tau: float, rho: Callable, grad_log_rho: Callable | None, fd_step: float) -> np.ndarray:
     """One step of the scheme in :mod:`advmcf.fem_mcf.parametric` for one CCW polygon (n, 2)."""
     n = X.shape[0]
     edge = np.roll(X, -1, axis=0) - X  # edge j joins vertex j to j+1
@@ -117,7 +119,13 @@ def _bgn_step(X: np.ndarray, tau: float, rho: Callable, fd_step: float) -> np.nd
     system = sp.bmat([[W0, W1, -tau * sp.diags(mass)],
                       [stiff, None, W0],
                       [None, stiff, W1]], format="csc")
-    grad = _grad_log_rho(rho, X, fd_step)
+    if grad_log_rho is None:
+        grad = _grad_log_rho(rho, X, fd_step)
+    else:
+        pts = np.zeros((3, n))
+        pts[:2] = X.T
+        density_values("rho", rho, pts, where="the curve vertices")
+        grad = np.asarray(grad_log_rho(pts), dtype=float)[:2].T
     rhs = np.concatenate([np.einsum("ij,ij->i", w, X) - tau * np.einsum("ij,ij->i", w, grad),
                           np.zeros(2 * n)])
     sol = spla.spsolve(system, rhs)
@@ -126,8 +134,8 @@ def _bgn_step(X: np.ndarray, tau: float, rho: Callable, fd_step: float) -> np.nd
     return np.stack([sol[:n], sol[n:2 * n]], axis=1)
 
 
-def _validate(curves, tau, T, output_times):
-    tau, T, times = check_times(tau, T, output_times)
+def _checked_curves(curves) -> list[np.ndarray]:
+    """The curves as ``(n_i, 2)`` float arrays, counter-clockwise; one-line ValueErrors."""
     if len(curves) == 0:
         raise ValueError("curves: need at least one closed curve, got none")
     out = []
@@ -139,48 +147,105 @@ def _validate(curves, tau, T, output_times):
         if area == 0:
             raise ValueError(f"curves[{i}]: encloses zero area; need a simple closed curve")
         out.append(c if area > 0 else c[::-1].copy())
-    return out, times
+    return out
 
 
-def _flow(curves, rho, tau, T, output_times) -> ParametricEvolution:
-    curves, times = _validate(curves, tau, T, output_times)
-    alive = dict(enumerate(curves))
-    collapse: list[float | None] = [None] * len(curves)
-    out_curves, t = [], 0.0
-    for t_out in times:
-        dt, n = time_steps(t, t_out, tau) if t_out > t else (0.0, 0)
-        t_start = t
-        for k in range(1, n + 1):
-            if not alive:
-                break
-            for i, X in list(alive.items()):
-                size = np.ptp(X, axis=0).max()
-                a0 = enclosed_area(X)
-                Xn = _bgn_step(X, dt, rho, 1e-5 * size)
-                a1 = enclosed_area(Xn)
-                # The semi-implicit step shrinks a small circle geometrically and never
-                # to zero area: a curve has collapsed when its area, extrapolated
-                # linearly at the rate of this step, vanishes within the next step.
-                if a1 <= a0 - a1:
-                    collapse[i] = t + dt + dt * a1 / (a0 - a1)
-                    _log.info("parametric_flow: curve %d collapsed at t = %.6g", i, collapse[i])
-                    del alive[i]
-                else:
-                    alive[i] = Xn
-            t = t_out if k == n else t_start + k * dt
-        out_curves.append([X.copy() for _, X in sorted(alive.items())])
-    done = [c for c in collapse if c is not None]
-    extinction = max(done) if len(done) == len(curves) else None
-    return ParametricEvolution(times=times, curves=out_curves, collapse_times=collapse,
-                               extinction_time=extinction)
+class CurveStepper:
+    r"""BGN steps of closed curves (:mod:`advmcf.fem_mcf.parametric`), a stepper of
+    :func:`advmcf.meshes.evolution.run_flow`.
+
+    The step of a curve whose area, at the rate of its last step, would reach 0 within the next
+    step is not solved (the semi-implicit step shrinks a small circle geometrically and never to
+    zero): the curve is gone after that step, which is where its collapse time is put (the
+    extinction rule of every scheme, :mod:`advmcf.meshes.evolution`).
+
+    Args:
+        curves: ``(n_i, 2)`` vertex arrays, counter-clockwise (:func:`_checked_curves`).
+        rho: the density callable; ``grad_log_rho``: :math:`\nabla\log\rho` at ``(3, n)``
+            points → ``(2, n)``, or None for central differences of log ρ.
+        V: a P1 space on a 2D mesh, or None.  With it the sets are P1 level sets on its mesh
+            (:func:`curves_to_level_set`, made at output times only) and the boundary margin is
+            the distance of the curves' vertices to the mesh's ∂Ω; without it the sets are the
+            curves themselves.
+    """
+
+    def __init__(self, curves, rho: Callable, grad_log_rho: Callable | None = None, V=None):
+        self.alive = dict(enumerate(_checked_curves(curves)))
+        self.rho, self.grad_log_rho, self.space = rho, grad_log_rho, V
+        #: per curve, the step after which it is gone (1-based, as the diagnostics count), or None
+        self.collapse_steps: list[int | None] = [None] * len(self.alive)
+        self._k, self._doomed = 0, set()
+        self.label = "parametric (BGN)"
+        # the curves do not see ∂Ω; their level set on the mesh loses what lies within a cell of it
+        self.boundary_reach = 0.0 if V is None else _h_max(V)
+
+    def start(self, dt: float) -> dict:
+        return {"curves": len(self.alive)}
+
+    def step(self, dt: float) -> dict:
+        self._k += 1
+        for i, X in list(self.alive.items()):
+            if i in self._doomed:
+                self.collapse_steps[i] = self._k
+                _log.info("parametric_flow: curve %d collapsed in step %d", i, self._k)
+                del self.alive[i]
+                continue
+            a0 = enclosed_area(X)
+            Xn = _bgn_step(X, dt, self.rho, self.grad_log_rho, 1e-5 * np.ptp(X, axis=0).max())
+            a1 = enclosed_area(Xn)
+            if a1 <= a0 - a1:  # at this rate the area reaches 0 within the next step
+                self._doomed.add(i)
+            self.alive[i] = Xn
+        return {"curves": len(self.alive)}
+
+    def curves(self) -> list[np.ndarray]:
+        """Copies of the curves alive, in input order."""
+        return [X.copy() for _, X in sorted(self.alive.items())]
+
+    def current_set(self):
+        """The curves (without a mesh), or their P1 level set on ``V``."""
+        return self.curves() if self.space is None else curves_to_level_set(self.curves(), self.space)
+
+    def measure(self, boundary) -> dict:
+        r"""Enclosed area, :math:`\int\rho\,ds` and the distance of the vertices to ∂Ω (inf without a mesh)."""
+        from advmcf.meshes._simplices import integrate
+
+        curves = self.curves()
+        segments = [np.stack([X, np.roll(X, -1, axis=0)], axis=1) for X in curves]
+        margin = np.inf
+        if boundary is not None and curves:
+            margin = float(boundary.distance(np.concatenate(curves)).min())
+        return {"area": float(sum(enclosed_area(X) for X in curves)),
+                "perimeter": integrate(np.concatenate(segments), self.rho, 4) if segments else 0.0,
+                "boundary_margin": margin}
+
+    def close(self) -> None:
+        pass
+
+
+def _h_max(V) -> float:
+    from advmcf.meshes.stats import mesh_stats
+
+    return mesh_stats(V.mesh).h_max
+
+
+def _flow(curves, rho, tau, T, output_times, grad_log_rho) -> ParametricEvolution:
+    tau, T, times = check_times(tau, T, output_times)
+    stepper = CurveStepper(curves, rho, grad_log_rho)
+    ev = run_flow(stepper, times, tau)
+    collapse = [None if k is None else ev.diagnostics[k]["t"] for k in stepper.collapse_steps]
+    return ParametricEvolution(times=ev.times, curves=ev.sets, collapse_times=collapse,
+                               extinction_time=ev.extinction_time)
 
 
 def parametric_flow(curves: Sequence[np.ndarray], rho: Callable, tau: float, T: float, *,
-                    output_times: Sequence[float] | None = None,
+                    output_times: Sequence[float] | None = None, grad_log_rho: Callable | None = None,
                     comm: MPI.Comm | None = None) -> ParametricEvolution:
     r"""Evolve closed plane curves by :math:`V = -\kappa - \partial_\nu\log\rho`.
 
-    Scheme: :mod:`advmcf.fem_mcf.parametric` (BGN, one linear system per curve and step).
+    Scheme: :mod:`advmcf.fem_mcf.parametric` (BGN, one linear system per curve and step), run by
+    the time loop of every scheme (:func:`advmcf.meshes.evolution.run_flow`: equal steps of at most
+    τ that land on every output time, the one extinction rule).
 
     Args:
         curves: list of ``(n_i, 2)`` vertex arrays, each a simple closed
@@ -188,9 +253,11 @@ def parametric_flow(curves: Sequence[np.ndarray], rho: Callable, tau: float, T: 
             evolve independently (no merging).
         rho: density callable ``rho(x)``, ``x`` of shape ``(3, n)`` → ``(n,)``,
             positive at the curve vertices (checked every step).
-        tau: time step > 0 (the last step before an output time is shortened).
+        tau: time step > 0 (equal steps no longer than τ between output times).
         T: final time > 0.
         output_times: increasing times in [0, T]; ``None`` means ``[0, T]``.
+        grad_log_rho: :math:`\nabla\log\rho` at ``(3, n)`` points → ``(2, n)`` in closed form
+            (:class:`advmcf.meshes.densities.ClassDensities` has it); None: central differences.
         comm: if given, rank 0 computes and the result (or the error) is
             broadcast to every rank of ``comm``; if ``None``, the calling
             process computes alone.
@@ -201,8 +268,28 @@ def parametric_flow(curves: Sequence[np.ndarray], rho: Callable, tau: float, T: 
         time recorded.
     """
     if comm is None:
-        return _flow(curves, rho, tau, T, output_times)
-    return on_root(comm, _flow, curves, rho, tau, T, output_times)
+        return _flow(curves, rho, tau, T, output_times, grad_log_rho)
+    return on_root(comm, _flow, curves, rho, tau, T, output_times, grad_log_rho)
+
+
+def parametric_mesh_flow(V, curves: Sequence[np.ndarray], rho: Callable, tau: float, T: float, *,
+                         output_times: Sequence[float] | None = None, grad_log_rho: Callable | None = None,
+                         vtx_path=None, progress: Callable[[int, float], None] | None = None):
+    r""":func:`parametric_flow` with its sets on a mesh: the adapter that lets the curves be compared
+    with the mesh schemes.
+
+    The same steps (:class:`CurveStepper`, run by :func:`advmcf.meshes.evolution.run_flow`), with the
+    curves turned into P1 level sets on ``V`` (a P1 space on a 2D mesh, :func:`curves_to_level_set`)
+    at the output times only; the diagnostics (area, ∫ρ ds, distance of the vertices to ∂Ω) are
+    measured on the curves themselves.  Every rank computes the same curves (serial, deterministic).
+
+    Returns:
+        :class:`advmcf.meshes.evolution.Evolution` (the contract of every scheme) with the key
+        ``curves`` (the number alive) in its diagnostics.
+    """
+    times = check_times(tau, T, output_times)[2]
+    return run_flow(CurveStepper(curves, rho, grad_log_rho, V), times, tau, rho=rho, vtx_path=vtx_path,
+                    progress=progress)
 
 
 def curves_to_level_set(curves: Sequence[np.ndarray], V):

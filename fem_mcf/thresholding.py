@@ -83,11 +83,11 @@ from dolfinx import fem
 from dolfinx.fem import petsc as fem_petsc
 from petsc4py import PETSc
 
-from advmcf.fem_mcf._flow import check_flow_args, run_flow
+from advmcf.fem_mcf._flow import check_flow_args, max_cell_diameter
 from advmcf.fem_mcf._petsc import PREFIXES, check_converged, create_ksp
 from advmcf.meshes import checks
 from advmcf.meshes.densities import density_values
-from advmcf.meshes.evolution import Evolution
+from advmcf.meshes.evolution import Evolution, run_flow
 from advmcf.meshes.measures import indicator_load
 from advmcf.meshes.sets import vertex_coordinates
 
@@ -125,12 +125,14 @@ class ThresholdingStepper:
 
     def __init__(self, phi0: fem.Function, rho: Callable, substeps: int = 2,
                  petsc_options: dict | None = None):
-        V = phi0.function_space
+        V = self.space = phi0.function_space
         self.level_set = fem.Function(V, name="phi")
         self.level_set.x.array[:] = phi0.x.array
         self.rho_h = fem.Function(V, name="rho")
         self.rho_h.x.array[:] = np.asarray(rho(vertex_coordinates(V).T), dtype=float)
         self.mass, self.K = weighted_operators(V, self.rho_h)
+        self.h_max = max_cell_diameter(V.mesh)
+        self.boundary_reach = 2 * self.h_max  # raised to the heat step's reach once its size is known
         self.A = self.K.duplicate(copy=True)
         self.ksp = create_ksp(self.A, PREFIXES["thresholding"], petsc_options)
         self.b, self.x = self.A.createVecRight(), self.A.createVecRight()
@@ -147,10 +149,16 @@ class ThresholdingStepper:
         self.A.setDiagonal(self.mass, addv=PETSc.InsertMode.ADD_VALUES)
         self._dt = dt
 
+    def current_set(self) -> fem.Function:
+        """The P1 level set φ = 1/2 − u of the current set."""
+        return self.level_set
+
     def _heat(self, dt: float) -> None:
         """u := S_dt chi of the current set, and the set's energy E_dt."""
         if dt != self._dt:
             self._set_step(dt)
+            # the heat step of size dt spreads the indicator over a few sqrt(dt): ∂Ω acts within that
+            self.boundary_reach = 2 * self.h_max + 3 * math.sqrt(dt)
         load = indicator_load(self.level_set, self.rho_h)
         load.x.petsc_vec.copy(self.b)
         self.x.pointwiseDivide(self.b, self.mass)  # initial guess chi
@@ -209,7 +217,8 @@ def thresholding_flow(phi0: fem.Function, rho: Callable, tau: float, T: float, *
 
     Returns:
         :class:`advmcf.meshes.evolution.Evolution`; the sets are φ = 1/2 − u.
-        ``diagnostics`` per step: ``t``, ``area``, ``perimeter``, ``ksp_its``
+        Its diagnostics and extinction rule are those of every scheme
+        (:mod:`advmcf.meshes.evolution`), with ``ksp_its``
         (of the heat solve thresholded in that step) and ``energy``
         (:math:`E_\tau` of the set, normalised to tend to its weighted
         perimeter; non-increasing while the step size is constant).
@@ -219,4 +228,4 @@ def thresholding_flow(phi0: fem.Function, rho: Callable, tau: float, T: float, *
     msh = phi0.function_space.mesh
     density_values("rho", rho, msh.geometry.x.T, msh.comm)
     stepper = ThresholdingStepper(phi0, rho, int(substeps), petsc_options)
-    return run_flow(stepper, rho, times, tau, vtx_path=vtx_path, progress=progress)
+    return run_flow(stepper, times, tau, rho=rho, vtx_path=vtx_path, progress=progress)

@@ -39,8 +39,9 @@ _EXPORTS = {
     **dict.fromkeys(("signed_distance", "hausdorff"), "advmcf.meshes.distance"),
     "simplex_volumes": "advmcf.meshes._simplices",
     **dict.fromkeys(("mesh_stats", "MeshStats"), "advmcf.meshes.stats"),
-    **dict.fromkeys(("Evolution", "check_times", "time_steps"), "advmcf.meshes.evolution"),
-    "density_values": "advmcf.meshes.densities",
+    **dict.fromkeys(("Evolution", "Stepper", "run_flow", "check_times", "time_steps"), "advmcf.meshes.evolution"),
+    **dict.fromkeys(("density_values", "ClassDensities", "normal_velocity"), "advmcf.meshes.densities"),
+    "DomainBoundary": "advmcf.meshes.boundary",
     **dict.fromkeys(("on_root", "install_abort_hook"), "advmcf.meshes.mpi"),
 }
 __all__ = list(_EXPORTS)

@@ -1,5 +1,6 @@
 r"""The adversarial scheme as a time loop: :math:`A_{k+1} = \mathrm{step}(A_k)`,
-:math:`t_k = k\tau` (:ref:`theory-scheme`; the paper's scheme is τ = ε)."""
+:math:`t_k = k\tau` (:ref:`theory-scheme`; the paper's scheme is τ = ε), run by the time loop of
+every scheme (:func:`advmcf.meshes.evolution.run_flow`)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,48 @@ import logging
 
 from dolfinx import fem
 
-from advmcf.meshes.evolution import Evolution, check_times, time_steps
+from advmcf.meshes.evolution import Evolution, check_times, run_flow
 
 from .step import AdversarialScheme
 
-__all__ = ["adversarial_flow"]
+__all__ = ["adversarial_flow", "AdversarialStepper"]
 
 log = logging.getLogger(__name__)
 
 
+class AdversarialStepper:
+    r"""The steps of an :class:`AdversarialScheme` from :math:`A_0 = \{\varphi_0 < 0\}`, a stepper of
+    :func:`advmcf.meshes.evolution.run_flow`.
+
+    Each step passes the previous step's displacement as the band hint
+    (:meth:`AdversarialScheme.step`); ∂Ω acts on the set within ε (``boundary_reach``).
+    """
+
+    def __init__(self, scheme: AdversarialScheme, phi0: fem.Function, label: str):
+        self.scheme, self.phi, self.space, self.label = scheme, phi0.copy(), phi0.function_space, label
+        self.boundary_reach = scheme.eps
+        self._hint, self._k = None, 0  # the first step estimates its band
+
+    def start(self, dt: float) -> dict:
+        return {}
+
+    def step(self, dt: float) -> dict:
+        self.phi, info = self.scheme.step(self.phi, dt, displacement_hint=self._hint)
+        self._hint, self._k = info["displacement"], self._k + 1
+        log.info("step %d Per_eps=%g band=%d certified=%s", self._k, info["perimeter_eps"],
+                 info["band_vertices"], info["certified"])
+        return info
+
+    def current_set(self) -> fem.Function:
+        return self.phi
+
+    def close(self) -> None:
+        pass
+
+
 def adversarial_flow(phi0: fem.Function, rho0, rho1, eps: float, T: float, *, tau: float | None = None,
                      p: int = 1, selection: str = "minimal", discretization="isotropic",
-                     output_times=None, progress=None) -> Evolution:
+                     output_times=None, vtx_path=None, progress=None) -> Evolution:
     r"""Run the scheme from :math:`A_0 = \{\varphi_0 < 0\}` to time T.
 
     Between output times the steps are equal and no longer than τ
@@ -37,42 +68,22 @@ def adversarial_flow(phi0: fem.Function, rho0, rho1, eps: float, T: float, *, ta
         discretization: the ε-neighbourhood, "isotropic" (default), "plain"
             or a :class:`~advmcf.nonlocal_.mixture.BallMixture` (:mod:`advmcf.nonlocal_.perimeter`).
         output_times: increasing times in [0, T] at which to keep the set
-            (:func:`advmcf.meshes.evolution.check_times`); default every step.
+            (:func:`advmcf.meshes.evolution.check_times`); ``None`` means ``[0, T]``.
+        vtx_path: if given, write φ at the output times to this VTX (.bp) file.
         progress: optional callable ``progress(step, t)`` after each step.
 
     Returns:
-        an :class:`~advmcf.meshes.evolution.Evolution` with the kept sets, one
-        diagnostics dict per step (those of :meth:`AdversarialScheme.step`
-        plus ``t`` and ``tau``), and ``extinction_time`` the first step time
-        at which the vertex set is empty (the loop stops there).
+        an :class:`~advmcf.meshes.evolution.Evolution` with the contract of every scheme
+        (:mod:`advmcf.meshes.evolution`: a t = 0 entry, one diagnostics dict per step with the
+        loop's keys and those of :meth:`AdversarialScheme.step`, the one extinction rule).
     """
-    tau_, T, marks = check_times(eps if tau is None else tau, T, output_times)
+    tau_, T, times = check_times(eps if tau is None else tau, T, output_times)
     scheme = AdversarialScheme(phi0.function_space, rho0, rho1, eps, p=p, selection=selection,
                                discretization=discretization)
-    if output_times is None:  # every step is an output
-        dt, n = time_steps(0.0, T, tau_)
-        marks = [0.0] + [T * (k + 1) / n for k in range(n)]
-    phi = phi0.copy()
-    times, sets, diagnostics = [0.0], [phi0.copy()], []
-    extinction, hint, k = None, None, 0  # the first step estimates its band
-    for t0, t1 in zip(marks, marks[1:]):
-        dt, n = time_steps(t0, t1, tau_)
-        for j in range(1, n + 1):
-            phi, info = scheme.step(phi, dt, displacement_hint=hint)
-            hint, k = info["displacement"], k + 1
-            t = t1 if j == n else t0 + j * dt
-            info.update(t=t, tau=dt)
-            diagnostics.append(info)
-            log.info("step %d t=%g Per_eps=%g band=%d certified=%s", k, t, info["perimeter_eps"],
-                     info["band_vertices"], info["certified"])
-            if progress is not None:
-                progress(k, t)
-            if info["empty"]:
-                extinction = t
-                break
-        times.append(t)
-        sets.append(phi.copy())
-        if extinction is not None:
-            break
     label = f"nonlocal(eps={scheme.eps:g}, tau={tau_:g}, p={p}, {selection}, {scheme.mixture.name})"
-    return Evolution(times, sets, diagnostics, extinction, label)
+
+    def rho(x):
+        return rho0(x) + rho1(x)
+
+    return run_flow(AdversarialStepper(scheme, phi0, label), times, tau_, rho=rho, vtx_path=vtx_path,
+                    progress=progress)

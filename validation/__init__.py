@@ -3,7 +3,7 @@ r"""Validation of advmcf: cases, exact references, error metrics, TOML suites, t
 Modules (one concept each):
 
 - :mod:`advmcf.validation.expressions`: safe arithmetic expressions (densities, mesh rules).
-- :mod:`advmcf.validation.class_densities`: named class densities ρ0, ρ1, ∇log ρ and the flow law.
+- :mod:`advmcf.validation.class_densities`: class densities by name (TOML), built as :class:`advmcf.meshes.densities.ClassDensities`.
 - :mod:`advmcf.validation.references`: closed forms, the radial ODE, the discrete disc recursion.
 - :mod:`advmcf.validation.boundaries`: exact smooth initial boundaries (normals, curvatures).
 - :mod:`advmcf.validation.cases`: a case (domain, mesh, densities, initial set, T) and its reference.
@@ -37,7 +37,7 @@ _EXPORTS = {
     "plot_all": "advmcf.validation.plots",
     **dict.fromkeys(("Case", "Reference"), "advmcf.validation.cases"),
     "make_case": "advmcf.validation.case_tables",
-    **dict.fromkeys(("Density", "make_density"), "advmcf.validation.class_densities"),
+    "make_density": "advmcf.validation.class_densities",
     **dict.fromkeys(("Scheme", "SCHEMES"), "advmcf.validation.schemes"),
     **dict.fromkeys(("flow_metrics", "consistency_metrics"), "advmcf.validation.metrics"),
     **dict.fromkeys(("pairwise_orders", "least_squares_order"), "advmcf.validation.orders"),

@@ -39,7 +39,7 @@ from scipy.optimize import brentq
 
 from advmcf.meshes import shapes
 from advmcf.validation.boundaries import smooth_boundary
-from advmcf.validation.class_densities import Density
+from advmcf.meshes.densities import ClassDensities
 from advmcf.validation.references import disc_recursion, half_space_offset, radial_ode, radial_velocity
 
 __all__ = ["Case", "Reference", "SHAPES", "REFERENCES"]
@@ -64,6 +64,10 @@ class Reference:
         shape_at: ``t -> sdf`` (a :mod:`advmcf.meshes.shapes` callable) or None when the
             set is empty; None for kind ``none``.
         speed: a typical :math:`|V|` at t = 0 (used for :math:`h/(τ|V|)`).
+        speed_at: a callable of t: the largest :math:`|V|` of the reference's boundary at time t (radial
+            references: :math:`|V(R(t))|`, infinite once extinct; a half space: its constant
+            speed; the others: the largest :math:`|V|` on the exact initial boundary), or None where
+            no boundary is known.  Used to flag steps that jump (:mod:`advmcf.validation.flags`).
     """
 
     kind: str
@@ -72,6 +76,7 @@ class Reference:
     extinction_time: float | None = None
     shape_at: object = None
     speed: float = float("nan")
+    speed_at: object = None
 
 
 @dataclass
@@ -81,7 +86,7 @@ class Case:
     name: str
     dim: int
     T: float
-    density: Density
+    density: ClassDensities
     initial: dict
     reference_kind: str
     domain: tuple | None = None
@@ -214,15 +219,21 @@ class Case:
                 return float(self.density.grad_log_rho(x)[:, 0] @ e)
 
             sol = radial_ode(R0, 2 * self.T, self.dim, dlogrho_dr)  # schemes may overshoot T by a step
+
+            def speed_at(t):
+                R = float(sol.radius(min(float(t), 2 * self.T)))
+                return abs(radial_velocity(R, self.dim, dlogrho_dr)) if R > 0 else np.inf
+
             return Reference(kind, "radial ODE (solve_ivp DOP853, rtol 1e-10)", sol.radius,
                              sol.extinction_time, _ball_at(c, sol.radius),
-                             abs(radial_velocity(R0, self.dim, dlogrho_dr)))
+                             abs(radial_velocity(R0, self.dim, dlogrho_dr)), speed_at)
         if kind == "half_space":
             a = self._exponential_rate()
             nrm, s0 = self.initial["normal"], float(self.initial["offset"])
             speed = abs(float(np.dot(a, np.asarray(nrm, float) / np.linalg.norm(nrm))))
             return Reference(kind, "exact translation s(t) = s0 - (a·e) t", None, None,
-                             lambda t: shapes.half_space(nrm, half_space_offset(s0, t, a, nrm)), speed)
+                             lambda t: shapes.half_space(nrm, half_space_offset(s0, t, a, nrm)), speed,
+                             lambda t: speed)
         if kind == "disc_recursion":
             if eps is None or tau is None:
                 raise ValueError(f"case {self.name!r}: reference 'disc_recursion' needs eps and tau")
@@ -236,35 +247,57 @@ class Case:
             def radius(t):
                 return np.asarray(radii)[np.minimum(np.rint(np.asarray(t) / tau).astype(int), steps)]
 
+            def speed_at(t):
+                R = float(radius(t))
+                return 1.0 / R if R > 0 else np.inf
+
             return Reference(kind, "discrete disc recursion of the scheme", radius, ext,
-                             _ball_at(c, radius), 1.0 / R0)
+                             _ball_at(c, radius), 1.0 / R0, speed_at)
+        largest = self._boundary_speed(np.max)
+        speed_at = None if np.isnan(largest) else (lambda t: largest)
         if kind == "parametric":
             return Reference(kind, f"parametric FEM (BGN), {_PARAM_POINTS} points, tau = T/{_PARAM_STEPS}",
-                             None, None, self._parametric_shape_at, self._boundary_speed())
-        return Reference("none", "none", speed=self._boundary_speed())
+                             None, None, self._parametric_shape_at, self._boundary_speed(), speed_at)
+        return Reference("none", "none", speed=self._boundary_speed(), speed_at=speed_at)
 
     def _parametric_shape_at(self, t: float):
-        """The set at time t of a fine parametric run (each rank computes it; cached per t)."""
-        from advmcf.fem_mcf import parametric_flow
-
-        from advmcf.meshes.shapes import polygons
-
+        """The set at time t of a fine parametric run from 0 to t (each rank computes it; cached per t)."""
         cache = self.__dict__.setdefault("_parametric_cache", {})
         key = round(float(t), 12)
         if key not in cache:
-            curve = self.boundary().sample(_PARAM_POINTS)
-            res = parametric_flow([curve], self.density.rho, self.T / _PARAM_STEPS, float(t),
-                                  output_times=[0.0, float(t)])
-            cache[key] = polygons(res.curves[-1]) if res.curves[-1] else None
+            cache[key] = self._parametric_shapes([0.0, float(t)] if t > 0 else [0.0])[-1]
         return cache[key]
 
-    def _boundary_speed(self) -> float:
-        r"""RMS of :math:`V = -\kappa - \partial_\nu\log\rho` over the exact initial boundary."""
+    def _parametric_shapes(self, times) -> list:
+        """The sets at increasing ``times`` (from 0) of one fine parametric run: polygons, None once empty."""
+        from advmcf.fem_mcf import parametric_flow
+        from advmcf.meshes.shapes import polygons
+
+        curve = self.boundary().sample(_PARAM_POINTS)
+        times = [float(t) for t in times]
+        if times[-1] <= 0:
+            return [polygons([curve]) for _ in times]
+        density = self.density
+        res = parametric_flow([curve], density.rho, self.T / _PARAM_STEPS, times[-1], output_times=times,
+                              grad_log_rho=density.grad_log_rho if density.closed_form else None)
+        return [polygons(c) if c else None for c in res.curves]
+
+    def reference_shapes(self, reference: Reference, times) -> list:
+        """``reference.shape_at(t)`` for every t of ``times`` (increasing; a parametric reference is
+        one fine run through all of them)."""
+        if reference.kind == "parametric":
+            return self._parametric_shapes(times)
+        return [reference.shape_at(float(t)) for t in times]
+
+    def _boundary_speed(self, statistic=None) -> float:
+        r"""RMS (or ``statistic`` of :math:`|V|`) of :math:`V = -\kappa - \partial_\nu\log\rho` over the
+        exact initial boundary; NaN where it is not known."""
         b = self.boundary()
         if b is None or self.dim != 2:
             return float("nan")
         x, nu, kappa, _ = b.project(b.sample(512))
-        return float(np.sqrt(np.mean(self.density.velocity(x, nu, kappa) ** 2)))
+        V = self.density.velocity(x, nu, kappa)
+        return float(np.sqrt(np.mean(V**2)) if statistic is None else statistic(np.abs(V)))
 
 
 def _ball_at(c, radius):

@@ -1,9 +1,9 @@
-r"""Class densities by name: :math:`\rho_0` (class 0, outside) and :math:`\rho_1` (class 1, inside).
+r"""Class densities by name, from a suite's TOML tables: :math:`\rho_0` (class 0, outside) and :math:`\rho_1` (class 1, inside).
 
-A :class:`Density` holds the two class densities as plain callables ``f(x)``,
-``x`` of shape ``(3, num_points)`` (see :mod:`advmcf.meshes`), their sum
-:math:`\rho = \rho_0 + \rho_1`, and :math:`\nabla\log\rho`, which enters the
-limit flow :math:`V = -\kappa - \partial_\nu \log\rho`.
+:func:`make_density` builds a :class:`advmcf.meshes.densities.ClassDensities`
+(the two class densities as plain callables ``f(x)``, ``x`` of shape
+``(3, num_points)``, their sum, :math:`\nabla\log\rho` and the flow law)
+with the gradients in closed form for every kind but ``expression``.
 
 Kinds (the ``kind`` key of a suite's density table):
 
@@ -14,8 +14,9 @@ Kinds (the ``kind`` key of a suite's density table):
 - ``power``: :math:`\rho = w\,|x-m|^\alpha` (``alpha``, ``centre``, ``weight``).
 - ``mixture``: :math:`\rho = \sum_i \rho_i` (``components``, a list of the above).
 - ``expression``: :math:`\rho` given as text in ``x, y, z, r`` (``expr``),
-  parsed by :class:`advmcf.validation.expressions.Expression`; its gradient is taken
-  by central differences with step 1e-6 (relative error ~1e-10).
+  parsed by :class:`advmcf.validation.expressions.Expression`; it has no
+  closed-form gradient, so :math:`\nabla\log\rho` is taken by central
+  differences (:meth:`advmcf.meshes.densities.ClassDensities.grad_log_rho`).
 - ``two_gaussians``: two classes,
   :math:`\rho_i = w_i\,(2\pi\sigma_i^2)^{-d/2} e^{-|x-m_i|^2/(2\sigma_i^2)}`
   (``means`` = [m0, m1], ``sigmas`` = [σ0, σ1], ``weights`` = [w0, w1], the
@@ -34,19 +35,18 @@ from typing import Callable
 
 import numpy as np
 
+from advmcf.meshes.densities import ClassDensities
 from advmcf.validation.expressions import Expression
 
-__all__ = ["Density", "make_density", "make_component", "DENSITY_KINDS"]
-
-_FD_STEP = 1e-6
+__all__ = ["make_density", "make_component", "DENSITY_KINDS"]
 
 
 @dataclass(frozen=True)
 class _Component:
-    """One term :math:`f(x)` with its gradient; ``x`` (3, n) -> (n,), grad -> (gdim, n)."""
+    """One term :math:`f(x)` with its gradient; ``x`` (3, n) -> (n,), grad -> (gdim, n) or None."""
 
     value: Callable
-    grad: Callable
+    grad: Callable | None
     label: str
 
 
@@ -124,16 +124,7 @@ def _expression(spec, gdim):
         v = expr(x=x[0], y=x[1], z=x[2], r=np.linalg.norm(x[:gdim], axis=0))
         return np.broadcast_to(np.asarray(v, dtype=float), (x.shape[1],)).copy()
 
-    def grad(x):
-        x = np.asarray(x, dtype=float)
-        g = np.empty((gdim, x.shape[1]))
-        for i in range(gdim):
-            e = np.zeros((3, 1))
-            e[i] = _FD_STEP
-            g[i] = (value(x + e) - value(x - e)) / (2 * _FD_STEP)
-        return g
-
-    return _Component(value, grad, text)
+    return _Component(value, None, text)
 
 
 def _mixture(spec, gdim):
@@ -141,9 +132,8 @@ def _mixture(spec, gdim):
     if not isinstance(parts, list) or not parts:
         raise ValueError("components: must be a non-empty list of density tables")
     comps = [make_component(p, gdim) for p in parts]
-    return _Component(lambda x: sum(c.value(x) for c in comps),
-                      lambda x: sum(c.grad(x) for c in comps),
-                      " + ".join(c.label for c in comps))
+    grad = None if any(c.grad is None for c in comps) else (lambda x: sum(c.grad(x) for c in comps))
+    return _Component(lambda x: sum(c.value(x) for c in comps), grad, " + ".join(c.label for c in comps))
 
 
 _KINDS = {"constant": (_constant, set(), {"value"}),
@@ -181,72 +171,6 @@ def make_component(spec: dict, gdim: int) -> _Component:
     return _KINDS[kind][0](spec, gdim)
 
 
-@dataclass(frozen=True)
-class Density:
-    r"""The two class densities of a case and what the flow needs of them.
-
-    Attributes:
-        rho0, rho1: callables ``x (3, n) -> (n,)``, class 0 (outside) and 1 (inside).
-        gdim: the space dimension d.
-        label: a short description for tables.
-        bayes: ``True`` if the classes are given separately, so that the Bayes
-            classifier :math:`\{\rho_1 > \rho_0\}` is meaningful.
-        centre: for ``two_gaussians`` with equal means, the common mean (the
-            Bayes classifier is then a ball about it, or empty); else None.
-    """
-
-    rho0: Callable
-    rho1: Callable
-    gdim: int
-    label: str
-    _grad_rho0: Callable
-    _grad_rho1: Callable
-    bayes: bool = False
-    centre: tuple | None = None
-
-    def rho(self, x):
-        r""":math:`\rho = \rho_0 + \rho_1` at ``x`` (3, n) -> (n,)."""
-        return self.rho0(x) + self.rho1(x)
-
-    def grad_log_rho(self, x):
-        r""":math:`\nabla\log\rho = (\nabla\rho_0 + \nabla\rho_1)/\rho`, shape (gdim, n)."""
-        x = _as_points(x)
-        return (self._grad_rho0(x) + self._grad_rho1(x)) / self.rho(x)
-
-    def velocity(self, x, nu, kappa):
-        r"""The flow law :math:`V = -\kappa - \nu\cdot\nabla\log\rho` (V positive outward) at boundary
-        points ``x`` ``(n, d)`` with outward normals ``nu`` ``(n, d)`` and curvatures ``kappa`` ``(n,)``."""
-        x = np.asarray(x, dtype=float)
-        return -np.asarray(kappa) - np.einsum("ij,ji->i", nu, self.grad_log_rho(x.T))
-
-    def log_ratio(self, x):
-        r""":math:`\log\rho_0 - \log\rho_1`: negative exactly on the Bayes classifier :math:`\{\rho_1 > \rho_0\}`."""
-        x = _as_points(x)
-        return np.log(self.rho0(x)) - np.log(self.rho1(x))
-
-    def is_radial_about(self, centre, r_max: float, rtol: float = 1e-9) -> bool:
-        r"""Whether :math:`\rho` is radial about ``centre`` on :math:`|x - c| \le r_{max}`.
-
-        Checked by sampling 16 radii along 12 directions (a numerical test,
-        used to decide whether the radial ODE reference applies).
-        """
-        c = np.asarray(centre, dtype=float)
-        rng = np.random.default_rng(0)
-        dirs = rng.normal(size=(12, self.gdim))
-        dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
-        radii = np.linspace(0.05, 1.0, 16) * r_max
-        vals = np.array([self.rho(_as_points(c[:, None] + np.outer(d, radii))) for d in dirs])
-        return bool(np.all(np.abs(vals - vals[0]) <= rtol * np.abs(vals[0]).max()))
-
-
-def _as_points(x):
-    """Pad ``x`` (gdim, n) to the DOLFINx shape (3, n)."""
-    x = np.asarray(x, dtype=float)
-    if x.shape[0] < 3:
-        x = np.vstack([x, np.zeros((3 - x.shape[0], x.shape[1]))])
-    return x
-
-
 def _two_gaussians(spec, gdim):
     def pair(key, fn):
         v = spec[key]
@@ -267,7 +191,7 @@ def _two_gaussians(spec, gdim):
 
 
 def make_density(gdim: int, density: dict | None = None, rho0: dict | None = None,
-                 rho1: dict | None = None) -> Density:
+                 rho1: dict | None = None) -> ClassDensities:
     r"""Build the class densities of a case.
 
     Give either ``density`` (the marginal ρ, split as ρ0 = ρ1 = ρ/2; or a
@@ -282,12 +206,12 @@ def make_density(gdim: int, density: dict | None = None, rho0: dict | None = Non
         if rho0 is None or rho1 is None:
             raise ValueError("density: give 'density' or both 'rho0' and 'rho1'")
         c0, c1 = make_component(rho0, gdim), make_component(rho1, gdim)
-        return Density(c0.value, c1.value, gdim, f"ρ0={c0.label}, ρ1={c1.label}",
-                       c0.grad, c1.grad, bayes=True)
+        return ClassDensities(c0.value, c1.value, gdim, c0.grad, c1.grad, f"ρ0={c0.label}, ρ1={c1.label}",
+                              bayes=True)
     if isinstance(density, dict) and density.get("kind") == "two_gaussians":
         _check_keys(density, {"means", "sigmas"}, {"weights"})
         (c0, c1), label, centre = _two_gaussians(density, gdim)
-        return Density(c0.value, c1.value, gdim, label, c0.grad, c1.grad, bayes=True, centre=centre)
+        return ClassDensities(c0.value, c1.value, gdim, c0.grad, c1.grad, label, bayes=True, centre=centre)
     c = make_component(density, gdim)
 
     def half(x):
@@ -296,4 +220,5 @@ def make_density(gdim: int, density: dict | None = None, rho0: dict | None = Non
     def half_grad(x):
         return 0.5 * c.grad(x)
 
-    return Density(half, half, gdim, c.label, half_grad, half_grad)
+    grad = None if c.grad is None else half_grad
+    return ClassDensities(half, half, gdim, grad, grad, c.label)

@@ -20,6 +20,22 @@ and a footnote, never a plain row.  The flags:
   little, see :mod:`advmcf.fem_mcf.allen_cahn`).
 - ``uncertified``: a step of the nonlocal scheme whose cut is not certified
   optimal (max-flow ≠ min-cut beyond the rounding bound).
+- ``boundary``: the set came to the domain boundary: some step's
+  ``near_boundary`` (its boundary margin below the scheme's reach: ε for the
+  adversarial scheme, two cells for the level set, more for the diffuse
+  schemes; :mod:`advmcf.meshes.evolution`, :mod:`advmcf.meshes.boundary`)
+  while the initial set was clear of ∂Ω.  The window Ω then acts on the set,
+  and the paper's problem in :math:`\mathbb R^d` has no such wall.  A set that
+  meets ∂Ω from the start (a half space) does so by the case's choice and
+  is not flagged.
+- ``jump``: a step moved the set far beyond what the flow allows: its
+  ``displacement`` (the adversarial scheme's largest distance to ∂A_k of a
+  vertex that changed side) exceeds :math:`3\tau_k V_k + 2h_{max}`,
+  :math:`V_k` the reference's largest speed over the step
+  (:attr:`advmcf.validation.cases.Reference.speed_at`).
+
+Flagged runs are left out of every observed order and every fitted line
+(tables and figures), and the tables say which rows were left out.
 """
 
 from __future__ import annotations
@@ -29,14 +45,15 @@ import math
 __all__ = ["run_flags", "FLAG_CODES"]
 
 #: Flag codes in the order tables list them.
-FLAG_CODES = ("extinct_early", "nan_metric", "pinned", "under_resolved", "uncertified")
+FLAG_CODES = ("extinct_early", "nan_metric", "pinned", "under_resolved", "uncertified", "boundary", "jump")
 
 
 def _flag(code, message):
     return {"code": code, "message": message}
 
 
-def run_flags(spec, metrics: dict, ratios: dict, reference, evolutions: dict, vertex_sets: bool) -> list[dict]:
+def run_flags(spec, metrics: dict, ratios: dict, reference, evolutions: dict, vertex_sets: bool,
+              h_max: float = 0.0) -> list[dict]:
     """The flags of a finished run (see the module docstring); ``[]`` for a plain result.
 
     Args:
@@ -45,6 +62,7 @@ def run_flags(spec, metrics: dict, ratios: dict, reference, evolutions: dict, ve
         reference: the case's :class:`advmcf.validation.cases.Reference` (``flow`` runs).
         evolutions: the evolutions the run computed (label -> Evolution).
         vertex_sets: whether a scheme of the run moves its set through mesh vertices.
+        h_max: the mesh's longest edge (the slack of the ``jump`` test).
     """
     flags = []
     if spec.kind == "flow" and reference is not None and reference.kind != "none":
@@ -73,4 +91,22 @@ def run_flags(spec, metrics: dict, ratios: dict, reference, evolutions: dict, ve
     uncertified = sum(1 for ev in evolutions.values() for d in ev.diagnostics if d.get("certified") is False)
     if uncertified:
         flags.append(_flag("uncertified", f"{uncertified} step(s) with an uncertified cut"))
+    for label, ev in evolutions.items():
+        who = f"{label}: " if label else ""
+        diags = ev.diagnostics
+        if diags and not diags[0].get("near_boundary", False):
+            near = next((d for d in diags[1:] if d.get("near_boundary")), None)
+            if near is not None:
+                flags.append(_flag("boundary", f"{who}the set came to the domain boundary at t = {near['t']:.4g} "
+                                               f"(margin {near['boundary_margin']:.3g}); the window acts on it"))
+        speed_at = getattr(reference, "speed_at", None)
+        if speed_at is not None:
+            for before, d in zip(diags, diags[1:]):
+                if "displacement" not in d:
+                    continue
+                allowed = 3 * d["tau"] * max(speed_at(before["t"]), speed_at(d["t"])) + 2 * h_max
+                if d["displacement"] > allowed:
+                    flags.append(_flag("jump", f"{who}the step to t = {d['t']:.4g} moved the set by "
+                                               f"{d['displacement']:.3g}, beyond 3τ|V| + 2h = {allowed:.3g}"))
+                    break
     return flags

@@ -79,8 +79,7 @@ def write_run_series(folder, base: str, evolutions: dict, case, reference, fmt: 
         series = {"phi": [_clipped(signed_distance(phi, cutoff=cutoff), cutoff) for phi in ev.sets]}
         if reference is not None and reference.shape_at is not None:
             refs = []
-            for t in ev.times:
-                shape = reference.shape_at(float(t))
+            for shape in case.reference_shapes(reference, ev.times):
                 if shape is None:
                     psi = level_set(V, lambda x: np.full(x.shape[1], cutoff))
                 else:

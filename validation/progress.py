@@ -35,6 +35,9 @@ __all__ = ["configure_logging", "SuiteProgress", "LOGGER"]
 LOGGER = "advmcf.progress"
 
 _console = None  # the rich console of the active progress display, if any
+#: Libraries whose loggers stay at WARNING whatever the verbosity (matplotlib, its font subsetting and
+#: image writer, numba's compiler).
+_FOREIGN = ("matplotlib", "fontTools", "PIL", "numba", "h5py", "asyncio")
 
 
 class _Handler(logging.Handler):
@@ -64,7 +67,9 @@ def configure_logging(verbosity: int = 0, rank: int = 0) -> None:
     handler = _Handler()
     handler.setFormatter(logging.Formatter("%(message)s"))
     root.addHandler(handler)
-    logging.getLogger("fontTools").setLevel(logging.WARNING)  # matplotlib's PDF font subsetting
+    # other libraries' messages are theirs to debug: -vv shows advmcf's, not matplotlib's font search
+    for name in _FOREIGN:
+        logging.getLogger(name).setLevel(logging.WARNING)
     if rank != 0:
         root.setLevel(logging.ERROR)
         logging.getLogger(LOGGER).setLevel(logging.ERROR)
@@ -128,7 +133,8 @@ class SuiteProgress:
             self._run = self._bars.add_task("run", total=1, count="", visible=False)
 
     def start_run(self, index: int, label: str, steps: int) -> None:
-        """Run ``index`` (0-based) starts; it is expected to take ``steps`` steps in all."""
+        """Run ``index`` (0-based) starts; it is expected to take ``steps`` steps in all.  ``label``
+        names it in the progress lines (the runner's ``[i/n] run id``)."""
         self.run = {"index": index, "label": label, "steps": max(1, int(steps)), "done": 0,
                     "t0": time.perf_counter(), "last": time.perf_counter()}
         if self._bars is not None:
@@ -155,8 +161,8 @@ class SuiteProgress:
         run_eta = (now - r["t0"]) * (1 - frac) / frac
         suite_eta = (now - self.t0) * (self.total - work) / work if work > 0 else float("nan")
         tt = "" if t is None else f", t = {t:.4g}"
-        logging.getLogger(LOGGER).info("[%d/%d] %s: step %d/%d%s, run ETA %s, suite %.0f%% ETA %s",
-                                       r["index"] + 1, len(self.works), r["label"], r["done"], r["steps"], tt,
+        logging.getLogger(LOGGER).info("%s: step %d/%d%s, run ETA %s, suite %.0f%% ETA %s",
+                                       r["label"], r["done"], r["steps"], tt,
                                        _fmt_eta(run_eta), 100 * work / self.total, _fmt_eta(suite_eta))
 
     def end_run(self, index: int) -> None:

@@ -26,6 +26,8 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import minimize_scalar
 
+from advmcf.meshes.densities import normal_velocity
+
 __all__ = ["sphere_radius", "gaussian_radius", "power_radius", "half_space_offset",
            "RadialSolution", "radial_velocity", "radial_ode", "ball_perimeter_eps", "disc_step_energy",
            "disc_recursion", "sphere_volume_constant", "tube_perimeter_eps"]
@@ -85,9 +87,9 @@ class RadialSolution:
 
 
 def radial_velocity(R: float, d: int, dlogrho_dr) -> float:
-    r"""The flow law on a sphere of radius R about the centre of a radial ρ:
-    :math:`V = -(d-1)/R - \partial_r\log\rho(R)` (κ = (d-1)/R, ν radial)."""
-    return -(d - 1) / R - dlogrho_dr(R)
+    r"""The flow law (:func:`advmcf.meshes.densities.normal_velocity`) on a sphere of radius R about
+    the centre of a radial ρ: :math:`V = -(d-1)/R - \partial_r\log\rho(R)` (κ = (d-1)/R, ν radial)."""
+    return float(normal_velocity((d - 1) / R, dlogrho_dr(R)))
 
 
 def radial_ode(R0: float, T: float, d: int, dlogrho_dr, rtol: float = 1e-10) -> RadialSolution:

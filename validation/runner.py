@@ -14,7 +14,8 @@ Output folder ``DIR``:
 - ``table.md``, ``table.tex``, ``table.csv`` (:mod:`advmcf.validation.tables`).
 
 A run that raises (a diverged solve, a scheme not installed, ...) is recorded
-as failed with ``"reason"`` and the suite goes on.  The outcome is agreed on
+as failed with ``"reason"`` (one line; PETSc's own message for a PETSc
+error) and ``"traceback"`` (also in the log with ``-v``), and the suite goes on.  The outcome is agreed on
 all ranks (an allgather of the status) so every rank records the same.
 """
 
@@ -25,6 +26,7 @@ import os
 import re
 import shutil
 import time
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +46,7 @@ from advmcf.validation.schemes import SCHEMES
 __all__ = ["run_suite", "run_file_name", "prepare_output", "OutputFolderError", "RunResult", "STUDY_KINDS"]
 
 log = logging.getLogger(LOGGER)
+_module_log = logging.getLogger(__name__)  # shown with -v: the tracebacks of failed runs
 
 
 def run_file_name(run_id: str) -> str:
@@ -128,7 +131,7 @@ class _Run:
         scheme = self.scheme if scheme is None else scheme
         t0 = time.perf_counter()
         evolution = scheme.run(self.case, phi0, spec.eps, spec.tau, spec.T,
-                               self.options if options is None else options,
+                               self.options if options is None else {**scheme.defaults, **options},
                                _output_times(spec, self.every_step) if times is None else times, self.progress)
         self.solve_time += time.perf_counter() - t0
         return evolution
@@ -150,7 +153,7 @@ def _flow(run: _Run) -> _KindResult:
     evolution = run.evolve(run.case.initial_level_set(run.msh))
     h = float(run.spec.h_max)
     return _KindResult(flow_metrics(evolution, run.case, run.reference), run.reference.label,
-                       len(evolution.diagnostics), {"": evolution},
+                       evolution.steps, {"": evolution},
                        interface_geometry(evolution.sets[-1], run.case, run.reference, float(evolution.times[-1]), h))
 
 
@@ -158,7 +161,7 @@ def _one_step(run: _Run) -> _KindResult:
     """One step of size τ; its velocity against V on the exact initial boundary."""
     evolution = run.evolve(run.case.initial_level_set(run.msh))
     return _KindResult(consistency_metrics(evolution.sets[-1], run.case, run.spec.tau),
-                       "analytic V = -κ - ∂_ν log ρ on the exact initial boundary", len(evolution.diagnostics),
+                       "analytic V = -κ - ∂_ν log ρ on the exact initial boundary", evolution.steps,
                        {"": evolution},
                        interface_geometry(evolution.sets[-1], run.case, run.reference, float(evolution.times[-1]),
                                           float(run.spec.h_max)))
@@ -177,7 +180,7 @@ def _comparison(run: _Run) -> _KindResult:
             run.case.initial["centre"], run.case.initial["radius"], extra["amplitude"], rng))
         ev_in, ev_out = (run.evolve(phi, times) for phi in (inner, outer))
         violations += sum(count_violations(a, b) for a, b in zip(ev_in.sets, ev_out.sets))
-        steps += len(ev_in.diagnostics) + len(ev_out.diagnostics)
+        steps += ev_in.steps + ev_out.steps
     return _KindResult({"violations": float(violations), "pairs": float(extra["pairs"])},
                        "comparison principle (the theorem: 0 violations)", steps)
 
@@ -196,7 +199,7 @@ def _versus(run: _Run) -> _KindResult:
     a, b = ev_a.sets[-1], ev_b.sets[-1]
     metrics = {"versus_symdiff": symmetric_difference(a, b, run.case.density.rho),
                "versus_hausdorff": hausdorff(a, b) if has_interface(a) and has_interface(b) else float("nan")}
-    return _KindResult(metrics, "the two schemes against each other", len(ev_a.diagnostics) + len(ev_b.diagnostics),
+    return _KindResult(metrics, "the two schemes against each other", ev_a.steps + ev_b.steps,
                        {run.spec.scheme: ev_a, extra["versus"]: ev_b})
 
 
@@ -223,7 +226,8 @@ def _execute(spec, suite, comm, schemes, progress, paraview=(None, ())) -> RunRe
     if abs(stats.h_max - spec.h_max) > 1e-9 * stats.h_max:  # the checks ran on the planned mesh
         raise RuntimeError(f"the mesh's h_max {stats.h_max:.12g} is not the planned {spec.h_max:.12g}")
     reference = case.reference(spec.eps, spec.tau)
-    opts = {k: v for k, v in spec.options if k != "tau"}  # a scheme's tau rule is already spec.tau
+    # a scheme's tau rule is already spec.tau; options the suite leaves out run at the scheme's defaults
+    opts = {**scheme.defaults, **{k: v for k, v in spec.options if k != "tau"}}
     run = _Run(spec, case, scheme, schemes, msh, reference, opts, progress, bool(formats))
     t1 = time.perf_counter()
     result = STUDY_KINDS[spec.kind](run)
@@ -236,7 +240,8 @@ def _execute(spec, suite, comm, schemes, progress, paraview=(None, ())) -> RunRe
         ratios.update(scheme.regime(h, spec.eps, spec.tau, opts))
     mesh = {"h_min": stats.h_min, "h_max": stats.h_max,
             "num_vertices": int(stats.num_vertices), "num_cells": int(stats.num_cells)}
-    flags = run_flags(spec, result.metrics, ratios, reference, result.evolutions, any(s.vertex_sets for s in used))
+    flags = run_flags(spec, result.metrics, ratios, reference, result.evolutions, any(s.vertex_sets for s in used),
+                      h)
     for fmt in formats:
         from advmcf.validation.paraview import write_run_series
 
@@ -292,16 +297,12 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
 
 
 def _expected_steps(spec, schemes) -> int:
-    """The number of time steps a run makes unless its set vanishes (all its flows together); a
-    scheme with its own step rule (:attr:`advmcf.validation.schemes.Scheme.time_step`) counts with it."""
+    """The number of time steps a run makes unless its set vanishes (all its flows together; the
+    run's τ is the one that runs, :mod:`advmcf.validation.suites`)."""
     if spec.kind == "perimeter":
         return 1
     flows = {"versus": 2, "comparison": 2 * dict(spec.extra).get("pairs", 1)}.get(spec.kind, 1)
-    scheme = schemes.get(spec.scheme)
-    tau = spec.tau
-    if scheme is not None and scheme.time_step is not None:
-        tau = scheme.time_step(spec.h, spec.eps, spec.tau, {k: v for k, v in spec.options if k != "tau"})
-    return flows * time_steps(0.0, spec.T, tau)[1]
+    return flows * time_steps(0.0, spec.T, spec.tau)[1]
 
 
 def _cells_per_unit(case, spec) -> float:
@@ -410,8 +411,8 @@ def _compute(spec, suite, comm, schemes, progress, paraview, path, key, inputs, 
         result = _execute(spec, suite, comm, schemes, progress, paraview)
         outcome = None
     except Exception as err:  # recorded as a failed run; the suite goes on
-        outcome = f"{type(err).__name__}: {err}".splitlines()[0]
-    reason = next((o for o in comm.allgather(outcome) if o is not None), None)
+        outcome = failure(err)
+    reason, trace = next((o for o in comm.allgather(outcome) if o is not None), (None, None))
     total = comm.allreduce(time.perf_counter() - t0, op=_max_op())
     if reason is None:
         status = "flagged" if result.flags else "ok"
@@ -426,12 +427,27 @@ def _compute(spec, suite, comm, schemes, progress, paraview, path, key, inputs, 
             for f in result.flags:
                 log.warning("%s: flagged %s: %s", prefix, f["code"], f["message"])
     else:
-        rec = _record(spec, key, inputs, "failed", reason, timings={"total": total})
+        rec = _record(spec, key, inputs, "failed", reason, timings={"total": total}, traceback=trace)
         if comm.rank == 0:
             log.warning("%s: FAILED: %s", prefix, reason)
+            _module_log.info("%s: the failed run's traceback:\n%s", prefix, trace)
     if comm.rank == 0:
         atomic_write_json(path, rec)
     return rec
+
+
+def failure(err: BaseException) -> tuple[str, str]:
+    """``(reason, traceback)`` of a failed run: one line naming the error (for a PETSc error, its
+    code and PETSc's own message, which petsc4py keeps after the first line) and the full text."""
+    lines = f"{type(err).__name__}: {err}".splitlines()
+    reason = lines[0]
+    # petsc4py's Error carries PETSc's stack as "[rank] Function() at file:line" lines and the message
+    # as "[rank] text" lines: keep the messages
+    said = [m.group(1) for line in lines[1:] if (m := re.fullmatch(r"\[\d+\] (.*)", line.strip()))
+            and not re.search(r"\(\) at \S+:\d+$", m.group(1))]
+    if said:
+        reason += ": " + "; ".join(dict.fromkeys(said))
+    return reason, "".join(traceback.format_exception(err))
 
 
 def _max_op():

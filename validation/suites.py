@@ -79,6 +79,7 @@ from importlib import resources
 from pathlib import Path
 
 
+from advmcf.meshes.evolution import time_steps
 from advmcf.meshes.generate import box_plan, check_mesh_size
 from advmcf.validation.case_tables import make_case
 from advmcf.validation.cases import Case
@@ -126,6 +127,14 @@ class _Problems:
 
 
 _BAD = object()  # what a failed check returns
+
+
+class _StudyProblems(SuiteError):
+    """A study's problems, with the runs it could still list (their meshes are checked in the same round)."""
+
+    def __init__(self, problems, runs):
+        super().__init__(problems)
+        self.runs = runs
 
 
 @dataclass(frozen=True)
@@ -204,21 +213,20 @@ def _number_list(value, key, scalar_ok):
     return [float(v) for v in vals]
 
 
-def _scheme_entries(value, key, schemes):
-    """(name, options) of each entry of a study's ``schemes``: a name or a table with ``name``."""
+def _scheme_entries(value, key, schemes, problems: _Problems):
+    """(name, options) of each entry of a study's ``schemes``: a name or a table with ``name``.  A bad
+    option is recorded in ``problems`` and left out, so that the study's runs are still checked."""
     if not isinstance(value, list) or not value:
         _fail(key, f"must be a non-empty list of scheme names or tables, got {value!r}")
-    p = _Problems()
     out = []
     for i, entry in enumerate(value):
-        got = p.attempt(_scheme_entry, entry, f"{key}[{i}]", schemes)
+        got = problems.attempt(_scheme_entry, entry, f"{key}[{i}]", schemes, problems)
         if got is not _BAD:
             out.append(got)
-    p.raise_if_any()
     return out
 
 
-def _scheme_entry(entry, k, schemes):
+def _scheme_entry(entry, k, schemes, problems: _Problems):
     opts = {}
     if isinstance(entry, dict):
         if "name" not in entry:
@@ -229,17 +237,18 @@ def _scheme_entry(entry, k, schemes):
         _fail(k, f"must be a scheme name or a table with a name, got {entry!r}")
     if entry not in schemes:
         _fail(k, f"unknown scheme {entry!r} (known: {', '.join(schemes)})")
-    p = _Problems()
+    good = {}
     for name, v in opts.items():
         if name == "tau":
-            p.attempt(_check_tau_rule, v, f"{k}.tau")
+            ok = problems.attempt(_check_tau_rule, v, f"{k}.tau")
         elif name not in schemes[entry].options:
             allowed = ", ".join(schemes[entry].options) or "none"
-            p.attempt(_fail, f"{k}.{name}", f"unknown option of scheme {entry!r} (allowed: {allowed})")
+            ok = problems.attempt(_fail, f"{k}.{name}", f"unknown option of scheme {entry!r} (allowed: {allowed})")
         else:
-            p.attempt(schemes[entry].options[name], v, prefix=f"{k}.{name}: ")
-    p.raise_if_any()
-    return entry, tuple(sorted(opts.items()))
+            ok = problems.attempt(schemes[entry].options[name], v, prefix=f"{k}.{name}: ")
+        if ok is not _BAD:
+            good[name] = v
+    return entry, tuple(sorted(good.items()))
 
 
 def _check_tau_rule(value, key):
@@ -402,15 +411,6 @@ def _phase_pairs(st, key, eps_list, problems):
     return [(eps, eps * r) for r in ratios["tau_over_eps"]], [eps / r for r in ratios["eps_over_h"]]
 
 
-def _check_times(pairs, case, key, path):
-    for e, t in pairs:
-        if case.reference_kind == "disc_recursion" and abs(case.T / t - round(case.T / t)) > 1e-9:
-            _fail(f"{key}.eps" if path == "diagonal" else f"{key}.tau",
-                  f"tau = {t:g} does not divide T = {case.T:g}: the disc recursion compares whole steps")
-        if t > case.T:
-            _fail(f"{key}.tau", f"tau = {t:g} exceeds the final time T = {case.T:g} of case {case.name!r}")
-
-
 def _check_kind(kind, case, key):
     if kind == "one_step" and case.boundary() is None:
         _fail(f"{key}.kind", f"'one_step' needs a smooth initial shape with a known boundary "
@@ -435,22 +435,49 @@ def _units(entries, kind, extra, case, schemes, key):
     return units
 
 
-def _run_spec(study, case, unit, eps, tau, h_rule, min_cells, schemes, key):
-    """The :class:`RunSpec` of one (ε, τ) of a study, its mesh checked (size, ε against h_max)."""
+def _run_tau(study, case, scheme, opts, eps, tau, h, h_max, key) -> float:
+    """The time step a run takes: the scheme's own ``tau`` rule, else (unless the study refines τ)
+    the scheme's default rule (:attr:`advmcf.validation.schemes.Scheme.time_step`), else the study's
+    τ; then made to divide T.  Every scheme takes equal steps that land on T
+    (:func:`advmcf.meshes.evolution.time_steps`): a τ the study gives that does not divide T is
+    refused (the row would show a τ that did not run), a τ from a rule becomes T/⌈T/τ⌉."""
+    given = tau
+    if "tau" in dict(opts):
+        tau = _scheme_tau(opts, eps, tau, h, f"{key}.schemes.{scheme.name}.tau")
+    elif study["path"] != "tau_to_zero" and scheme.time_step is not None:
+        tau = scheme.time_step(h_max, eps, tau, {k: v for k, v in opts if k != "tau"})
+    if study["kind"] == "one_step":
+        return tau
+    where = f"{key}.schemes.{scheme.name}.tau" if tau != given else f"{key}.{'eps' if study['path'] == 'diagonal' else 'tau'}"
+    if tau > case.T * (1 + 1e-12):
+        _fail(where, f"tau = {tau:g} exceeds the final time T = {case.T:g} of case {case.name!r}")
+    dt, n = time_steps(0.0, case.T, tau)
+    if abs(dt - tau) > 1e-9 * tau:
+        if tau == given:
+            _fail(where, f"tau = {tau:g} does not divide T = {case.T:g} of case {case.name!r}: every scheme takes "
+                         f"equal steps that land on T, so the run would take {n} steps of {dt:.6g}; give a tau "
+                         f"that divides T (e.g. {case.T / max(1, round(case.T / tau)):.6g}) or another T")
+        tau = dt
+    return tau
+
+
+def _run_spec(study, case, unit, eps, tau, h_rule, min_cells, schemes, key, problems: _Problems):
+    """The :class:`RunSpec` of one (ε, τ) of a study, its mesh checked (size, ε against h_max) and its
+    time step the one that runs (:func:`_run_tau`).  A problem with ε or τ goes to ``problems`` and
+    the run is still returned, so that the checks on its mesh run in the same round."""
     scheme, opts, label, extra = unit
     plan, h = _mesh_of_run(case, h_rule, eps, tau, key)
     if schemes[scheme].uses_eps or ("versus" in dict(extra) and schemes[dict(extra)["versus"]].uses_eps):
         try:
             check_eps_resolution(eps, plan, min_cells)
         except ValueError as err:
-            _fail(f"{key}.eps" if case.mesh_file is not None else f"{key}.h", str(err))
-    tau = _scheme_tau(opts, eps, tau, h, f"{key}.schemes.{scheme}.tau")
-    if study["kind"] != "one_step" and tau > case.T:
-        _fail(f"{key}.schemes.{scheme}.tau", f"tau = {tau:g} exceeds the final time T = {case.T:g} of case {case.name!r}")
+            problems.attempt(_fail, f"{key}.eps" if case.mesh_file is not None else f"{key}.h", str(err))
+    run_tau = problems.attempt(_run_tau, study, case, schemes[scheme], opts, eps, tau, h, plan.h_max, key)
+    tau = tau if run_tau is _BAD else run_tau
     T = tau if study["kind"] == "one_step" else case.T
     param = {"tau_to_zero": "tau", "phase": "h"}.get(study["path"], "eps")
     group = (label,) + ((f"tau={tau:.6g}",) if study["path"] in ("grid", "phase") else ())
-    rid = f"{study['name']}/{label}/eps={eps:.6g}/tau={tau:.6g}/h={h:.6g}"
+    rid = f"{study['name']}/{label}/eps={eps:.6g}/tau={tau:.6g}/h={plan.h_max:.6g}"  # h as the tables print it
     return RunSpec(rid, study["name"], study["kind"], study["path"], case.name, scheme, opts, eps, tau, h, T,
                    param, group, extra, plan.h_max)
 
@@ -480,7 +507,7 @@ def _study_runs(i, st, cases, schemes, seen_names, failed_cases=()):
         case = p.attempt(_study_case, st["case"], cases, key) if "case" in st else _BAD
     kind = p.attempt(_one_of, st.get("kind", "flow"), KINDS, f"{key}.kind")
     path = p.attempt(_one_of, st.get("path", "diagonal"), PATHS, f"{key}.path")
-    entries = p.attempt(_scheme_entries, st["schemes"], f"{key}.schemes", schemes) if "schemes" in st else _BAD
+    entries = p.attempt(_scheme_entries, st["schemes"], f"{key}.schemes", schemes, p) if "schemes" in st else _BAD
     pairs, h_list = _eps_tau_pairs(st, key, path, p) if "eps" in st and path is not _BAD else (_BAD, [None])
     h_rule = p.attempt(_h_rule, st.get("h", "eps/8"), f"{key}.h")
     min_cells = p.attempt(_min_cells, st.get("min_cells_per_eps", 4), f"{key}.min_cells_per_eps")
@@ -497,17 +524,18 @@ def _study_runs(i, st, cases, schemes, seen_names, failed_cases=()):
         if case.mesh_file is not None and "h" in st:
             p.attempt(_fail, f"{key}.h", f"case {case.name!r} reads its mesh from {case.mesh_file.name}: remove h "
                                          f"(the tables report the file's h_max = {case.plan(None).h_max:.4g})")
-        if pairs is not _BAD:
-            p.attempt(_check_times, pairs, case, key, path)
         if kind is not _BAD:
             p.attempt(_check_kind, kind, case, key)
-    p.raise_if_any()
-    units = _units(entries, kind, extra, case, schemes, key)
+    if _BAD in (name, case, kind, path, entries, pairs, h_rule, min_cells, extra):
+        p.raise_if_any()  # the runs cannot be listed; what was found is all that can be said
+    units = p.attempt(_units, entries, kind, extra, case, schemes, key)
     study = {"name": name, "kind": kind, "path": path}
-    runs = [r for unit in units for e, t in pairs for h in h_list
+    # every run is checked, so that one round reports every problem (not the first of each study)
+    runs = [r for unit in (units if units is not _BAD else []) for e, t in pairs for h in h_list
             if (r := p.attempt(_run_spec, study, case, unit, e, t, h_rule if h is None else (lambda *_, h=h: h),
-                               min_cells, schemes, key)) is not _BAD]
-    p.raise_if_any()
+                               min_cells, schemes, key, p)) is not _BAD]
+    if p.lines:
+        raise _StudyProblems(p.lines, runs)
     ids = [r.id for r in runs]
     if len(set(ids)) != len(ids):
         dup = next(x for x in ids if ids.count(x) > 1)
@@ -702,8 +730,15 @@ def load_suite(suite: str | Path, schemes: dict | None = None) -> Suite:
             cases[case.name], labels[case.name] = case, label
     runs, names = [], set()
     for i, st in enumerate(study_tables if study_tables is not _BAD else []):
-        got = p.attempt(_study_runs, i, st, cases, schemes, names, failed)
-        runs += [] if got is _BAD else got
+        try:
+            runs += _study_runs(i, st, cases, schemes, names, failed)
+        except _StudyProblems as err:  # its problems, and the runs whose meshes can still be checked
+            p.lines += err.problems
+            runs += err.runs
+        except SuiteError as err:
+            p.lines += err.problems
+        except ValueError as err:
+            p.lines += str(err).splitlines()
     _check_meshes([r for r in runs if r.kind != "perimeter"], cases, labels, p)
     p.raise_if_any()
     return Suite(head.get("name", path.stem), head.get("description", ""), cases, runs, text,

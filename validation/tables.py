@@ -140,6 +140,9 @@ def study_tables(doc: dict) -> list[dict]:
                     for j, (g, p) in enumerate(zip(grp_rows[1:], pairwise_orders(x, e))):
                         g[m + "_order"] = p if good[j] and good[j + 1] else float("nan")
                     ls_row[m + "_order"] = least_squares_order(x[good], e[good]) if good.sum() > 1 else float("nan")
+                if not good.all():  # say which rows the fit left out
+                    out = [f"({g['marker']})" if g["marker"] else "failed" for g in grp_rows if not _usable(g)]
+                    ls_row["scheme"] += f" over {int(good.sum())} of {len(grp_rows)} rows ({', '.join(out)} left out)"
                 rows.append(ls_row)
                 group_list[-1]["ls"] = ls_row
         ref = sorted({r.get("reference") for r in recs if r.get("reference")})

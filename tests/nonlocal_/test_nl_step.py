@@ -50,9 +50,9 @@ def test_many_steps_of_a_disc_follow_the_exact_recursion():
     h, R0, tau, steps = 0.01, 0.45, 0.0113, 5
     msh = box(MPI.COMM_WORLD, [-0.65, -0.65], [0.65, 0.65], h=h)
     evo = adversarial_flow(level_set(msh, disc([0.0123, -0.0071], R0)), _const(0.5), _const(0.5), 4 * h,
-                           steps * tau, tau=tau)
+                           steps * tau, tau=tau, output_times=[k * tau for k in range(steps + 1)])
     exact = disc_recursion(R0, 4 * h, tau, steps)
-    assert all(d["certified"] for d in evo.diagnostics)
+    assert evo.steps == steps and all(d["certified"] for d in evo.diagnostics[1:])
     radii = [math.sqrt(volume(phi) / math.pi) for phi in evo.sets]
     errors = [(r - e) / (R0 - e) for r, e in zip(radii[1:], exact[1:])]
     assert max(map(abs, errors[1:])) < 0.01, f"(r_k - r_k exact)/(R0 - r_k exact) = {errors}"
@@ -134,13 +134,13 @@ def test_p0_stalls():
     """p = 0 with small eps: iterated adversarial training leaves a smooth set unchanged."""
     msh = box(MPI.COMM_WORLD, [-1.0, -1.0], [1.0, 1.0], h=0.04)
     phi0 = level_set(msh, disc([0.0, 0.0], 0.5))
-    evo = adversarial_flow(phi0, _const(1.0), _const(1.0), 0.12, 0.36, p=0)
-    assert len(evo.diagnostics) == 3 and evo.extinction_time is None
+    evo = adversarial_flow(phi0, _const(1.0), _const(1.0), 0.12, 0.36, p=0, output_times=[0.0, 0.12, 0.24, 0.36])
+    assert evo.steps == 3 and len(evo.sets) == 4 and evo.extinction_time is None
     for phi in evo.sets:
         assert np.array_equal(phi.x.array, phi0.x.array)
     # whereas p = 1 moves it
     evo1 = adversarial_flow(phi0, _const(1.0), _const(1.0), 0.12, 0.12, p=1)
-    assert evo1.diagnostics[0]["displacement"] > 0.04
+    assert evo1.diagnostics[1]["displacement"] > 0.04
 
 
 @pytest.mark.parallel([1, 2])
@@ -150,8 +150,11 @@ def test_extinction_is_reported():
     evo = adversarial_flow(phi0, _const(1.0), _const(1.0), 0.06, 1.0, tau=0.005)
     # continuum: R^2 = R0^2 - 2t vanishes at t = 0.0072; the discrete recursion stops once r^2 < 4 tau
     assert evo.extinction_time is not None and 0.005 <= evo.extinction_time <= 0.02, evo.extinction_time
-    assert evo.diagnostics[-1]["empty"] and evo.times[-1] == evo.extinction_time
-    assert msh.comm.allreduce(np.count_nonzero(evo.sets[-1].x.array < 0)) == 0
+    # the one extinction rule: the end of the first step after which the set is empty; the loop stops there
+    last = evo.diagnostics[-1]
+    assert last["empty"] and last["area"] == 0.0 and last["t"] == evo.extinction_time
+    assert evo.diagnostics[-2]["area"] > 0
+    assert evo.times == [0.0, 1.0] and msh.comm.allreduce(np.count_nonzero(evo.sets[-1].x.array < 0)) == 0
 
 
 @pytest.mark.parallel(nprocs=2)
@@ -174,7 +177,7 @@ def test_one_and_two_ranks_give_identical_sets():
             return None
         x, u = np.concatenate(x), np.concatenate(u)
         order = np.lexsort((x[:, 1], x[:, 0]))
-        return u[order], [(d["energy"], d["band_vertices"], d["graph_edges"]) for d in evo.diagnostics]
+        return u[order], [(d["energy"], d["band_vertices"], d["graph_edges"]) for d in evo.diagnostics[1:]]
 
     world = run(comm)
     serial = run(MPI.COMM_SELF) if comm.rank == 0 else None

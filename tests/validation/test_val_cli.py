@@ -67,6 +67,10 @@ def test_verbosity_levels(records):
         assert ("[1/2] run: ok" in shown) == expect_progress, (v, shown)
     configure_logging(0, rank=1)  # other ranks: errors only
     assert not logging.getLogger(LOGGER).isEnabledFor(logging.WARNING)
+    configure_logging(2, rank=0)  # -vv: advmcf's debug messages, not matplotlib's font search or numba's
+    assert logging.getLogger("advmcf.nonlocal_.step").isEnabledFor(logging.DEBUG)
+    for name in ("matplotlib.font_manager", "PIL.PngImagePlugin", "numba.core.ssa"):
+        assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
 
 
 def test_progress_lines_have_totals_and_eta(records):
@@ -79,6 +83,7 @@ def test_progress_lines_have_totals_and_eta(records):
     progress.close()
     lines = [r.getMessage() for r in records if r.name == LOGGER]
     assert len(lines) == 4 and "step 2/4, t = 0.2, run ETA " in lines[1] and "suite 12% ETA " in lines[1], lines
+    assert all(line.startswith("[1/2] s/x: step ") for line in lines), lines  # the run's prefix once
     records.clear()
     configure_logging(-1, rank=0)  # -q: no progress
     quiet = SuiteProgress(MPI.COMM_SELF, [1.0], every=0.0, stream=io.StringIO())

@@ -110,11 +110,11 @@ def test_mesh_files_dimension_resolution_initial_set_and_table_h(base):
                                          r"\(h_max = 0\.125\): eps/h_max = 0\.8, need >= 4"):
         _load(base, on_file)
     with pytest.raises(SuiteError, match=r"studies\[0\]\.h: case 'c' reads its mesh from square.xdmf: remove h"):
-        _load(base, on_file.replace('eps = [0.1, 0.05]', 'eps = [0.6, 0.5]\nh = 0.1').replace("T = 0.1", "T = 0.6"))
+        _load(base, on_file.replace('eps = [0.1, 0.05]', 'eps = [1.0, 0.5]\nh = 0.1').replace("T = 0.1", "T = 1.0"))
     with pytest.raises(SuiteError, match=r"cases\[0\] \(c\)\.initial: the disc is empty on the mesh file square.xdmf"):
-        _load(base, on_file.replace("eps = [0.1, 0.05]", "eps = [0.6, 0.5]").replace("T = 0.1", "T = 0.6")
+        _load(base, on_file.replace("eps = [0.1, 0.05]", "eps = [1.0, 0.5]").replace("T = 0.1", "T = 1.0")
               .replace("[0.0, 0.0]", "[3.0, 0.0]"))
-    good = on_file.replace("eps = [0.1, 0.05]", "eps = [0.6, 0.5]").replace("T = 0.1", "T = 0.6")
+    good = on_file.replace("eps = [0.1, 0.05]", "eps = [1.0, 0.5]").replace("T = 0.1", "T = 1.0")
     doc = run_suite(_load(base, good), base / "out", COMM, schemes=SCHEMES_T)
     assert [r["run"]["h"] for r in doc["runs"]] == [0.125, 0.125]
     if COMM.rank == 0:  # the table's h is the file's h_max, not a rule in eps

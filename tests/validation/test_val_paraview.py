@@ -93,3 +93,56 @@ def test_vtx_and_xdmf_time_series(tmp_path):
     if comm.rank == 0:
         assert _steps_in_bp(three) == 3
         assert _data_bytes(three) < 2 * _data_bytes(one), (_data_bytes(one), _data_bytes(three))
+
+
+PARAMETRIC = """
+[suite]
+name = "pvp"
+
+[[cases]]
+name = "flower"
+dim = 2
+domain = [[-1.2, -1.2], [1.2, 1.2]]
+T = 0.1
+density = { kind = "two_gaussians", means = [[0.0, 0.0], [0.3, 0.0]], sigmas = [1.0, 0.6], weights = [0.5, 0.5] }
+initial = { shape = "flower", centre = [0.0, 0.0], r0 = 0.8, amplitude = 0.12, k = 5 }
+reference = "parametric"
+
+[[studies]]
+name = "d"
+case = "flower"
+schemes = ["level_set", "parametric"]
+eps = [0.1]
+h = "eps/3"
+min_cells_per_eps = 3
+"""
+
+
+@pytest.mark.parallel([1, 2])
+def test_series_with_a_computed_reference(tmp_path):
+    """--xdmf with a parametric reference: the reference is one fine run through every output time, starting
+    at the initial curve (t = 0 included); both runs ok."""
+    comm = MPI.COMM_WORLD
+    base = Path(comm.bcast(str(tmp_path), root=0))
+    if comm.rank == 0:
+        (base / "s.toml").write_text(PARAMETRIC)
+    comm.barrier()
+    suite = load_suite(base / "s.toml")
+    doc = run_suite(suite, base / "out", comm, xdmf=True)
+    assert [r["status"] for r in doc["runs"]] == ["ok", "ok"], [r.get("reason") for r in doc["runs"]]
+    case = suite.cases["flower"]
+    if comm.rank == 0:
+        stem = "d__level_set__eps=0.1__tau=0.1__h=0.0333333"
+        with h5py.File(base / "out" / "xdmf" / (stem + ".h5"), "r") as f:
+            x = f["Mesh/mesh/geometry"][:]
+            ref = {float(k.replace("_", ".")): f[f"Function/phi_reference/{k}"][:, 0]
+                   for k in f["Function/phi_reference"]}
+        assert sorted(ref) == [0.0, 0.1]
+        x3 = np.c_[x[:, :2], np.zeros(len(x))].T
+        near = np.abs(case.shape()(x3)) < 0.2
+        # t = 0: the 1024-point polygon of the flower, within its chord error of the exact distance
+        assert np.max(np.abs(ref[0.0] - case.shape()(x3))[near]) < 1e-4
+        # t = T: the same fine run as the errors' reference
+        at_T = case.reference().shape_at(0.1)(x3)
+        assert np.max(np.abs(ref[0.1] - at_T)) < 1e-9
+    comm.barrier()

@@ -184,9 +184,43 @@ def test_failed_run_is_recorded_and_suite_goes_on(tmp_path):
     out = _shared_dir(tmp_path, comm) / "out"
     doc = run_suite(_suite(tmp_path, comm, text), out, comm, schemes=SCHEMES_T)
     assert [r["status"] for r in doc["runs"]] == ["ok", "ok", "failed"]
-    assert doc["runs"][2]["reason"] == "FloatingPointError: diverged at eps = 0.01"
+    failed = doc["runs"][2]
+    assert failed["reason"] == "FloatingPointError: diverged at eps = 0.01"
+    assert "Traceback" in failed["traceback"] and "in _exact" in failed["traceback"]
     table = (out / "table.md").read_text()
     assert "failed" in table and "diverged at eps = 0.01" in table
+    # the orders are taken over the ok rows, and the table says which row was left out
+    assert "least-squares order over 2 of 3 rows (failed left out)" in table, table
+    if comm.rank == 0:
+        saved = json.loads((out / "results.json").read_text())
+        assert saved["runs"][2]["traceback"] == failed["traceback"]
+    comm.barrier()
+
+
+def _petsc_failure(case, phi0, eps, tau, T, options, output_times, progress):
+    """A KSP asked for a type PETSc does not have: petsc4py says 'error code 86', PETSc says why."""
+    from petsc4py import PETSc
+
+    ksp = PETSc.KSP().create(phi0.function_space.mesh.comm)
+    try:
+        ksp.setType("nonsense")
+    finally:
+        ksp.destroy()
+
+
+@pytest.mark.parallel([1, 2])
+def test_a_petsc_failure_keeps_petscs_message(tmp_path):
+    comm = MPI.COMM_WORLD
+    schemes = dict(SCHEMES_T, petsc=Scheme("petsc", _petsc_failure, {}, True))
+    path = _shared_dir(tmp_path, comm) / "suite.toml"
+    if comm.rank == 0:
+        path.write_text(SUITE.replace('schemes = ["exact"]', 'schemes = ["petsc"]').replace("0.04, 0.02, 0.01", "0.04"))
+    comm.barrier()
+    doc = run_suite(load_suite(path, schemes), _shared_dir(tmp_path, comm) / "out", comm, schemes=schemes)
+    (run,) = doc["runs"]
+    assert run["status"] == "failed" and run["reason"].startswith("Error: error code 86: "), run["reason"]
+    assert "Unable to find requested KSP type nonsense" in run["reason"] and "\n" not in run["reason"]
+    assert "Unable to find requested KSP type nonsense" in run["traceback"]
 
 
 def _vanish(case, phi0, eps, tau, T, options, output_times, progress):
@@ -199,8 +233,43 @@ def _vanish(case, phi0, eps, tau, T, options, output_times, progress):
                      [{"t": tau}], tau, "vanish")
 
 
+def _wall(case, phi0, eps, tau, T, options, output_times, progress):
+    """The exact scheme, whose set (clear of ∂Ω at t = 0) is reported within reach of ∂Ω at its last step
+    when eps < 0.03, and whose step to T jumps by 1 when eps > 0.03."""
+    ev = _exact(case, phi0, eps, tau, T, options, output_times, progress)
+    n = round(T / tau)
+    ev.diagnostics = [{"t": k * tau, "tau": tau if k else 0.0, "boundary_margin": 0.1,
+                       "near_boundary": bool(k == n and eps < 0.03), "displacement": 1.0 if eps > 0.03 else 0.0}
+                      for k in range(n + 1)]
+    return ev
+
+
 SCHEMES_F = dict(SCHEMES_T, vanish=Scheme("vanish", _vanish, {}, True),
-                 pinning=Scheme("pinning", _exact, {}, True, vertex_sets=True))
+                 pinning=Scheme("pinning", _exact, {}, True, vertex_sets=True),
+                 wall=Scheme("wall", _wall, {}, True))
+
+
+@pytest.mark.parallel([1, 2])
+def test_a_set_at_the_boundary_and_a_jump_are_flagged(tmp_path):
+    """A step that brings the set within the scheme's reach of ∂Ω, or that moves it far beyond τ|V|, makes the
+    row flagged: kept out of the orders, with the flag in the table."""
+    comm = MPI.COMM_WORLD
+    text = SUITE.replace('schemes = ["exact"]', 'schemes = ["wall"]').replace("0.04, 0.02, 0.01", "0.04, 0.02, 0.01, 0.005")
+    path = _shared_dir(tmp_path, comm) / "suite.toml"
+    if comm.rank == 0:
+        path.write_text(text)
+    comm.barrier()
+    out = _shared_dir(tmp_path, comm) / "out"
+    doc = run_suite(load_suite(path, SCHEMES_F), out, comm, schemes=SCHEMES_F)
+    assert [[f["code"] for f in r["flags"]] for r in doc["runs"]] == [["jump"], ["boundary"], ["boundary"], ["boundary"]]
+    assert [r["status"] for r in doc["runs"]] == ["flagged"] * 4
+    jump = doc["runs"][0]["flags"][0]["message"]
+    # V(t) = 1/R(t) for the constant-density disc: at most 1/0.28 over [0, 0.04]
+    assert "moved the set by 1, beyond 3τ|V| + 2h = 0.4" in jump, jump
+    table = (out / "table.md").read_text()
+    assert "boundary: the set came to the domain boundary at t = 0.04" in table
+    # no row is usable: no order is printed
+    assert "least-squares order over 0 of 4 rows ((a), (b), (c), (d) left out)" in table, table
 
 
 @pytest.mark.parallel([1, 2])

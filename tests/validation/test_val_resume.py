@@ -109,7 +109,7 @@ def _resume_after(base, caplog, old_text, new_text, expect_calls, expect_log):
     ('density = { kind = "gaussian", sigma = 2.0 }',
      'rho0 = { kind = "constant" }\nrho1 = { kind = "constant", value = 2.0 }', "case.table.density"),
     ("domain = [[-1.0, -1.0], [1.0, 1.0]]", "domain = [[-1.0, -1.0], [1.2, 1.0]]", "case.table.domain"),
-    ("T = 0.2", "T = 0.3", "run.T 0.2 -> 0.3"),
+    ("T = 0.2", "T = 0.4", "run.T 0.2 -> 0.4"),
     ("T = 0.2", 'T = 0.2\nreference = "none"', "case.reference 'radial_ode' -> 'none'"),
     ("tag = 1", "tag = 2", None),
     ("[[studies]]", '[petsc_options]\nlevel_set_ksp_rtol = 1e-6\n\n[[studies]]', "petsc_options.level_set_ksp_rtol"),  # options are part of the run id: a new record
@@ -124,8 +124,8 @@ def test_changed_parameters_recompute_only_the_changed_runs(base, caplog):
     # h of the first level only (0.1 -> 0.08); the second keeps h = 0.05
     new = SUITE.replace('h = "eps/2"', 'h = "minimum(eps/2, 0.08)"')
     _resume_after(base, caplog, SUITE, new, [0.2], None)
-    new = SUITE.replace("eps = [0.2, 0.1]", "eps = [0.2, 0.1, 0.08]")
-    _resume_after(base, caplog, SUITE, new, [0.08], None)
+    new = SUITE.replace("eps = [0.2, 0.1]", "eps = [0.2, 0.1, 0.05]")
+    _resume_after(base, caplog, SUITE, new, [0.05], None)
 
 
 @pytest.mark.parallel([1, 2])
