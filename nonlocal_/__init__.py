@@ -19,6 +19,9 @@ nonlocal perimeter Per_ε with class densities ρ0 (outside, class 0) and ρ1
   flags) gathered on rank 0 in a partition-independent order, with
   :mod:`advmcf.nonlocal_.functional` (Per_ε and TV_ε of arrays) for studies that
   evaluate many sets on one mesh.
+- :func:`ball_cover`: the k-d tree boxes that cover nested balls (Euclidean or
+  maximum norm), the graph reduction of the min-cut, also used for the
+  conflict graphs of labelled data (:mod:`advmcf.samples`).
 
 The name has a trailing underscore because ``nonlocal`` is a Python keyword.
 """
@@ -28,6 +31,7 @@ from mpi4py import MPI as _MPI  # noqa: F401  (loads MPI before dolfinx)
 import advmcf.meshes  # noqa: F401  (first: prepares the DOLFINx stack, see advmcf.meshes.stack)
 
 from ._checks import MIN_EPS_OVER_H, check_eps_resolution
+from ._cover import ball_cover
 from .flow import adversarial_flow
 from .mixture import DISCRETIZATIONS, BallMixture
 from .perimeter import neighbourhood, perimeter, total_variation
@@ -35,4 +39,5 @@ from .step import AdversarialScheme, step
 from .vertices import Vertices
 
 __all__ = ["perimeter", "total_variation", "neighbourhood", "BallMixture", "DISCRETIZATIONS",
-           "AdversarialScheme", "step", "adversarial_flow", "Vertices", "check_eps_resolution", "MIN_EPS_OVER_H"]
+           "AdversarialScheme", "step", "adversarial_flow", "Vertices", "check_eps_resolution", "MIN_EPS_OVER_H",
+           "ball_cover"]

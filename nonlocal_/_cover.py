@@ -16,6 +16,10 @@ n_k ≤ n_child let one edge a_i ← o_k replace |S_k| edges a_i ← u_j, and on
 edge b_i → n_k replace |S_k| edges b_i → u_j.  Since o_k, n_k carry no cost,
 min-cuts give o_k = max_{S_k} u and n_k = min_{S_k} u, so the cut function on
 the points is unchanged (and so are the minimal and maximal minimizers).
+
+The balls are Euclidean by default; ``p=np.inf`` covers the balls of the
+maximum norm (cubes) instead (the conflict graphs of labelled data under an
+ℓ∞ budget).
 """
 
 from __future__ import annotations
@@ -29,10 +33,12 @@ __all__ = ["ball_cover"]
 
 
 @numba.njit(cache=True)
-def _cover(centres, start, end, cr2, left, right, point, lo, hi, owner, node, level):
+def _cover(centres, start, end, cr2, linf, left, right, point, lo, hi, owner, node, level):
     """Write the covers of centres ``start``, ..., ``end - 1`` into ``owner``, ``node``, ``level``
     while they fit; returns (the first centre not written, the number of entries).  The output
-    arrays are never reallocated here: growing them inside the loop made the kernel 4x slower."""
+    arrays are never reallocated here: growing them inside the loop made the kernel 4x slower.
+    ``near``/``far`` are the squared distances from the centre to the nearest/farthest point of a
+    box, Euclidean or (``linf``) in the maximum norm."""
     d = centres.shape[1]
     nk = cr2.size
     stack = np.empty(STACK, np.int64)
@@ -50,9 +56,13 @@ def _cover(centres, start, end, cr2, left, right, point, lo, hi, owner, node, le
             for a in range(d):
                 c = centres[t, a]
                 gap = max(lo[k, a] - c, 0.0, c - hi[k, a])
-                near += gap * gap
                 span = max(c - lo[k, a], hi[k, a] - c)
-                far += span * span
+                if linf:
+                    near = max(near, gap * gap)
+                    far = max(far, span * span)
+                else:
+                    near += gap * gap
+                    far += span * span
             if near > cr2[lim - 1]:
                 continue
             inner = lim  # the smallest ball (below the limit) that contains the whole box
@@ -76,7 +86,7 @@ def _cover(centres, start, end, cr2, left, right, point, lo, hi, owner, node, le
     return end, total
 
 
-def ball_cover(tree: KDTree, centres: np.ndarray, radii):
+def ball_cover(tree: KDTree, centres: np.ndarray, radii, *, p: float = 2):
     """The tree nodes that cover the nested closed balls (centre, r_1 < ... < r_K), level by level.
 
     Returns ``(owner, node, level)``: int32 arrays; the box of tree node
@@ -85,15 +95,18 @@ def ball_cover(tree: KDTree, centres: np.ndarray, radii):
     The boxes of one centre and level k, together with those of the levels
     below k, cover exactly the tree points in the ball of radius r_k; no
     box is listed twice for one centre.  ``radii`` are the closed radii
-    (:func:`advmcf.nonlocal_.mixture.closed_radius`), increasing.  Blocks of centres
+    (:func:`advmcf.nonlocal_.mixture.closed_radius`), increasing; ``p`` is the norm of
+    the balls, 2 (Euclidean) or ``np.inf`` (maximum norm).  Blocks of centres
     are walked in parallel on numba's threads (``NUMBA_NUM_THREADS``); the
     result does not depend on their number.
     """
     centres = np.ascontiguousarray(centres, dtype=np.float64)
+    if p not in (2, np.inf):
+        raise ValueError(f"ball_cover: p = {p!r}, must be 2 or inf")
     cr2 = np.ascontiguousarray(np.asarray(radii, dtype=np.float64) ** 2)
     if tree.point.size >= 2**31:
         raise ValueError("ball_cover: more than 2^30 tree points (int32 node ids)")
-    args = (cr2, tree.left, tree.right, tree.point, tree.lo, tree.hi)
+    args = (cr2, bool(p == np.inf), tree.left, tree.right, tree.point, tree.lo, tree.hi)
     num = centres.shape[0]
     # Output sized from the covers of a sample of centres (a quarter more than their mean): growing
     # or concatenating arrays of tens of millions of entries costs as much as the walk.
@@ -145,7 +158,7 @@ def _compact(offsets, counts, owner, node, level):
 
 
 @numba.njit(cache=True, parallel=True)
-def _cover_blocks(centres, bounds, offsets, cr2, left, right, point, lo, hi, owner, node, level):
+def _cover_blocks(centres, bounds, offsets, cr2, linf, left, right, point, lo, hi, owner, node, level):
     """:func:`_cover` of the blocks ``bounds[b] <= t < bounds[b + 1]`` in parallel, block b into
     ``[offsets[b], offsets[b + 1])`` of the outputs; returns per block the first centre not written
     and the number of entries."""
@@ -154,6 +167,6 @@ def _cover_blocks(centres, bounds, offsets, cr2, left, right, point, lo, hi, own
     counts = np.empty(nb, np.int64)
     for b in numba.prange(nb):
         lo_, hi_ = offsets[b], offsets[b + 1]
-        reached[b], counts[b] = _cover(centres, bounds[b], bounds[b + 1], cr2, left, right, point, lo, hi,
+        reached[b], counts[b] = _cover(centres, bounds[b], bounds[b + 1], cr2, linf, left, right, point, lo, hi,
                                        owner[lo_:hi_], node[lo_:hi_], level[lo_:hi_])
     return reached, counts

@@ -15,12 +15,12 @@ def _leaves(tree, k):
     return _leaves(tree, tree.left[k]) + _leaves(tree, tree.right[k])
 
 
-def _check_exact(tree, points, centres, radii, cover, which):
+def _check_exact(tree, points, centres, radii, cover, which, p=2):
     """For each centre in ``which``: no box listed twice, and the boxes of levels <= k together hold
-    exactly the points within radii[k]."""
+    exactly the points within radii[k] (in the p-norm)."""
     owner, node, level = cover
     for c in which:
-        dist = np.linalg.norm(points - centres[c], axis=1)
+        dist = np.linalg.norm(points - centres[c], ord=p, axis=1)
         mine = owner == c
         assert np.unique(node[mine]).size == np.count_nonzero(mine), c
         for k, r in enumerate(radii):
@@ -66,3 +66,21 @@ def test_cover_when_the_sample_underestimates_it():
     for a, b in zip(cover, expected):
         np.testing.assert_array_equal(a, b)
     _check_exact(tree, points, centres, radii, cover, range(0, 512, 7))
+
+
+@pytest.mark.parametrize("dim", [2, 5])
+def test_cover_of_maximum_norm_balls(dim):
+    """p = inf: the boxes cover the cubes |y - c|_inf <= r exactly (the cubes hold points that the
+    Euclidean balls of the same radii miss, so the check tells the norms apart)."""
+    rng = np.random.default_rng(10 + dim)
+    points = rng.random((500, dim))
+    centres = rng.random((200, dim))
+    radii = np.array([0.1, 0.2, 0.3])
+    tree = KDTree(points)
+    cube = ball_cover(tree, centres, radii, p=np.inf)
+    _check_exact(tree, points, centres, radii, cube, range(centres.shape[0]), p=np.inf)
+    diff = points[:, None] - centres[None]
+    in_cube_only = (np.abs(diff).max(axis=2) <= radii[-1]) & (np.linalg.norm(diff, axis=2) > radii[-1])
+    assert np.count_nonzero(in_cube_only) > 50
+    with pytest.raises(ValueError, match="p = 1, must be 2 or inf"):
+        ball_cover(tree, centres, radii, p=1)
