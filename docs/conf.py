@@ -41,7 +41,7 @@ def _write_api_pages():
 
     out = Path(__file__).resolve().parent / "_generated"
     out.mkdir(exist_ok=True)
-    for pkg in ("advmcf.meshes", "advmcf.fem_mcf", "advmcf.nonlocal_", "advmcf.validation"):
+    for pkg in ("advmcf.meshes", "advmcf.fem_mcf", "advmcf.nonlocal_", "advmcf.validation", "advmcf.samples"):
         module = importlib.import_module(pkg)
         names = sorted(m.name for m in pkgutil.iter_modules(module.__path__) if not m.name.startswith("_"))
         lines = [f"``{pkg}``", "-" * (len(pkg) + 4), "", f".. automodule:: {pkg}", "   :no-members:", ""]

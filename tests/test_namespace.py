@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("meshes", "fem_mcf", "nonlocal_", "validation")
+PACKAGES = ("meshes", "fem_mcf", "nonlocal_", "validation", "samples")
 OLD_IMPORT = re.compile(r"^\s*(from|import)\s+(" + "|".join(PACKAGES) + r")\b", re.M)
 
 
