@@ -1,31 +1,41 @@
 r"""Adversarial training on data: labelled points instead of class densities.
 
 The toolkit's schemes take class densities ρ0, ρ1; data come as samples.
-This package connects the two, with the same exact min-cut machinery:
+This package connects the two with the same exact min-cut machinery.
+Modules (one concept each):
 
-- :class:`LabelledPoints` (:func:`labelled_points`, :func:`read_csv`,
-  :func:`write_csv`): points, labels 0/1 and weights, checked, with one-line
-  errors for bad input;
-- :func:`optimal_risk`: the optimal adversarial 0-1 risk :math:`R^*(\varepsilon)`
-  of a data set under an ℓ2 or ℓ∞ budget, for a sweep of budgets, exactly
-  (a minimum weighted vertex cover of the conflict graph, one certified
-  max-flow per budget, :mod:`advmcf.samples.risk`), with the robust labels;
-- :func:`gaussian_classes`, :func:`gaussian_risk`, :func:`draw`: data drawn
-  with a seed from two Gaussian classes (with their closed-form R*) or from
-  any class densities.
+- :mod:`advmcf.samples.points`: :class:`LabelledPoints` (points, labels 0/1,
+  weights), checked, with one-line errors.
+- :mod:`advmcf.samples.csvfile`: the CSV format (:func:`read_csv`,
+  :func:`write_csv`), repeated points counted (:func:`duplicates`).
+- :mod:`advmcf.samples.draws`: data drawn with a seed from two Gaussian classes
+  (:func:`gaussian_classes`, their closed-form R* :func:`gaussian_risk`) or
+  from any class densities (:func:`draw`).
+- :mod:`advmcf.samples.datasets`: scikit-learn's bundled digits and breast
+  cancer data (:func:`dataset`).
+- :mod:`advmcf.samples.conflicts`: the nested conflict graphs of a sweep of budgets.
+- :mod:`advmcf.samples.risk`: the optimal adversarial 0-1 risk
+  :math:`R^*(\varepsilon)` under an ℓ2 or ℓ∞ budget, exactly (one certified
+  max-flow per budget), with the robust labels (:func:`optimal_risk`).
+- :mod:`advmcf.samples.figures`, :mod:`advmcf.samples.cli`: figures and the
+  ``advmcf risk`` command.
 
 Conventions as in :mod:`advmcf.meshes`: class 1 is inside the decision
-region A, class 0 outside.
+region A, class 0 outside.  The public API is re-exported here, imported on
+first use so that the command line starts quickly.
 """
 
-from mpi4py import MPI as _MPI  # noqa: F401  (loads MPI before dolfinx)
+#: The public API: name -> the module that holds it.
+_EXPORTS = {
+    **dict.fromkeys(("LabelledPoints", "labelled_points"), "advmcf.samples.points"),
+    **dict.fromkeys(("read_csv", "write_csv", "duplicates"), "advmcf.samples.csvfile"),
+    **dict.fromkeys(("draw", "gaussian_classes", "gaussian_risk"), "advmcf.samples.draws"),
+    **dict.fromkeys(("dataset", "digits", "breast_cancer"), "advmcf.samples.datasets"),
+    **dict.fromkeys(("RiskCurve", "optimal_risk"), "advmcf.samples.risk"),
+    "plot_risk": "advmcf.samples.figures",
+}
+__all__ = list(_EXPORTS)
 
-import advmcf.meshes  # noqa: F401  (first: prepares the DOLFINx stack, see advmcf.meshes.stack)
+from advmcf.meshes._lazy import lazy_exports  # noqa: E402
 
-from .csvfile import duplicates, read_csv, write_csv
-from .draws import draw, gaussian_classes, gaussian_risk
-from .points import LabelledPoints, labelled_points
-from .risk import RiskCurve, optimal_risk
-
-__all__ = ["LabelledPoints", "labelled_points", "read_csv", "write_csv", "duplicates", "RiskCurve", "optimal_risk",
-           "gaussian_classes", "gaussian_risk", "draw"]
+__getattr__, __dir__ = lazy_exports("advmcf.samples", _EXPORTS)

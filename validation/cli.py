@@ -7,6 +7,7 @@ r"""The ``advmcf`` command line.
     advmcf plot DIR [-o DIR]
     advmcf list
     advmcf mesh box|disc|ball|convert|info ...             # see advmcf.meshes.cli
+    advmcf risk DATA --eps ... [--norm l2|linf] [-o DIR]   # see advmcf.samples.cli
     advmcf --version
 
 Every subcommand takes ``-v``/``-q`` (repeatable; :mod:`advmcf.validation.progress`)
@@ -29,6 +30,7 @@ import sys
 from pathlib import Path
 
 from advmcf.meshes.cli import add_mesh_parser, run_mesh_command
+from advmcf.samples.cli import COMMANDS as SAMPLES_COMMANDS, add_samples_parsers, run_samples_command
 
 __all__ = ["main"]
 
@@ -126,6 +128,7 @@ def _parser():
     sub.add_parser("list", parents=[common], help="list the built-in suites, density kinds, shapes and schemes",
                    description="List the built-in suites, density kinds, initial shapes, schemes and references.")
     add_mesh_parser(sub, parents=[common])
+    add_samples_parsers(sub, parents=[common])
     return p
 
 
@@ -269,6 +272,8 @@ def _command(args, comm) -> int:
         return _run(args, comm)
     if args.command == "mesh":
         return run_mesh_command(args, comm)
+    if args.command in SAMPLES_COMMANDS:
+        return run_samples_command(args, comm)
     # the others read files and print: rank 0 does it, every rank exits with its code
     code = _on_rank0(args) if comm.rank == 0 else None
     return comm.bcast(code, root=0)
