@@ -16,7 +16,13 @@ with :math:`u_i` fixed on the points that are not free
 
 (T the "term" points; callers make T hold every point whose largest ball
 meets a free point, so that the other terms are constants; the second sum
-is :func:`advmcf.nonlocal_.functional.vertex_perimeter` restricted to T).  E is
+is :func:`advmcf.nonlocal_.functional.vertex_perimeter` restricted to T).
+A term may also be centred elsewhere (``centres``): term t then has its own
+point :math:`o_t` and centre :math:`y_t`, and reads
+:math:`w_k[c_{0,t}(\max_{B_k(y_t)} u - u_{o_t}) + c_{1,t}(u_{o_t} - \min_{B_k(y_t)} u)]`
+with :math:`B_k(y_t)` the points within :math:`r_k` of :math:`y_t`; the own
+point must lie in the smallest ball (the terms of the empirical class
+measures of :mod:`advmcf.samples`, centred at the samples).  E is
 submodular and is the cut function of a graph with one node per free point,
 auxiliary nodes :math:`a_{ik} \ge u_j\ (j \in B_k(i))` per max term and
 :math:`b_{ik} \le u_j` per min term (infinite edges), edges
@@ -95,7 +101,7 @@ from scipy.spatial import cKDTree
 from advmcf.meshes.kdtree import KDTree, num_threads
 
 from ._cover import ball_cover
-from .functional import vertex_perimeter
+from .functional import centred_perimeter, vertex_perimeter
 from .mixture import BallMixture
 from .neighbours import balls
 from .parametric import breakpoints
@@ -111,7 +117,7 @@ SOLVERS = ("pseudoflow", "push-relabel", "bk")
 METHODS = ("tree", "plain")
 
 
-def set_energy(u, chi, w, c0, c1, terms, x, mixture: BallMixture) -> float:
+def set_energy(u, chi, w, c0, c1, terms, x, mixture: BallMixture, centres=None) -> float:
     r"""E(u) of the module docstring, from the formula (no graph).
 
     Args:
@@ -120,7 +126,11 @@ def set_energy(u, chi, w, c0, c1, terms, x, mixture: BallMixture) -> float:
         c0, c1: ``(num_points,)`` :math:`m\rho_0/\varepsilon`, :math:`m\rho_1/\varepsilon`.
         terms: ``(num_points,)`` bool, the points whose terms count.
         x: ``(num_points, gdim)`` coordinates; mixture: the ε-neighbourhood.
+        centres: None, or ``(num_terms, gdim)`` term centres; then ``terms`` holds the own point of
+            each term and ``c0``, ``c1`` are per term (:func:`~advmcf.nonlocal_.functional.centred_perimeter`).
     """
+    if centres is not None:
+        return float(np.sum(w[u != chi])) + centred_perimeter(x, u, centres, terms, c0, c1, mixture)
     return float(np.sum(w[u != chi])) + vertex_perimeter(x, u, np.where(terms, c0, 0.0),
                                                          np.where(terms, c1, 0.0), mixture)
 
@@ -178,12 +188,15 @@ class CutProblem:
         c0, c1: ``(num_points,)`` :math:`m\rho_0/\varepsilon`, :math:`m\rho_1/\varepsilon`.
         terms: ``(num_points,)`` bool, points whose terms are in the graph.
         fixed: ``(num_points,)`` bool values of the non-free points (default chi).
+        centres: None (terms centred at their points), or ``(num_terms, gdim)`` term centres; then
+            ``terms`` is ``(num_terms,)`` int, the own point of each term (within the smallest
+            ball of its centre), and ``c0``, ``c1`` are ``(num_terms,)`` (module docstring).
         method: "tree" (default) or "plain" (module docstring).
         solver: "pseudoflow" (default), "push-relabel" or "bk" (module docstring).
     """
 
     def __init__(self, x, mixture: BallMixture, free, chi, w, c0, c1, terms, *, fixed=None,
-                 method="tree", solver="pseudoflow"):
+                 method="tree", solver="pseudoflow", centres=None):
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {method!r}")
         if solver not in SOLVERS:
@@ -193,7 +206,14 @@ class CutProblem:
         self.free, self.chi = np.asarray(free, bool), np.asarray(chi, bool)
         self.fixed = self.chi if fixed is None else np.asarray(fixed, bool)
         self.w = np.where(self.free, w, 0.0)
-        self.c0, self.c1, self.terms = np.asarray(c0, float), np.asarray(c1, float), np.asarray(terms, bool)
+        self.c0, self.c1 = np.asarray(c0, float), np.asarray(c1, float)
+        self.centres = None if centres is None else np.asarray(centres, float)
+        self.terms = np.asarray(terms, bool if centres is None else np.int64)
+        if centres is not None:
+            off = np.linalg.norm(self.centres - self.x[self.terms], axis=1) if self.terms.size else np.zeros(0)
+            if np.any(off > mixture.closed_radii[0]):
+                raise ValueError(f"CutProblem: a term's own point is {off.max():g} from its centre, outside its "
+                                 f"smallest ball (radius {mixture.radii[0]:g})")
         self.fallbacks = 0  # pseudoflow solves that failed their check and were redone by push-relabel
         t0 = time.perf_counter()
         self._build()
@@ -221,14 +241,20 @@ class CutProblem:
         return (or_id, and_id, np.concatenate([or_id[kids], and_id[par2]]),
                 np.concatenate([or_id[par2], and_id[kids]]), 2 * ni, tree)
 
-    def _covers(self, t, tree):
+    def _covers(self, t, xt, tree):
         """Blocks ``(start, stop, owner, level, member)`` of the cover entries of the term points
-        ``t[start:stop]``: entry q holds ``member[q]`` (a free point for ``method="plain"``, a tree
-        node for ``"tree"``) in the ball of level ``level[q]`` of term ``t[start + owner[q]]``.  In
+        ``t[start:stop]`` (centres ``xt``): entry q holds ``member[q]`` (a free point for
+        ``method="plain"``, a tree node for ``"tree"``) in the ball of level ``level[q]`` of term
+        ``t[start + owner[q]]``.  In
         blocks of terms, so that the entries of all terms (as many as the arcs) never exist at once."""
         if self.nodes.size == 0 or t.size == 0:
             return
         cr = self.mixture.closed_radii
+        if self.method == "plain" and self.centres is not None:  # balls about the centres
+            pairs = cKDTree(xt).sparse_distance_matrix(cKDTree(self.x), cr[-1], output_type="ndarray")
+            keep = self.free[pairs["j"]]
+            yield 0, t.size, pairs["i"][keep], self.mixture.level(pairs["v"][keep]), pairs["j"][keep]
+            return
         if self.method == "plain":
             b = balls(self.x, self.mixture.reach)
             sizes = b.indptr[t + 1] - b.indptr[t]
@@ -241,7 +267,7 @@ class CutProblem:
             return
         for start in range(0, t.size, _COVER_BLOCK):
             stop = min(start + _COVER_BLOCK, t.size)
-            owner, node, level = ball_cover(tree, self.x[t[start:stop]], cr)
+            owner, node, level = ball_cover(tree, xt[start:stop], cr)
             yield start, stop, owner, level, node
 
     def _build(self):
@@ -253,10 +279,12 @@ class CutProblem:
         node[free] = np.arange(nv)
         q = self.w * (1.0 - 2.0 * chi)  # fidelity w|u - chi| = q u + w chi
         const = float(np.sum(self.w[free] * chi[free]))
-        t = np.flatnonzero(self.terms)
+        if self.centres is None:
+            t = np.flatnonzero(self.terms)
+            c0, c1, xt = self.c0[t], self.c1[t], x[t]
+        else:  # t: the own point of each term
+            t, c0, c1, xt = self.terms, self.c0, self.c1, self.centres
         tfree, tfix = free[t], fix[t]
-        c0, c1 = self.c0[t], self.c1[t]
-        xt = x[t]
         # the first level whose ball holds a fixed 1 (max terms from there on are unary),
         # a fixed 0 (min terms unary), a free point (below it the terms are constants)
         lvl1 = _first_level(xt, x[~free & fix], self.mixture)
@@ -272,6 +300,7 @@ class CutProblem:
         # term points whose largest ball holds no free point add constants only: no graph for them
         live = lvlf < weights.size
         t, tfree, c0, c1, lvl1, lvl0, lvlf = t[live], tfree[live], c0[live], c1[live], lvl1[live], lvl0[live], lvlf[live]
+        xt = xt[live]
         max_id, min_id, tsrc_e, tdst_e, ntree, tree = self._member_ids()
         # auxiliary nodes: a_ik for lvlf <= k < lvl1, b_ik for lvlf <= k < lvl0
         na, off_a = _slots(lvlf, lvl1)
@@ -290,7 +319,7 @@ class CutProblem:
         chain_a, chain_b = ka > lvlf[ia], kb > lvlf[ib]  # a_{i,k-1} <= a_ik, b_ik <= b_{i,k-1}
         extra_src = np.concatenate([tsrc_e, a_id[chain_a] - 1, b_id[chain_b]]).astype(np.int32)
         extra_dst = np.concatenate([tdst_e, a_id[chain_a], b_id[chain_b] - 1]).astype(np.int32)
-        inf_src, inf_dst = self._infinite_arcs(t, tree, (max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b),
+        inf_src, inf_dst = self._infinite_arcs(t, xt, tree, (max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b),
                                                extra_src, extra_dst)
         fa, fb = tfree[ia], tfree[ib]
         fin_src = np.concatenate([a_id[fa], node[t[ib[fb]]]])
@@ -315,13 +344,13 @@ class CutProblem:
         else:
             self._closure, self._infinite = None, (np.concatenate(inf_src), np.concatenate(inf_dst))
 
-    def _infinite_arcs(self, t, tree, ids, extra_src, extra_dst):
+    def _infinite_arcs(self, t, xt, tree, ids, extra_src, extra_dst):
         """The infinite edges as lists of int32 blocks ``(src, dst)``: those of the ball covers,
         block by block, then ``extra_src -> extra_dst`` (never joined for the pseudoflow: at
         hundreds of millions of arcs, a second copy would not fit)."""
         max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b = ids
         src, dst = [], []
-        for start, stop, owner, level, member in self._covers(t, tree):
+        for start, stop, owner, level, member in self._covers(t, xt, tree):
             sl = slice(start, stop)
             s, d = _cover_arcs(owner, level, member, max_id, min_id, lvlf[sl], lvl1[sl], lvl0[sl], off_a[sl],
                                off_b[sl])
@@ -426,7 +455,7 @@ class CutProblem:
         u, bound = self._cut(selection)
         solve_time = time.perf_counter() - t0 + self.build_time
         lower = bound + self.const
-        energy = set_energy(u, self.chi, self.w, self.c0, self.c1, self.terms, self.x, self.mixture)
+        energy = set_energy(u, self.chi, self.w, self.c0, self.c1, self.terms, self.x, self.mixture, self.centres)
         gap = abs(energy - lower) / max(1.0, abs(energy))
         return u, {"lower_bound": lower, "energy": energy, "gap": gap, "certified": bool(gap <= _RTOL),
                    "solve_time": solve_time, "graph_nodes": self.num_nodes, "graph_edges": self.num_edges,
