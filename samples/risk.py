@@ -23,15 +23,14 @@ König's theorem, the maximum matching of the conflict graph over W.
 :math:`v_i = 1` for a lost class-0 point, the cover is the closure problem
 :math:`\min \sum_{y_j=1} w_j (1 - u_j) + \sum_{y_i = 0} w_i v_i` subject to
 :math:`u_j \le v_i` on every conflict, solved by the certified pseudoflow
-(:mod:`advmcf.nonlocal_.pseudoflow`) on the graphs of
-:class:`~advmcf.samples.conflicts.ConflictGraphs` with the weights scaled to
-integers (exactly for integer weights; otherwise by a power of two, the
-rounding bounded).  Its certificate gives an integer lower bound L on every
-cut; the cover read off the flow is then checked without the graph — the
-robust points of the two classes must be more than 2ε apart (a k-d tree
-query) — so its weight is the risk of an actual classifier, and the result
-is certified when that weight equals the bound (exactly for integer
-weights, to 1e-9 relative otherwise).
+(:func:`advmcf.nonlocal_.pseudoflow.min_closure`) on the graphs of
+:class:`~advmcf.samples.conflicts.ConflictGraphs`, with the weights scaled
+to integers by a power of two (exact for integer weights).  Its certificate
+gives a lower bound L on every cover; the cover read off the flow is then
+checked without the graph — the robust points of the two classes must be
+more than 2ε apart (a k-d tree query) — so its weight is the risk of an
+actual classifier, and it must equal L (to 1e-9 relative: exactly for
+integer weights), else the result is refused.
 
 **Selection.**  Optimal covers need not be unique.  ``"minimal"`` takes the
 smallest source set of the cut (the fewest robust class-1 and lost class-0
@@ -57,7 +56,7 @@ from scipy.spatial import cKDTree
 
 from advmcf.meshes.kdtree import num_threads
 from advmcf.nonlocal_.mixture import closed_radius
-from advmcf.nonlocal_.pseudoflow import ClosureNetwork, certify, max_pseudoflow
+from advmcf.nonlocal_.pseudoflow import ClosureNetwork, min_closure
 
 from .conflicts import ConflictGraphs
 from .points import LabelledPoints
@@ -78,7 +77,8 @@ class RiskCurve:
         eps: ``(K,)`` the budgets, increasing.
         risk: ``(K,)`` :math:`R^*(\varepsilon)`, the weight of the lost points over W.
         lower_bound: ``(K,)`` the max-flow's bound on the risk (equal to ``risk`` for integer weights).
-        certified: ``(K,)`` bool, risk − lower_bound ≤ 1e-9 · max(1, risk).
+        certified: ``(K,)`` bool, \|risk − lower_bound\| ≤ 1e-9 · max(1, risk) (always: otherwise
+            :func:`optimal_risk` raises).
         robust: ``(K, n)`` bool, the points the optimal classifier gets right under every perturbation.
         prediction: ``(K, n)`` int8, the robust labels :math:`1_{A^*}(x_s)` (module docstring).
         lost: ``(K, 2)`` the lost points of class 0 and class 1.
@@ -105,17 +105,6 @@ class RiskCurve:
     selection: str
     n0: int
     n1: int
-
-
-def _integer_weights(w):
-    """``(int64 weights, scale, rounding)``: ``w`` itself when every weight is an integer (exact), else
-    ``w`` times the power of two that takes the total to at most 2^58, rounded; ``rounding`` bounds how
-    far any cover's weight moves, in the original units."""
-    if np.all(w == np.rint(w)) and w.sum() < 2.0**58:
-        return w.astype(np.int64), 1.0, 0.0
-    scale = 2.0 ** np.floor(np.log2(2.0**58 / w.sum()))
-    iw = np.rint(w * scale)
-    return iw.astype(np.int64), scale, float(np.sum(np.abs(w * scale - iw))) / scale
 
 
 def _separated(x, a, b, radius, p) -> bool:
@@ -148,8 +137,8 @@ def optimal_risk(points: LabelledPoints, eps, *, norm: str = "l2", selection: st
 
     Raises:
         ValueError: bad budgets, norm or selection (one line).
-        RuntimeError: a max-flow whose certificate fails, or a cover that is not one (a fault of
-            the solver or the graph, never of the data).
+        RuntimeError: a cover whose weight is not the max-flow's bound, or that is not a cover (a
+            fault of the solver or the graph, never of the data).
     """
     if selection not in SELECTIONS:
         raise ValueError(f"selection = {selection!r}: must be one of {', '.join(SELECTIONS)}")
@@ -158,12 +147,11 @@ def optimal_risk(points: LabelledPoints, eps, *, norm: str = "l2", selection: st
     graphs = ConflictGraphs(points, eps, norm)
     setup = time.perf_counter() - t0
     x, n, W = points.x, points.n, points.total_weight
-    iw, scale, rounding = _integer_weights(points.weight)
     leaf_nodes, leaf_points = graphs.leaves()
-    tsrc = np.zeros(graphs.num_nodes, np.int64)
-    tsnk = np.zeros(graphs.num_nodes, np.int64)
-    tsrc[graphs.num_tree:] = iw[graphs.centres]  # a lost class-1 point (u_j = 0) costs w_j
-    tsnk[leaf_nodes] = iw[leaf_points]  # a lost class-0 point (v_i = 1) costs w_i
+    cost = np.zeros(graphs.num_nodes)
+    cost[graphs.num_tree:] = -points.weight[graphs.centres]  # a robust class-1 point (u_j = 1) saves w_j
+    cost[leaf_nodes] = points.weight[leaf_points]  # a lost class-0 point (v_i = 1) costs w_i
+    offset = float(points.weight[graphs.centres].sum())  # cover weight = offset + closure cost
     K = eps.size
     rows = {key: np.zeros(K) for key in ("risk", "lower", "seconds", "conflicts", "arcs")}
     certified = np.zeros(K, bool)
@@ -174,20 +162,14 @@ def optimal_risk(points: LabelledPoints, eps, *, norm: str = "l2", selection: st
         t1 = time.perf_counter()
         tails, heads = graphs.arcs(k)
         narcs = sum(a.size for a in tails)
-        lower_int = 0
+        lower = 0.0
         if graphs.num_nodes:
-            net = ClosureNetwork(graphs.num_nodes, tails, heads)
-            flow = max_pseudoflow(net, tsrc, tsnk)
-            optimal, lower_int, smallest, largest = certify(net, tsrc, tsnk, flow)
-            if not optimal:
-                raise RuntimeError(f"optimal_risk: the max-flow at eps = {e:g} failed its certificate (a solver fault)")
-            source = smallest if selection == "minimal" else largest
+            cuts = min_closure(ClosureNetwork(graphs.num_nodes, tails, heads), cost)
+            source = cuts.smallest if selection == "minimal" else cuts.largest
             robust[k, graphs.centres] = source[graphs.num_tree:]
             robust[k, leaf_points] = ~source[leaf_nodes]
+            lower = offset + cuts.lower
         lost_idx = np.flatnonzero(~robust[k])
-        if int(iw[lost_idx].sum()) != lower_int:
-            raise RuntimeError(f"optimal_risk: at eps = {e:g} the cut's cover weighs {int(iw[lost_idx].sum())}, "
-                               f"its bound is {lower_int} (a solver fault)")
         # the check without the graph: robust points of different classes are more than 2 eps apart
         # (points without a conflict at eps are, by the nearest-point distances)
         live = graphs.conflicting(k) & robust[k]
@@ -204,9 +186,11 @@ def optimal_risk(points: LabelledPoints, eps, *, norm: str = "l2", selection: st
             prediction[k, lost_idx] = ~_within(x, lost_idx, np.flatnonzero(robust[k] & (points.label == 0)), e,
                                                graphs.p)
         risk = float(points.weight[lost_idx].sum()) / W
-        lower = (lower_int / scale - rounding) / W
-        rows["risk"][k], rows["lower"][k] = risk, lower
-        certified[k] = risk - lower <= _RTOL * max(1.0, risk)
+        rows["risk"][k], rows["lower"][k] = risk, lower / W
+        certified[k] = abs(risk - lower / W) <= _RTOL * max(1.0, risk)
+        if not certified[k]:
+            raise RuntimeError(f"optimal_risk: at eps = {e:g} the cover weighs {risk:.12g}, the max-flow's bound is "
+                               f"{lower / W:.12g} (a solver fault)")
         lost[k] = np.bincount(points.label[lost_idx], minlength=2)
         rows["conflicts"][k] = np.count_nonzero(graphs.conflicting(k))
         rows["arcs"][k] = narcs
