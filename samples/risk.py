@@ -71,14 +71,14 @@ _RTOL = 1e-9
 
 @dataclass(frozen=True)
 class RiskCurve:
-    r""":math:`R^*(\varepsilon)` of a data set over a sweep of budgets.
+    r""":math:`R^*(\varepsilon)` of a data set over a sweep of K budgets; n points.
 
-    Attributes (K budgets, n points):
+    Attributes:
         eps: ``(K,)`` the budgets, increasing.
         risk: ``(K,)`` :math:`R^*(\varepsilon)`, the weight of the lost points over W.
         lower_bound: ``(K,)`` the max-flow's bound on the risk (equal to ``risk`` for integer weights).
-        certified: ``(K,)`` bool, \|risk − lower_bound\| ≤ 1e-9 · max(1, risk) (always: otherwise
-            :func:`optimal_risk` raises).
+        certified: ``(K,)`` bool, \|risk − lower_bound\| ≤ 1e-9 · max(1, risk) (always true: the
+            function raises otherwise).
         robust: ``(K, n)`` bool, the points the optimal classifier gets right under every perturbation.
         prediction: ``(K, n)`` int8, the robust labels :math:`1_{A^*}(x_s)` (module docstring).
         lost: ``(K, 2)`` the lost points of class 0 and class 1.
