@@ -1,6 +1,6 @@
 """Benchmark: one step of the adversarial scheme against the level-set step, the band size and eps/h.
 
-Cases (issue 15): the box [-1, 1]^d, a disc (ball) of radius 0.5, rho0 = rho1 = 1,
+Cases: the box [-1, 1]^d, a disc (ball) of radius 0.5, rho0 = rho1 = 1,
 tau = 0.02, minimal selection, p = 1, eps = k h with k in {4, 8, 16} and h
 the cell size along an axis (2D: the crossed structured mesh, 1/h = 128, 256,
 512: 131k, 525k, 2.1M vertices; 3D: 48 cells per side, 118k vertices,
@@ -17,8 +17,8 @@ max-flows, certificate, sub-vertex threshold cuts, scatter) and of the cuts
 (``solve_time``: graph builds, max-flows, certificates), band and graph
 sizes, certificate; the peak resident memory of the process.
 
-Configurations: the solver (``pseudoflow``: the default since issue 15;
-``push-relabel``: OR-tools, the default before) times the discretization
+Configurations: the solver (``pseudoflow``: the default;
+``push-relabel``: OR-tools, the earlier default) times the discretization
 (``isotropic``: the fitted ball mixture, the default; ``plain``: the vertex
 ball, for the record).  The level-set step (``advmcf.fem_mcf.LevelSetStepper``, P1,
 delta = h, same tau, after its set-up) runs in the same process as the

@@ -390,11 +390,11 @@ def test_bad_api_call(make, match):
 
 
 def test_numpy_scalars_are_numbers():
-    """np.float32 / np.int64 are accepted wherever a number is (they were rejected as not positive).
-    (fem_mcf's flows are being rewritten for issue 13 with the same rule, and tested there.)"""
+    """np.float32 / np.int64 are accepted wherever a number is (they were rejected as not positive)."""
     msh = box(MPI.COMM_SELF, [-1, -1], [1, 1], h=np.float32(0.25))
     phi = level_set(msh, disc(np.array([0.0, 0.0], np.float32), np.float32(0.6)))
-    assert adversarial_flow(phi, one, one, np.float64(0.5), np.float32(0.02), tau=np.float32(0.01)).sets
+    ev = adversarial_flow(phi, one, one, np.float64(0.5), np.float32(0.02), tau=np.float32(0.01))
+    assert ev.steps == 2 and ev.taus == [pytest.approx(0.01)] * 2 and ev.times == [0.0, pytest.approx(0.02)]
 
 
 @pytest.mark.parallel([1, 2])

@@ -14,6 +14,7 @@ Modules (one concept each):
 - :mod:`advmcf.validation.orders`: observed orders.
 - :mod:`advmcf.validation.suites`: TOML suites, strict checks, the list of runs.
 - :mod:`advmcf.validation.runner`: running a suite under MPI (a registry of study kinds), atomic records, resume.
+- :mod:`advmcf.validation.lanes`: independent runs at the same time on lanes of ranks.
 - :mod:`advmcf.validation.fingerprint`: what determines a run, hashed (the resume key).
 - :mod:`advmcf.validation.flags`: degenerate runs, flagged.
 - :mod:`advmcf.validation.perimeter_study`: the discrete Per_ε against exact values.

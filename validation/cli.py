@@ -2,7 +2,7 @@ r"""The ``advmcf`` command line.
 
 ::
 
-    mpirun -n N advmcf run SUITE [-o DIR] [--resume] [--vtx] [--xdmf] [PETSc options]
+    mpirun -n N advmcf run SUITE [-o DIR] [--resume] [--vtx] [--xdmf] [--sequential] [--shard I/N] [PETSc options]
     advmcf table DIR [-f md|tex|csv] [--columns K,...] [--study NAME] [-o FILE]
     advmcf plot DIR [-o DIR]
     advmcf list
@@ -17,7 +17,10 @@ initialization (:mod:`advmcf.meshes.stack`).
 
 Every rank parses the arguments and loads the suite; a bad suite is reported
 by rank 0 in one line and every rank exits with code 2 before any mesh is
-made.  Runs are collective; rank 0 prints progress and writes the files.
+made.  Under ``mpirun`` independent runs go at the same time on lanes of
+ranks (:mod:`advmcf.validation.lanes`; ``--sequential``: one after another on
+all ranks); the first rank of each lane prints its runs' progress and writes
+their records, rank 0 the tables.
 ``advmcf run`` exits with 1 if any run failed (the others are still run and
 tabulated), 2 on a bad suite, 0 otherwise.
 """
@@ -40,6 +43,8 @@ _RUN_EXAMPLES = """examples:
   advmcf run my_suite.toml -o out --resume          # reuse the runs already in out/
   advmcf run quick --vtx                            # also ParaView time series in results/quick/vtx/
   advmcf run quick -level_set_ksp_monitor -log_view # PETSc options last (prefix level_set_)
+  advmcf run exact -o out --shard 0/2                # half the runs (another job runs --shard 1/2)
+  advmcf run exact -o out --resume                   # then: the tables of both halves
 
 PETSc options also come from PETSC_OPTIONS and a suite's [petsc_options] table."""
 _TABLE_EXAMPLES = """examples:
@@ -51,6 +56,17 @@ _TABLE_EXAMPLES = """examples:
 _PLOT_EXAMPLES = """examples:
   advmcf plot results/quick                  # figures (PNG and PDF) into results/quick
   advmcf plot results/quick -o figures/      # elsewhere"""
+
+
+def _shard(text: str) -> tuple[int, int]:
+    """``I/N`` with 0 <= I < N: the shard of ``--shard``."""
+    try:
+        i, n = (int(v) for v in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not I/N (e.g. 0/4)") from None
+    if not 0 <= i < n:
+        raise argparse.ArgumentTypeError(f"{text!r}: need 0 <= I < N")
+    return i, n
 
 
 def _common():
@@ -110,6 +126,12 @@ def _parser():
                    help="also write every run at every step to OUT/vtx/<run>.bp (ADIOS2; ParaView time series "
                         "of phi = signed distance, phi_reference, rho0, rho1)")
     r.add_argument("--xdmf", action="store_true", help="the same as XDMF: OUT/xdmf/<run>.xdmf and .h5")
+    r.add_argument("--sequential", action="store_true",
+                   help="under mpirun, every run on all ranks one after another (default: independent runs at "
+                        "the same time on lanes of ranks)")
+    r.add_argument("--shard", type=_shard, default=None, metavar="I/N",
+                   help="only the runs whose index is I modulo N (one of N jobs writing to the same --out); "
+                        "'advmcf run SUITE -o OUT --resume' without --shard then writes the tables")
     t = sub.add_parser("table", parents=[common], formatter_class=fmt, epilog=_TABLE_EXAMPLES,
                        help="print or write the error tables of a finished suite",
                        description="The error tables of a finished suite, with observed orders.")
@@ -175,18 +197,22 @@ def _run(args, comm) -> int:
     logging.getLogger(LOGGER).info("suite %s: %d runs on %d rank(s), output %s", suite.name, len(suite.runs),
                                    comm.size, out)
     try:
-        doc = run_suite(suite, out, comm, resume=args.resume, vtx=args.vtx, xdmf=args.xdmf, force=args.force)
+        doc = run_suite(suite, out, comm, resume=args.resume, vtx=args.vtx, xdmf=args.xdmf, force=args.force,
+                        concurrent=False if args.sequential else None, shard=args.shard)
     except OutputFolderError as err:
         if comm.rank == 0:
             print(f"advmcf: error: {err}", file=sys.stderr)
         return 2
     failed = [r["run"]["id"] for r in doc["runs"] if r["status"] == "failed"]
+    if len(doc["runs"]) < len(suite.runs):  # a shard, before every shard has finished: no tables yet
+        return 1 if failed else 0
     if comm.rank == 0:
         from advmcf.validation.plots import plot_all
+        from advmcf.validation.tables import render
 
         plot_all(out)
         if args.quiet < 2:
-            print((out / "table.md").read_text())
+            print(render(doc, "md"))
         if failed:
             print(f"advmcf: {len(failed)} of {len(doc['runs'])} runs failed (reasons in the table and "
                   f"{out / 'results.json'})", file=sys.stderr)

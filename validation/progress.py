@@ -1,6 +1,7 @@
 r"""Verbosity and progress of the ``advmcf`` command: :mod:`logging` levels, progress bars with ETA.
 
-Only rank 0 speaks; other ranks log errors only.
+Only rank 0 speaks (and, while a suite runs on lanes of ranks, the first rank
+of each lane: :func:`lane_voice`); other ranks log errors only.
 
 Verbosity (``-q``/``-v`` on every subcommand):
 
@@ -23,18 +24,20 @@ what they cost.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import sys
 import time
 
-__all__ = ["configure_logging", "SuiteProgress", "LOGGER"]
+__all__ = ["configure_logging", "lane_voice", "SuiteProgress", "LOGGER"]
 
 #: The logger of the command and the runner (progress lines); the library's module loggers
 #: (``advmcf.<package>.<module>``) are its siblings and follow the root logger's level.
 LOGGER = "advmcf.progress"
 
 _console = None  # the rich console of the active progress display, if any
+_verbosity = None  # the verbosity configure_logging was given (None: logging not configured by advmcf)
 #: Libraries whose loggers stay at WARNING whatever the verbosity (matplotlib, its font subsetting and
 #: image writer, numba's compiler).
 _FOREIGN = ("matplotlib", "fontTools", "PIL", "numba", "h5py", "asyncio")
@@ -61,6 +64,8 @@ def configure_logging(verbosity: int = 0, rank: int = 0) -> None:
     Replaces the handler a previous call installed (so it may be called once
     per command in one process).
     """
+    global _verbosity
+    _verbosity = verbosity
     root = logging.getLogger()
     for h in [h for h in root.handlers if isinstance(h, _Handler)]:
         root.removeHandler(h)
@@ -79,6 +84,21 @@ def configure_logging(verbosity: int = 0, rank: int = 0) -> None:
                    2: logging.DEBUG}[v])
     logging.getLogger(LOGGER).setLevel({-2: logging.ERROR, -1: logging.WARNING, 0: logging.INFO,
                                         1: logging.INFO, 2: logging.DEBUG}[v])
+
+
+@contextlib.contextmanager
+def lane_voice(world_rank: int, lane_rank: int):
+    """While the block runs, the first rank of a lane (suites on sub-communicators,
+    :mod:`advmcf.validation.lanes`) speaks as rank 0 does: its runs' progress lines are shown."""
+    if _verbosity is None or world_rank == 0 or lane_rank != 0:
+        yield
+        return
+    verbosity = _verbosity
+    configure_logging(verbosity, 0)
+    try:
+        yield
+    finally:
+        configure_logging(verbosity, world_rank)
 
 
 def _fmt_eta(seconds):

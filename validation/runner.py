@@ -40,7 +40,8 @@ from advmcf.validation.fingerprint import (case_inputs, code_version, describe_c
 from advmcf.validation.metrics import consistency_metrics, count_violations, flow_metrics
 from advmcf.validation.results import atomic_write_json, environment, read_json, write_results
 from advmcf.validation.plots import interface_geometry
-from advmcf.validation.progress import LOGGER, SuiteProgress
+from advmcf.validation.lanes import lane_threads, plan_lanes
+from advmcf.validation.progress import LOGGER, SuiteProgress, lane_voice
 from advmcf.validation.schemes import SCHEMES
 
 __all__ = ["run_suite", "run_file_name", "prepare_output", "OutputFolderError", "RunResult", "STUDY_KINDS"]
@@ -258,13 +259,13 @@ def _record(spec, key, inputs, status, reason=None, **fields):
 
 def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | None = None,
               stop_after: int | None = None, vtx: bool = False, xdmf: bool = False,
-              force: bool = False) -> dict:
+              force: bool = False, concurrent: bool | None = None, shard: tuple[int, int] | None = None) -> dict:
     """Run every run of ``suite`` (collective over ``comm``) and write ``out_dir``.
 
     Args:
         suite: a :class:`advmcf.validation.suites.Suite`.
         out_dir: the output folder (created by rank 0).
-        comm: the communicator every mesh is made on.
+        comm: the communicator of the suite.
         resume: skip runs whose record in ``out_dir/runs`` finished ``ok`` with
             the same inputs (:mod:`advmcf.validation.fingerprint`); recompute the others.
         force: replace the results of another suite in ``out_dir`` (the
@@ -272,11 +273,20 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
             (:func:`prepare_output`, :class:`OutputFolderError`).
         schemes: scheme registry (default :data:`advmcf.validation.schemes.SCHEMES`).
         stop_after: stop (as if killed) after this many runs were computed in
-            this call, before writing ``results.json``; for tests of resume.
+            this call, before writing ``results.json``; for tests of resume (runs one after another).
         vtx, xdmf: also write every run as a ParaView time series at every
             step (:mod:`advmcf.validation.paraview`; both schemes of a ``versus``
             run; not ``comparison`` runs) to ``out_dir/vtx/<run>.bp``
             (ADIOS2) and/or ``out_dir/xdmf/<run>.xdmf``.
+        concurrent: run independent runs at the same time on lanes of ranks
+            (:mod:`advmcf.validation.lanes`); ``None``: whenever ``comm`` has
+            more than one rank and the suite more than one run.  ``False``:
+            every run on all ranks, one after another.
+        shard: ``(i, n)``: only the runs whose index is i modulo n (a share of
+            the suite for one job of n, e.g. on a cluster without one large
+            MPI job); ``results.json`` is written once every run has a record
+            in ``out_dir`` (the shards' records, gathered by ``--resume``
+            without a shard).
 
     Returns the results document (identical on every rank).  The suite's
     ``petsc_options`` are in PETSc's options database while it runs
@@ -285,15 +295,24 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
     from advmcf.meshes.stack import options_database
 
     registry = SCHEMES if schemes is None else schemes
-    works = [_expected_steps(spec, registry) * _cells_per_unit(suite.cases.get(spec.case), spec)
-             for spec in suite.runs]
-    progress = SuiteProgress(comm, works)
-    try:
-        with options_database(suite.petsc_options):
-            formats = [f for f, on in (("vtx", vtx), ("xdmf", xdmf)) if on]
-            return _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, progress, force)
-    finally:
-        progress.close()
+    formats = [f for f, on in (("vtx", vtx), ("xdmf", xdmf)) if on]
+    with options_database(suite.petsc_options):
+        return _run_suite(suite, out_dir, comm, resume, registry, stop_after, formats, force, concurrent, shard)
+
+
+def _work(spec, suite, schemes) -> float:
+    """A run's expected work: its steps × (1/h)^d × the box volume × its scheme's relative cost."""
+    scheme = schemes.get(spec.scheme)
+    cost = scheme.cost if scheme is not None and spec.kind != "perimeter" else 1.0
+    return _expected_steps(spec, schemes) * _cells_per_unit(suite.cases.get(spec.case), spec) * cost
+
+
+def _spreads(spec, schemes) -> bool:
+    """Whether a run computes on every rank of its communicator (rather than on one)."""
+    if spec.kind == "perimeter":
+        return False
+    names = [spec.scheme, dict(spec.extra).get("versus")]
+    return any(schemes[n].spreads for n in names if n in schemes)
 
 
 def _expected_steps(spec, schemes) -> int:
@@ -343,32 +362,44 @@ def prepare_output(out: Path, suite, resume: bool = False, force: bool = False) 
     atomic_write_json(out / "suite.json", {"name": suite.name, "source": suite.source})
 
 
-def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, progress, force=False):
+def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, force, concurrent, shard):
     from advmcf.meshes.mpi import on_root
 
-    schemes = SCHEMES if schemes is None else schemes
     out = Path(out_dir)
-    runs_dir = out / "runs"
     on_root(comm, prepare_output, out, suite, resume, force)
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     # what determines the runs besides their parameters (rank 0 reads the mesh files)
     cases, code, petsc = comm.bcast((({name: case_inputs(c) for name, c in suite.cases.items()},
                                       code_version(), petsc_inputs()) if comm.rank == 0 else None), root=0)
-    records = []
-    for i, spec in enumerate(suite.runs):
-        path = runs_dir / run_file_name(spec.id)
-        prefix = f"[{i + 1}/{len(suite.runs)}] {spec.id}"
-        inputs = run_inputs(spec, cases.get(spec.case, {}), code, petsc)
-        key = run_key(inputs)
-        record = _reusable(comm, path, key, inputs, prefix) if resume else None
-        if record is None:
-            if stop_after is not None and stop_after <= 0:
-                return {}
-            stop_after = None if stop_after is None else stop_after - 1
-            progress.start_run(i, prefix, _expected_steps(spec, schemes))
-            record = _compute(spec, suite, comm, schemes, progress, (out, formats), path, key, inputs, prefix)
-        records.append(record)
-        progress.end_run(i)
+    n = len(suite.runs)
+    indices = [i for i in range(n) if shard is None or i % shard[1] == shard[0]]
+    works = [_work(spec, suite, schemes) for spec in suite.runs]
+    if concurrent is None:
+        concurrent = comm.size > 1 and len(indices) > 1
+    lane = comm
+    if concurrent and stop_after is None and comm.size > 1 and indices:
+        plan = plan_lanes(comm.size, [works[i] for i in indices], [_spreads(suite.runs[i], schemes) for i in indices])
+        mine = plan.lane_of(comm.rank)
+        lane = comm.Split(mine, comm.rank)
+        indices = [indices[k] for k in plan.runs[mine]]
+        if comm.rank == 0:
+            log.info("%d runs on %d lanes of %s rank(s) (planned work per lane: %s)", n, len(plan.sizes),
+                     "/".join(map(str, plan.sizes)), ", ".join(f"{f:.3g}" for f in plan.finish))
+    node, leader = comm.Split_type(_shared_type()), lane.rank == 0
+    try:
+        with lane_threads(node.size), lane_voice(comm.rank, lane.rank):
+            records = _run_lane(suite, out, lane, indices, works, resume, schemes, stop_after, formats,
+                                (cases, code, petsc))
+    finally:
+        node.Free()
+        if lane is not comm:
+            lane.Free()
+    if records is None:  # stopped (stop_after)
+        return {}
+    if lane is not comm:  # every lane's records, in the suite's order, on every rank
+        records = comm.allgather(records if leader else {})
+        records = {i: r for part in records for i, r in part.items()}
+    done = [records[i] for i in sorted(records)]
     doc = {"schema": "advmcf.results/1",
            "suite": {"name": suite.name, "description": suite.description, "source": suite.source,
                      "studies": suite.studies,
@@ -376,11 +407,64 @@ def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, progr
                      "references": {name: c.reference_kind for name, c in suite.cases.items()}},
            "environment": environment(comm, started, {s.study: dict(s.extra)["seed"] for s in suite.runs
                                                       if "seed" in dict(s.extra)}),
-           "runs": records}
+           "runs": done}
+    if shard is not None:
+        missing = on_root(comm, _missing_records, out, suite)
+        if missing:
+            if comm.rank == 0:
+                log.info("shard %d/%d: %d of its runs done; %d runs of the suite have no record yet: when every "
+                         "shard has finished, 'advmcf run %s -o %s --resume' (no --shard) writes the tables",
+                         shard[0], shard[1], len(done), missing, suite.name, out)
+            return doc
+        if len(done) < n:  # every run has a record: the whole suite's results, from the records
+            doc["runs"] = on_root(comm, _all_records, out, suite)
     if comm.rank == 0:
         write_results(out, doc)
     comm.barrier()
     return doc
+
+
+def _shared_type():
+    from mpi4py import MPI
+
+    return MPI.COMM_TYPE_SHARED
+
+
+def _missing_records(out, suite) -> int:
+    """How many runs of ``suite`` have no finished record in ``out/runs`` (rank 0)."""
+    return sum(not isinstance(read_json(out / "runs" / run_file_name(spec.id)), dict) for spec in suite.runs)
+
+
+def _all_records(out, suite) -> list:
+    return [read_json(out / "runs" / run_file_name(spec.id)) for spec in suite.runs]
+
+
+def _run_lane(suite, out, comm, indices, works, resume, schemes, stop_after, formats, inputs_of_suite):
+    """The runs ``indices`` of ``suite``, one after another on ``comm``: index -> record (every rank), or
+    None when ``stop_after`` stopped them."""
+    cases, code, petsc = inputs_of_suite
+    runs_dir = out / "runs"
+    records = {}
+    progress = SuiteProgress(comm, [works[i] for i in indices])
+    try:
+        for k, i in enumerate(indices):
+            spec = suite.runs[i]
+            path = runs_dir / run_file_name(spec.id)
+            prefix = f"[{i + 1}/{len(suite.runs)}] {spec.id}"
+            inputs = run_inputs(spec, cases.get(spec.case, {}), code, petsc)
+            key = run_key(inputs)
+            record = _reusable(comm, path, key, inputs, prefix) if resume else None
+            if record is None:
+                if stop_after is not None and stop_after <= 0:
+                    return None
+                stop_after = None if stop_after is None else stop_after - 1
+                progress.start_run(k, prefix, _expected_steps(spec, schemes))
+                record = _compute(spec, suite, comm, schemes, progress, (out, formats), path, key, inputs, prefix)
+            records[i] = record
+            progress.end_run(k)
+    finally:
+        progress.close()
+    return records
 
 
 def _reusable(comm, path, key, inputs, prefix):

@@ -112,7 +112,12 @@ class Scheme:
     (Allen–Cahn's is tied to δ); the suite fixes it before anything runs.
     ``regime(h, eps, tau, options)`` (if given) returns the ratios that show
     whether the run is resolved (e.g. ``{"h_over_sqrt_tau": ...}``), added to
-    the run's ``ratios`` beside h/ε and h/(τ|V|).
+    the run's ``ratios`` beside h/ε and h/(τ|V|).  ``spreads``: a run computes
+    on every rank of its communicator (the finite-element schemes); otherwise
+    on one (the adversarial step works on rank 0, the parametric curves are
+    computed alike on every rank), so a suite on lanes of ranks gives it one
+    (:mod:`advmcf.validation.lanes`).  ``cost``: its work per vertex and step
+    relative to the level-set FEM's, for planning the lanes.
     """
 
     name: str
@@ -125,6 +130,8 @@ class Scheme:
     regime: Callable | None = None
     time_step: Callable | None = None
     defaults: dict = field(default_factory=dict)
+    spreads: bool = True
+    cost: float = 1.0
 
 
 def _mesh_h(phi0) -> float:
@@ -212,11 +219,12 @@ SCHEMES = {
                          {"delta": _length_rule, "tau_over_delta2": _positive_number}, False,
                          title="Allen–Cahn", regime=_allen_cahn_regime, time_step=_allen_cahn_step),
     "parametric": Scheme("parametric", _parametric, {}, False, needs_smooth_2d=True,
-                         title="parametric FEM (BGN)"),
+                         title="parametric FEM (BGN)", spreads=False, cost=0.02),
+    # the cost: a nonlocal step at eps/h = 4-6 against a level-set step on the same mesh (quick suite, 1 rank)
     "nonlocal": Scheme("nonlocal", _nonlocal,
                        {"p": _one_of(0, 1), "selection": _one_of("minimal", "maximal"),
                         "discretization": _one_of("isotropic", "plain")}, True,
-                       vertex_sets=True, title="adversarial scheme"),
+                       vertex_sets=True, title="adversarial scheme", spreads=False, cost=5.0),
 }
 
 

@@ -57,7 +57,8 @@ def assert_order(hs, errors, order, margin, path):
 
 def assert_same_sets(world, single, tol):
     """The evolutions on COMM_WORLD and COMM_SELF agree: diagnostics and vertex values to ``tol``."""
-    for dw, ds in zip(world.diagnostics, single.diagnostics):
+    assert world.steps == single.steps and world.times == single.times
+    for dw, ds in zip(world.diagnostics, single.diagnostics, strict=True):
         assert dw["area"] == pytest.approx(ds["area"], rel=tol, abs=0)
         assert dw["perimeter"] == pytest.approx(ds["perimeter"], rel=tol, abs=0)
     phi_w, phi_s = world.sets[-1], single.sets[-1]

@@ -94,7 +94,7 @@ def test_extinction_time_and_output_times(checks):
     assert abs(ev.extinction_time - 0.045) < 2e-3, ev.extinction_time
     assert ev.diagnostics[-1]["t"] < 0.05
     assert steps[-1][0] == len(ev.diagnostics) - 1
-    for phi, t in zip(ev.sets, ev.times):
+    for phi, t in zip(ev.sets, ev.times, strict=True):
         local_min = phi.x.array.min()
         empty = msh.comm.allreduce(local_min, op=MPI.MIN) > 0
         assert empty == (t > 0.045), (t, empty)

@@ -99,7 +99,7 @@ def test_comparison_principle_on_a_non_obtuse_mesh():
         inner, outer = (level_set(msh, s) for s in _nested_pair(rng))
         ev_in, ev_out = (thresholding_flow(phi, lambda x: np.exp(0.5 * x[0]), tau=0.01, T=0.03,
                                            output_times=[0.0, 0.01, 0.02, 0.03]) for phi in (inner, outer))
-        for a, b in zip(ev_in.sets, ev_out.sets):
+        for a, b in zip(ev_in.sets, ev_out.sets, strict=True):
             violations += int(np.count_nonzero((a.x.array < 0) & (b.x.array >= 0)))
         moved += int(np.count_nonzero((ev_in.sets[-1].x.array < 0) != (inner.x.array < 0)))
     assert moved > 1000  # the sets did move

@@ -43,7 +43,7 @@ def test_cover_is_exact_and_independent_of_threads(dim):
         two = ball_cover(tree, centres, radii)
     finally:
         numba.set_num_threads(before)
-    for a, b in zip(one, two):
+    for a, b in zip(one, two, strict=True):
         np.testing.assert_array_equal(a, b)
     assert one[0].size > 0
     _check_exact(tree, points, centres, radii, one, range(centres.shape[0]))
@@ -63,7 +63,7 @@ def test_cover_when_the_sample_underestimates_it():
     singles = [ball_cover(tree, centres[c:c + 1], radii) for c in range(centres.shape[0])]
     expected = [np.concatenate([s[0] + c for c, s in enumerate(singles)]),
                 np.concatenate([s[1] for s in singles]), np.concatenate([s[2] for s in singles])]
-    for a, b in zip(cover, expected):
+    for a, b in zip(cover, expected, strict=True):
         np.testing.assert_array_equal(a, b)
     _check_exact(tree, points, centres, radii, cover, range(0, 512, 7))
 

@@ -47,11 +47,11 @@ def test_minimum_cuts_match_enumeration(keep, monkeypatch):
         best, smallest, largest, count = _enumerate(*problem)
         n, tail, head, tsrc, tsnk = problem
         net = ClosureNetwork(n, tail, head)
-        for _ in range(2):
+        for _ in range(2):  # twice: the second certificate reuses (or remakes) the in-adjacency of the first
             optimal, lower, small, large = certify(net, tsrc, tsnk, max_pseudoflow(net, tsrc, tsnk))
-        assert optimal and lower == best, seed
-        assert (net._in is not None) == (keep or net.out.size == 0)
-        assert (small == smallest).all() and (large == largest).all(), seed
+            assert optimal and lower == best, seed
+            assert (net._in is not None) == (keep or net.out.size == 0)
+            assert (small == smallest).all() and (large == largest).all(), seed
         ties += count > 1
     assert ties > 50, "too few problems with several minimum cuts: the selection is barely tested"
 

@@ -67,7 +67,7 @@ def test_vtx_and_xdmf_time_series(tmp_path):
                 rho0, rho1 = f["Function/rho0/0"][:, 0], f["Function/rho1/0"][:, 0]
             assert len(phi) == len(ref) == len(times)
             keys = sorted(phi, key=lambda k: float(k.replace("_", ".")))
-            for k, t in zip(keys, times):
+            for k, t in zip(keys, times, strict=True):
                 assert float(k.replace("_", ".")) == pytest.approx(t)
                 # the reference: the exact signed distance |x| - R(t) of the radial ODE's disc
                 assert np.allclose(ref[k], r - float(reference.radius(t)), atol=1e-12)
