@@ -60,11 +60,15 @@ def test_perimeter_study_runs_and_tabulates(tmp_path):
         assert "angles_crossed.png" in names and "convergence_crossed.png" in names, names
     if comm.size > 1:  # 2 ranks (each run on a lane of its own, or all on both) give 1 rank's numbers
         sequential = run_suite(suite, base / "sequential", comm, concurrent=False)
+        problems = None
         if comm.rank == 0:
             run_suite(suite, base / "self", MPI.COMM_SELF)
             tables = [(base / d / "table.csv").read_text() for d in ("world", "sequential", "self")]
-            assert tables[0] == tables[1] == tables[2]
-            assert compare_results(sequential, doc, rtol=0.0, atol=0.0) == []
+            problems = compare_results(sequential, doc) + [  # the lumped masses: partition round-off
+                f"table.csv of {d} differs from the one on 1 rank" for d, t in zip(("world", "sequential"), tables)
+                if t != tables[2]]
+        problems = comm.bcast(problems, root=0)
+        assert not problems, problems
     comm.barrier()
 
 
