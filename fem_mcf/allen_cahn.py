@@ -240,8 +240,10 @@ def allen_cahn_flow(phi0: fem.Function, rho: Callable, tau: float, T: float, *, 
     Args:
         phi0: scalar P1 function; the initial set is {phi0 < 0}.
         rho: density callable, positive (checked at the mesh vertices).
-        tau: the time step > 0; accurate only for τ ≪ δ² (the front moves
-            slower by the factor 1/(1 + 2τ/δ²)).
+        tau: the time step > 0.  For τ ≤ δ²/4 the well is linearized at uⁿ and the front's speed
+            has no first-order error in τ/δ² (module docstring: 1.7e-3 in radius at τ = δ²/4 and
+            δ²/10 alike); a larger step stays energy-stable through the stabilization S_i, which
+            slows the front by about 1/(1 + (S_i − W̃'')τ/δ²).
         T: final time > 0.
         delta: the interface width δ > 0; ``None`` means 4h (resolved: the profile spans
             about 8 cells; δ = 2h is measurably pinned), h the largest
