@@ -17,8 +17,11 @@ Modules (one concept each):
 - :mod:`advmcf.samples.risk`: the optimal adversarial 0-1 risk
   :math:`R^*(\varepsilon)` under an ℓ2 or ℓ∞ budget, exactly (one certified
   max-flow per budget), with the robust labels (:func:`optimal_risk`).
+- :mod:`advmcf.samples.scheme`: the adversarial scheme with the empirical
+  class measures on a mesh (:class:`SampleScheme`, :func:`sample_flow`,
+  the kernel plug-in start :func:`kernel_classifier`).
 - :mod:`advmcf.samples.figures`, :mod:`advmcf.samples.cli`: figures and the
-  ``advmcf risk`` command.
+  ``advmcf risk`` and ``advmcf train`` commands.
 
 Conventions as in :mod:`advmcf.meshes`: class 1 is inside the decision
 region A, class 0 outside.  The public API is re-exported here, imported on
@@ -27,12 +30,13 @@ first use so that the command line starts quickly.
 
 #: The public API: name -> the module that holds it.
 _EXPORTS = {
-    **dict.fromkeys(("LabelledPoints", "labelled_points"), "advmcf.samples.points"),
+    **dict.fromkeys(("LabelledPoints", "labelled_points", "principal_components"), "advmcf.samples.points"),
     **dict.fromkeys(("read_csv", "write_csv", "duplicates"), "advmcf.samples.csvfile"),
     **dict.fromkeys(("draw", "gaussian_classes", "gaussian_risk"), "advmcf.samples.draws"),
     **dict.fromkeys(("dataset", "digits", "breast_cancer"), "advmcf.samples.datasets"),
     **dict.fromkeys(("RiskCurve", "optimal_risk"), "advmcf.samples.risk"),
-    "plot_risk": "advmcf.samples.figures",
+    **dict.fromkeys(("SampleScheme", "sample_flow", "kernel_classifier"), "advmcf.samples.scheme"),
+    **dict.fromkeys(("plot_risk", "plot_boundaries"), "advmcf.samples.figures"),
 }
 __all__ = list(_EXPORTS)
 

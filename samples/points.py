@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LabelledPoints", "labelled_points"]
+__all__ = ["LabelledPoints", "labelled_points", "principal_components"]
 
 
 @dataclass(frozen=True)
@@ -109,3 +109,20 @@ def labelled_points(x, label, weight=None, *, source: str = "points") -> Labelle
     if n1 == 0 or n1 == n:
         raise ValueError(f"{source}: every point has label {int(label[0])}: the data need both classes, 0 and 1")
     return LabelledPoints(np.ascontiguousarray(x), label, weight, source)
+
+
+def principal_components(points: LabelledPoints, k: int = 2) -> tuple[LabelledPoints, np.ndarray]:
+    r"""The points projected on their first ``k`` principal components: ``(points, explained)``.
+
+    :math:`z_s = V_k^T (x_s - \bar x)`, :math:`\bar x` the weighted mean, :math:`V_k` the leading
+    right singular vectors of the weighted centred data (``np.linalg.svd``); ``explained`` is
+    ``(k,)``, the share of the total variance of each component.  Labels and weights are kept.
+    """
+    if not 1 <= k <= points.dim:
+        raise ValueError(f"principal_components: k = {k} must be between 1 and the dimension {points.dim}")
+    w = points.weight / points.total_weight
+    centred = points.x - w @ points.x
+    _, sing, vt = np.linalg.svd(centred * np.sqrt(w)[:, None], full_matrices=False)
+    explained = sing[:k] ** 2 / np.sum(sing**2)
+    return (labelled_points(centred @ vt[:k].T, points.label, points.weight,
+                            source=f"{points.source}, first {k} principal components"), explained)
