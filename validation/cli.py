@@ -8,6 +8,7 @@ r"""The ``advmcf`` command line.
     advmcf list
     advmcf mesh box|disc|ball|convert|info ...             # see advmcf.meshes.cli
     advmcf risk DATA --eps ... [--norm l2|linf] [-o DIR]   # see advmcf.samples.cli
+    mpirun -n N advmcf train DATA --eps E --T T [-o DIR]   # see advmcf.samples.cli
     advmcf --version
 
 Every subcommand takes ``-v``/``-q`` (repeatable; :mod:`advmcf.validation.progress`)

@@ -85,3 +85,48 @@ def test_budget_lists_and_help(capsys):
         _parser().parse_args(["risk", "-h"])
     out = capsys.readouterr().out
     assert "examples:\n  advmcf risk digits:3,8" in out and "-v, --verbose" in out
+
+
+@pytest.mark.parallel([1, 2])
+def test_train_command_writes_the_flow(shared, capsys):
+    """advmcf train on 3-D data (used as is) and on 64-D digits (projected): the files, the steps, the
+    final classifier's labels of the points; the same table on 1 and 2 ranks (the scheme is rank-independent)."""
+    data = shared / "g.csv"
+    if COMM.rank == 0:
+        write_csv(data, gaussian_classes(60, [0.6, 0.0], 0.5, seed=3))
+    COMM.barrier()
+    code, err = _cli(["train", data, "--eps", "0.3", "--tau", "0.15", "--T", "0.3", "-q", "-o", shared / "t"], capsys)
+    assert code == 0, err
+    if COMM.rank == 0:
+        with open(shared / "t" / "train.csv") as f:
+            rows = list(csv.DictReader(f))
+        assert [r["step"] for r in rows] == ["1", "2"] and [float(r["t"]) for r in rows] == [0.15, 0.3]
+        assert all(r["certified"] == "1" for r in rows)
+        assert all(float(r["risk"]) <= float(r["adversarial_risk"]) <= 1 for r in rows)
+        labels = np.loadtxt(shared / "t" / "labels.csv", delimiter=",", skiprows=1)
+        assert labels.shape == (120, 4)
+        assert np.mean(labels[:, 2] != labels[:, 3]) == pytest.approx(float(rows[-1]["risk"]), abs=1e-12)
+        assert (shared / "t" / "boundary.png").stat().st_size > 20000 and (shared / "t" / "train.bp").is_dir()
+    code, err = _cli(["train", "digits:1,7", "--eps", "0.5", "--T", "0.5", "--h", "0.25", "-q", "-o",
+                      shared / "d"], capsys)
+    assert code == 0, err
+    if COMM.rank == 0:
+        assert np.loadtxt(shared / "d" / "labels.csv", delimiter=",", skiprows=1).shape == (361, 4)
+    COMM.barrier()
+
+
+@pytest.mark.parallel([1, 2])
+def test_train_command_errors_are_one_line(shared, capsys):
+    if COMM.rank == 0:
+        write_csv(shared / "line.csv", gaussian_classes(5, [1.0], seed=0))
+    COMM.barrier()
+    for argv, match in (
+        (["train", shared / "line.csv", "--eps", "0.3", "--T", "1"], r"one-dimensional data: the scheme runs on 2D or 3D"),
+        (["train", "breast_cancer", "--eps", "-1", "--T", "1"], r"--eps must be a positive number, got -1.0"),
+        (["train", "breast_cancer", "--eps", "0.5", "--T", "1", "--h", "0.5"],
+         r"--eps = 0.5 is too small for the mesh \(h_max = 0.4979\): eps/h_max = 1, need >= 1.5"),
+    ):
+        code, err = _cli(argv + ["-q", "-o", shared / "o"], capsys)
+        assert code == 2
+        if COMM.rank == 0:
+            assert len(err) == 1 and re.search(match, err[0]) and err[0].startswith("advmcf train: error:"), err

@@ -1,7 +1,6 @@
 """R*(eps) of labelled points against brute force, Koenig's theorem (scipy's matching) and the Gaussian
 closed form; the robust labels; both selections."""
 
-import itertools
 
 import numpy as np
 import pytest
