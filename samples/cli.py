@@ -87,26 +87,31 @@ def parse_budgets(text: str) -> np.ndarray:
     return eps
 
 
+def _data_and_out(parser, command: str) -> None:
+    """The arguments every samples command takes: the data and the output folder ``results/<command>``."""
+    parser.add_argument("data", help="a CSV file (columns x1..xd, label[, weight]) or digits:A,B or breast_cancer")
+    parser.add_argument("-o", "--out", type=Path, default=Path("results") / command, help="output folder")
+
+
 def add_samples_parsers(sub, parents) -> None:
-    """Add ``risk`` to the subparsers ``sub`` of the ``advmcf`` command."""
+    """Add ``risk`` and ``train`` to the subparsers ``sub`` of the ``advmcf`` command."""
     fmt = argparse.RawDescriptionHelpFormatter
     r = sub.add_parser("risk", parents=parents, formatter_class=fmt, epilog=_RISK_EXAMPLES,
                        help="the optimal adversarial risk R*(eps) of a labelled data set",
                        description="The optimal adversarial 0-1 risk R*(eps) of labelled points under an l2 or "
                                    "linf budget, exactly (one certified max-flow per budget), with the robust "
                                    "labels.  Writes risk.csv, labels.csv and risk.png.")
-    r.add_argument("data", help="a CSV file (columns x1..xd, label[, weight]) or digits:A,B or breast_cancer")
+    _data_and_out(r, "risk")
     r.add_argument("--eps", required=True, help="budgets: 0,0.5,1 or a:b:n (n equally spaced from a to b)")
     r.add_argument("--norm", choices=("l2", "linf"), default="l2", help="the norm of the budget (default l2)")
     r.add_argument("--selection", choices=("minimal", "maximal"), default="minimal",
                    help="which optimal classifier gives the robust labels (default minimal)")
-    r.add_argument("-o", "--out", type=Path, default=Path("results") / "risk", help="output folder")
     t = sub.add_parser("train", parents=parents, formatter_class=fmt, epilog=_TRAIN_EXAMPLES,
                        help="adversarial training on data: the scheme with the data's class measures (collective)",
                        description="Run the adversarial minimizing-movements scheme with the empirical class "
                                    "measures of labelled points, on a mesh of the data's window.  Writes "
                                    "train.csv, boundary.png, labels.csv and the ParaView series train.bp.")
-    t.add_argument("data", help="a CSV file (columns x1..xd, label[, weight]) or digits:A,B or breast_cancer")
+    _data_and_out(t, "train")
     t.add_argument("--eps", required=True, type=float, help="the budget eps > 0")
     t.add_argument("--tau", type=float, default=None, help="the time step (default eps, the paper's scheme)")
     t.add_argument("--T", required=True, type=float, help="the final time")
@@ -114,7 +119,6 @@ def add_samples_parsers(sub, parents) -> None:
     t.add_argument("--p", type=int, choices=(0, 1), default=1, help="fidelity weight dist^p (default 1)")
     t.add_argument("--selection", choices=("minimal", "maximal"), default="minimal",
                    help="which minimizer every step takes (default minimal)")
-    t.add_argument("-o", "--out", type=Path, default=Path("results") / "train", help="output folder")
 
 
 def run_samples_command(args, comm) -> int:

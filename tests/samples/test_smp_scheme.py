@@ -6,7 +6,7 @@ import pytest
 from mpi4py import MPI
 
 from advmcf.meshes.generate import box, gmsh_mesh
-from advmcf.meshes.sets import level_set, p1_space, vertex_coordinates
+from advmcf.meshes.sets import level_set, p1_space
 from advmcf.meshes.shapes import disc, union
 from advmcf.nonlocal_ import AdversarialScheme, Vertices, neighbourhood
 from advmcf.nonlocal_.mixture import plain
@@ -84,17 +84,11 @@ def test_one_and_two_ranks_give_identical_sets():
     pts = gaussian_classes(400, [0.5, 0.0], 0.6, seed=5)
 
     def run(c):
-        msh = box(c, [-2.5, -2.2], [2.5, 2.2], h=0.1)
-        V = p1_space(msh)
+        V = p1_space(box(c, [-2.5, -2.2], [2.5, 2.2], h=0.1))
         evo = sample_flow(kernel_classifier(V, pts, 0.4), pts, 0.4, 0.6, tau=0.2)
-        n = V.dofmap.index_map.size_local
-        x = c.gather(vertex_coordinates(V)[:n], root=0)
-        u = c.gather(evo.sets[-1].x.array[:n], root=0)
-        if c.rank != 0:
-            return None
-        x, u = np.concatenate(x), np.concatenate(u)
-        order = np.lexsort((x[:, 1], x[:, 0]))
-        return u[order], [(d["energy"], d["graph_edges"], d["adversarial_risk"]) for d in evo.diagnostics]
+        u = Vertices(V).gather(evo.sets[-1])  # rank 0: sorted by coordinates
+        return None if c.rank else (u, [(d["energy"], d["graph_edges"], d["adversarial_risk"])
+                                        for d in evo.diagnostics])
 
     world = run(COMM)
     serial = run(MPI.COMM_SELF) if COMM.rank == 0 else None
