@@ -42,8 +42,7 @@ def _sets(verts, phis):
 
 
 @pytest.mark.parallel([1, 2])
-@pytest.mark.parametrize("mesh", ["crossed", "delaunay"])
-@pytest.mark.parametrize("balls", ["plain", "isotropic"])
+@pytest.mark.parametrize("mesh, balls", [("crossed", "isotropic"), ("delaunay", "plain")])
 def test_equal_to_the_density_scheme_on_the_vertices(mesh, balls):
     """Samples at the vertices with the lumped masses as weights: the same energy term by term, so the
     same vertex sets as the density scheme, with the same balls (p = 0: three steps, whose sets depend on
