@@ -10,7 +10,7 @@ NP    ?= 2
 TEST_TIMEOUT ?= 1200
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: demo test test-serial test-mpi docs bench bench-nonlocal clean
+.PHONY: demo test test-serial test-mpi test-mpi3 docs bench bench-nonlocal clean
 
 # Find a Python >= 3.12 (3.12 preferred: every wheel we use exists for it): on PATH first, else among pyenv's installed versions.
 define find_python
@@ -30,13 +30,17 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	mpirun -n $(NP) advmcf run quick --out results/quick
 
-test: test-serial test-mpi
+test: test-serial test-mpi test-mpi3
 
 test-serial: $(STAMP)
 	timeout $(TEST_TIMEOUT) $(PY) -m pytest -m "not parallel or parallel[1]" tests
 
 test-mpi: $(STAMP)
 	timeout $(TEST_TIMEOUT) mpiexec -n 2 $(PY) -m pytest -m "parallel[2]" -p no:cacheprovider tests
+
+# The few tests that also compare 3 ranks with 1 (oversubscribed on 2 cores).
+test-mpi3: $(STAMP)
+	timeout $(TEST_TIMEOUT) mpiexec -n 3 $(PY) -m pytest -m "parallel[3]" -p no:cacheprovider tests
 
 docs: $(STAMP)
 	$(VENV)/bin/sphinx-build -W --keep-going -E -q -b html docs docs/_build/html

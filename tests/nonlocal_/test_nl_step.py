@@ -157,10 +157,11 @@ def test_extinction_is_reported():
     assert evo.times == [0.0, 1.0] and msh.comm.allreduce(np.count_nonzero(evo.sets[-1].x.array < 0)) == 0
 
 
-@pytest.mark.parallel(nprocs=2)
+@pytest.mark.parallel([2, 3])
 def test_one_and_two_ranks_give_identical_sets():
-    """The flow on COMM_WORLD equals the flow on rank 0's own serial copy of the mesh, bitwise:
-    rank 0 sees the same sorted vertex data (coordinates from the geometry, not pushed forward)."""
+    """The flow on COMM_WORLD (2 and 3 ranks) equals the flow on rank 0's own serial copy of the mesh,
+    bitwise: rank 0 sees the same sorted vertex data (coordinates from the geometry, not pushed forward;
+    masses summed exactly, test_nl_vertices)."""
     comm = MPI.COMM_WORLD
     shape = union(disc([-0.2, 0.0], 0.25), disc([0.22, 0.05], 0.2))
     rho0 = lambda x: 1.0 + 0.3 * np.sin(3 * x[0])  # noqa: E731
