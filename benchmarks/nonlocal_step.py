@@ -55,7 +55,10 @@ NUM_STEPS = 3
 SOLVERS = ("pseudoflow", "push-relabel")
 DISCRETIZATIONS = ("isotropic", "plain")
 KEYS = ("step_time", "solve_time", "band_vertices", "graph_nodes", "graph_edges", "certified", "gap",
-        "band_widenings", "displacement")
+        "band_widenings", "displacement", "times")
+#: the parts of a step (advmcf.nonlocal_._timing), in the order of the profile table
+PARTS = ("gather", "distances", "perimeter", "cover", "graph", "flow", "certificate", "layer", "smoothing", "scatter",
+         "other")
 
 
 def one(dim: int, n: int, k: int, solver: str, discretization: str, fem: bool) -> dict:
@@ -142,7 +145,8 @@ def table(rows) -> str:
     errors = [r for r in rows if "error" in r]
     head = ("| d | vertices | eps/h | Per_eps | solver | band vertices (later) | graph edges | first [s] "
             "| later [s] | cuts later [s] | µs per band vertex | first/later | FEM step [s] | later/FEM | first/FEM "
-            "| 2 ranks later [s] | 2 ranks/1 rank | peak RSS [GB] | certified | load |")
+            "| 2 ranks later [s] | 2 ranks/1 rank | 3 ranks later [s] | 3 ranks/1 rank | peak RSS [GB] | certified "
+            "| load |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for key in sorted(ok, key=lambda q: (q[0], q[2], q[1], q[4], q[3])):
         r = ok[key]
@@ -152,18 +156,36 @@ def table(rows) -> str:
         band = _later(r, "band_vertices")
         note = "" if len(_later_steps(r)) == len(r["steps"]) - 1 else " (empty after step 2)"
         fem = ok.get(key[:3] + ("pseudoflow", "isotropic", 1), {}).get("fem_step")
-        two = ok.get(key[:5] + (2,))
+        more = [ok.get(key[:5] + (ranks,)) for ranks in (2, 3)]
         lines.append(
             f"| {r['dim']} | {r['num_vertices']}{note} | {r['eps_over_h']} | {r['discretization']} | {r['solver']} "
             f"| {band:.0f} | {_later(r, 'graph_edges'):.0f} | {first:.2f} | {later:.2f} "
             f"| {_later(r, 'solve_time'):.2f} | {1e6 * later / band:.0f} | {first / later:.2f} "
             f"| {'' if fem is None else f'{fem:.3f}'} | {'' if fem is None else f'{later / fem:.1f}'} "
             f"| {'' if fem is None else f'{first / fem:.1f}'} "
-            f"| {'' if two is None else f'{_later(two):.2f}'} | {'' if two is None else f'{_later(two) / later:.2f}'} "
-            f"| {r['peak_rss_gb']:.2f} | {all(s['certified'] for s in r['steps'])} | {r['load_average']:.1f} |")
+            + "".join(f"| {'' if m is None else f'{_later(m):.2f}'} | {'' if m is None else f'{_later(m) / later:.2f}'} "
+                      for m in more)
+            + f"| {r['peak_rss_gb']:.2f} | {all(s['certified'] for s in r['steps'])} | {r['load_average']:.1f} |")
     for r in errors:
         lines.append(f"\nFailed: d = {r['dim']}, n = {r['n']}, eps/h = {r['eps_over_h']}, {r['solver']}, "
                      f"{r['discretization']}, {r['ranks']} rank(s): {r['error']}")
+    return "\n".join(lines)
+
+
+def profile(rows) -> str:
+    """The per-part profile of a later step (mean of steps 2 and 3, seconds, rank 0) of every row that has
+    one, with the parts' share of the step."""
+    ok = [r for r in rows if "error" not in r and all("times" in s for s in _later_steps(r))]
+    head = "| d | vertices | eps/h | Per_eps | solver | ranks | later [s] | " + " | ".join(PARTS) + " |"
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in sorted(ok, key=lambda q: (q["dim"], q["eps_over_h"], q["n"], q["discretization"], q["solver"],
+                                       q["ranks"])):
+        steps = _later_steps(r)
+        later = _later(r)
+        parts = [sum(s["times"].get(p, 0.0) for s in steps) / len(steps) for p in PARTS]
+        lines.append(f"| {r['dim']} | {r['num_vertices']} | {r['eps_over_h']} | {r['discretization']} | {r['solver']} "
+                     f"| {r['ranks']} | {later:.2f} | "
+                     + " | ".join(f"{t:.2f} ({100 * t / later:.0f} %)" for t in parts) + " |")
     return "\n".join(lines)
 
 
@@ -263,9 +285,11 @@ def report(results):
         f"Last command: `{meta['command']}` ({meta['date']}, {meta['cpu_count']} cores; the load column is "
         "the 1-minute load average at the end of each row's run, above 1 when other jobs shared the "
         "machine; each configuration in a fresh process; 'later' is the mean of steps 2 and 3)\n\n"
-        + table(rows) + "\n")
+        + table(rows) + "\n\nPer-part profile of a later step (rank 0; the parts of advmcf.nonlocal_._timing):\n\n"
+        + profile(rows) + "\n")
     figure(rows, RESULTS / "nonlocal_step.png")
     print(table(rows))
+    print(profile(rows))
 
 
 if __name__ == "__main__":

@@ -101,6 +101,7 @@ from scipy.spatial import cKDTree
 from advmcf.meshes.kdtree import KDTree, num_threads
 
 from ._cover import ball_cover
+from ._timing import Timings
 from .functional import centred_perimeter, vertex_perimeter
 from .mixture import BallMixture
 from .neighbours import balls
@@ -215,9 +216,11 @@ class CutProblem:
                 raise ValueError(f"CutProblem: a term's own point is {off.max():g} from its centre, outside its "
                                  f"smallest ball (radius {mixture.radii[0]:g})")
         self.fallbacks = 0  # pseudoflow solves that failed their check and were redone by push-relabel
+        self.times = Timings()  # cover, graph (the rest of the build), flow, certificate
         t0 = time.perf_counter()
         self._build()
         self.build_time = time.perf_counter() - t0
+        self.times["graph"] = self.build_time - self.times.get("cover", 0.0)
 
     def _member_ids(self):
         """``(max_id, min_id, tree_src, tree_dst, num_tree_nodes, tree)``: the node ids of the max
@@ -267,7 +270,8 @@ class CutProblem:
             return
         for start in range(0, t.size, _COVER_BLOCK):
             stop = min(start + _COVER_BLOCK, t.size)
-            owner, node, level = ball_cover(tree, xt[start:stop], cr)
+            with self.times("cover"):
+                owner, node, level = ball_cover(tree, xt[start:stop], cr)
             yield start, stop, owner, level, node
 
     def _build(self):
@@ -287,9 +291,10 @@ class CutProblem:
         tfree, tfix = free[t], fix[t]
         # the first level whose ball holds a fixed 1 (max terms from there on are unary),
         # a fixed 0 (min terms unary), a free point (below it the terms are constants)
-        lvl1 = _first_level(xt, x[~free & fix], self.mixture)
-        lvl0 = _first_level(xt, x[~free & ~fix], self.mixture)
-        lvlf = np.where(tfree, 0, _first_level(xt, x[free], self.mixture))
+        with self.times("cover"):
+            lvl1 = _first_level(xt, x[~free & fix], self.mixture)
+            lvl0 = _first_level(xt, x[~free & ~fix], self.mixture)
+            lvlf = np.where(tfree, 0, _first_level(xt, x[free], self.mixture))
         # unary parts: w c0 (1 - u_i) for k >= lvl1, w c1 u_i for k >= lvl0
         un = np.zeros(free.size)
         np.add.at(un, t[tfree], c1[tfree] * tail[lvl0[tfree]] - c0[tfree] * tail[lvl1[tfree]])
@@ -390,7 +395,7 @@ class CutProblem:
 
     def _cuts_pseudoflow(self, tsrc, tsnk, selection):
         """(u on the nodes, flow lower bound) by the pseudoflow on the closure form, u = 1 <-> source."""
-        cuts = min_closure(self._closure, self._closure_costs(tsrc, tsnk))
+        cuts = min_closure(self._closure, self._closure_costs(tsrc, tsnk), self.times, selection == "maximal")
         if not cuts.optimal:
             log.warning("pseudoflow: the flow is not maximal (a solver fault); solved by push-relabel")
             self.fallbacks += 1
@@ -436,9 +441,12 @@ class CutProblem:
             tsrc, tsnk = tsrc.copy(), tsnk.copy()
             net = tsnk[:nv] - tsrc[:nv] + extra[self.nodes]
             tsnk[:nv], tsrc[:nv] = np.maximum(net, 0.0), np.maximum(-net, 0.0)
-        solve = {"pseudoflow": self._cuts_pseudoflow, "push-relabel": self._cuts_push_relabel,
-                 "bk": self._cuts_bk}[self.solver]
-        u[self.nodes], bound = solve(tsrc, tsnk, selection)
+        if self.solver == "pseudoflow":  # min_closure times its flow and certificate
+            u[self.nodes], bound = self._cuts_pseudoflow(tsrc, tsnk, selection)
+        else:
+            with self.times("flow"):
+                solve = self._cuts_push_relabel if self.solver == "push-relabel" else self._cuts_bk
+                u[self.nodes], bound = solve(tsrc, tsnk, selection)
         return u, bound
 
     def solve(self, selection: str = "minimal"):
@@ -455,7 +463,8 @@ class CutProblem:
         u, bound = self._cut(selection)
         solve_time = time.perf_counter() - t0 + self.build_time
         lower = bound + self.const
-        energy = set_energy(u, self.chi, self.w, self.c0, self.c1, self.terms, self.x, self.mixture, self.centres)
+        with self.times("certificate"):
+            energy = set_energy(u, self.chi, self.w, self.c0, self.c1, self.terms, self.x, self.mixture, self.centres)
         gap = abs(energy - lower) / max(1.0, abs(energy))
         return u, {"lower_bound": lower, "energy": energy, "gap": gap, "certified": bool(gap <= _RTOL),
                    "solve_time": solve_time, "graph_nodes": self.num_nodes, "graph_edges": self.num_edges,
@@ -491,7 +500,7 @@ class CutProblem:
         if self.num_nodes:
             slope = np.zeros(self.num_nodes)
             slope[: self.nodes.size] = r[self.nodes]
-            res = breakpoints(self._closure_network(), self._closure_costs(*self._tedges), slope, bound)
+            res = breakpoints(self._closure_network(), self._closure_costs(*self._tedges), slope, bound, self.times)
             beta[self.nodes] = res.beta[: self.nodes.size]
             info = {"certified": res.certified, "rounds": res.rounds, "fallbacks": res.fallbacks}
         return beta, info

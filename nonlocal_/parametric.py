@@ -113,7 +113,7 @@ def _induced(ptr, out, group, nodes):
     return sub_ptr, sub_out
 
 
-def breakpoints(net: ClosureNetwork, cost, slope, bound: float) -> Breakpoints:
+def breakpoints(net: ClosureNetwork, cost, slope, bound: float, times=None) -> Breakpoints:
     r"""The breakpoint :math:`\beta_v` of every node, clipped to [−bound, bound] (module docstring).
 
     Args:
@@ -121,6 +121,8 @@ def breakpoints(net: ClosureNetwork, cost, slope, bound: float) -> Breakpoints:
         cost: ``(n,)`` :math:`a_v`, the cost of v in the closed set at s = 0.
         slope: ``(n,)`` :math:`r_v \ge 0`.
         bound: S > 0.
+        times: a :class:`~advmcf.nonlocal_._timing.Timings` for the rounds'
+            ``flow`` and ``certificate`` (optional).
 
     Returns a :class:`Breakpoints`: for every node of positive slope and
     every :math:`|s| < S`, :math:`S_{\min}(s) = \{\beta > s\}` and
@@ -147,19 +149,21 @@ def breakpoints(net: ClosureNetwork, cost, slope, bound: float) -> Breakpoints:
         group[active] = g  # groups numbered 0..count-1 in the order of their nodes
         s = np.clip(-np.bincount(g, cost[active]) / np.bincount(g, slope[active]), -bound, bound)
         ptr, out = _induced(net.ptr, net.out, group, active.astype(np.int32))
-        cuts = min_closure(ClosureNetwork.from_adjacency(ptr, out), cost[active] + s[g] * slope[active])
+        cuts = min_closure(ClosureNetwork.from_adjacency(ptr, out), cost[active] + s[g] * slope[active], times,
+                           bool(np.any(s <= -bound)))
         rounds += 1
         fallbacks += not cuts.optimal
         size = np.bincount(g, minlength=ids.size)
         small = np.bincount(g, cuts.smallest, minlength=ids.size)
-        large = np.bincount(g, cuts.largest, minlength=ids.size)
         top, bottom = s[g] >= bound, s[g] <= -bound
+        largest = cuts.largest if bottom.any() else np.ones(active.size, bool)  # only read at -bound
+        large = np.bincount(g, largest, minlength=ids.size)
         inner = ~top & ~bottom
         # solved: a trivial cut at s* (every node at s*), or a group wholly beyond the range
         whole = (inner & ((small[g] == 0) | (small[g] == size[g]))) | (top & (small[g] == 0)) | (
             bottom & (large[g] == size[g]))
         # beyond the range: inside the smallest closure at +S, outside the largest at -S
-        beyond = (top & cuts.smallest) | (bottom & ~cuts.largest)
+        beyond = (top & cuts.smallest) | (bottom & ~largest)
         done = whole | beyond
         beta[active[done]] = np.where(beyond[done], np.where(top[done], bound, -bound), s[g][done])
         group[active[done]] = -1

@@ -52,6 +52,8 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
+from ._timing import Timings
+
 __all__ = ["ClosureNetwork", "ClosureCuts", "max_pseudoflow", "certify", "integer_capacities", "min_closure"]
 
 _KEEP_IN_ADJACENCY = 1 << 24  # arcs
@@ -402,7 +404,7 @@ def max_pseudoflow(net: ClosureNetwork, tsrc, tsnk):
     return _solve(net.n, net.ptr, net.out, excess)
 
 
-def certify(net: ClosureNetwork, tsrc, tsnk, flow):
+def certify(net: ClosureNetwork, tsrc, tsnk, flow, largest: bool = True):
     r"""Check a pseudoflow on a closure network and read the minimum cuts off it (module docstring).
 
     ``flow`` is ``(tails, heads, values)``: arcs of ``net`` that carry flow
@@ -410,10 +412,13 @@ def certify(net: ClosureNetwork, tsrc, tsnk, flow):
     lower_bound, smallest, largest)``: whether no residual path joins a
     positive to a negative excess (then the bound is the minimum cut), the
     integer bound L, and the smallest and largest minimum source sets as
-    ``(n,)`` bool arrays.  Raises ValueError if a flow is negative or runs
-    on a pair of nodes that is not an arc.  The arcs have infinite capacity,
-    so the residual graph is every arc plus the reverse of every arc that
-    carries flow.
+    ``(n,)`` bool arrays (``largest=False``: None for the largest, which
+    needs the in-adjacency; the check does not: no residual path joins the
+    excesses iff the set reached from the positive ones holds no negative
+    one).  Raises ValueError if a flow is negative or runs on a pair of
+    nodes that is not an arc.  The arcs have infinite capacity, so the
+    residual graph is every arc plus the reverse of every arc that carries
+    flow.
     """
     n = net.n
     tails, heads = np.asarray(flow[0], np.int32), np.asarray(flow[1], np.int32)
@@ -428,11 +433,13 @@ def certify(net: ClosureNetwork, tsrc, tsnk, flow):
     back_ptr, back = _csr(n, heads[used], tails[used])
     smallest = _reach(n, net.ptr, net.out, back_ptr, back, excess > 0)
     del back_ptr, back
+    optimal = not bool(np.any(smallest & (excess < 0)))
+    lower = int(tsrc.sum()) - int(excess[excess > 0].sum())
+    if not largest:
+        return optimal, lower, smallest, None
     in_ptr, into = net.in_adjacency()
     fwd_ptr, fwd = _csr(n, tails[used], heads[used])
     reaching = _reach(n, in_ptr, into, fwd_ptr, fwd, excess < 0)
-    optimal = not bool(np.any(smallest & reaching))
-    lower = int(tsrc.sum()) - int(excess[excess > 0].sum())
     return optimal, lower, smallest, ~reaching
 
 
@@ -450,11 +457,11 @@ class ClosureCuts(NamedTuple):
 
     lower: float  #: a lower bound of :math:`\min_S \sum_{v \in S} c_v` (the minimum up to the rounding)
     smallest: np.ndarray  #: ``(n,)`` bool, the smallest minimum closure (of the integer problem)
-    largest: np.ndarray  #: ``(n,)`` bool, the largest one
+    largest: np.ndarray | None  #: ``(n,)`` bool, the largest one (None if not asked for)
     optimal: bool  #: whether the pseudoflow passed :func:`certify` (else push-relabel was used)
 
 
-def min_closure(net: ClosureNetwork, cost) -> ClosureCuts:
+def min_closure(net: ClosureNetwork, cost, times=None, largest: bool = True) -> ClosureCuts:
     r"""Minimise :math:`\sum_{v \in S} c_v` over the closed sets S of ``net`` (every arc leaving S
     is infinite: tail in S ⇒ head in S).
 
@@ -465,18 +472,26 @@ def min_closure(net: ClosureNetwork, cost) -> ClosureCuts:
     push–relabel solves the same integer problem (its source side is the
     smallest minimum cut, the complement of its sink side the largest).
     The smallest and largest minimum closures are exact for the integer
-    problem; ``lower`` is its minimum minus the total rounding.
+    problem; ``lower`` is its minimum minus the total rounding.  ``largest=False``:
+    the largest closure is not made (None; the certificate then needs no
+    in-adjacency, whose memory equals the network's).  ``times``: a
+    :class:`~advmcf.nonlocal_._timing.Timings` that gets the parts ``flow`` and
+    ``certificate`` (optional).
     """
     cost = np.asarray(cost, float)
     cost1, cost0 = np.maximum(cost, 0.0), np.maximum(-cost, 0.0)  # sum_S c = sum cost0 - ... + cut
     total = cost1.sum() + cost0.sum()
     scale, icost1, r1 = integer_capacities(cost1, total)
     _, icost0, r0 = integer_capacities(cost0, total)
-    flow = max_pseudoflow(net, icost0, icost1)
-    optimal, lower, smallest, largest = certify(net, icost0, icost1, flow)
+    times = Timings() if times is None else times
+    with times("flow"):
+        flow = max_pseudoflow(net, icost0, icost1)
+    with times("certificate"):
+        optimal, lower, smallest, large = certify(net, icost0, icost1, flow, largest)
     if not optimal:
-        lower, smallest, largest = _push_relabel_closure(net, icost0, icost1)
-    return ClosureCuts(lower / scale - (r1 + r0) - float(cost0.sum()), smallest, largest, optimal)
+        with times("flow"):
+            lower, smallest, large = _push_relabel_closure(net, icost0, icost1)
+    return ClosureCuts(lower / scale - (r1 + r0) - float(cost0.sum()), smallest, large if largest else None, optimal)
 
 
 def _push_relabel_closure(net: ClosureNetwork, tsrc, tsnk):

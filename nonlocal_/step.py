@@ -34,7 +34,10 @@ covers the band problem; the band itself is checked a posteriori, not proved
 wide enough.  The classic failure of a band, near extinction, is caught: if
 the empty set or the whole domain has lower energy than the band solution,
 the unrestricted problem is solved.  The tests compare with the unrestricted
-problem.
+problem.  Per_ε of the new set is Per_ε(χ) plus its change on the band and
+collar; Per_ε(χ) is the previous step's result when this step starts from
+the set that step returned (checked vertex by vertex), and is computed on
+all vertices otherwise.
 
 **Sub-vertex boundary** (p = 1).  With p = 1 the step is the 0-superlevel set
 of the convex problem :math:`\min_w \frac{1}{2\tau}\sum_i m_i\rho_i(w_i +
@@ -94,6 +97,7 @@ from advmcf.meshes.mpi import on_root
 from scipy.spatial import cKDTree
 
 from ._checks import check_choice, check_positive
+from ._timing import Timings
 from .vertices import Vertices
 from .functional import vertex_perimeter
 from .mincut import METHODS, SOLVERS, CutProblem
@@ -146,6 +150,7 @@ class AdversarialScheme:
         self.h_max = float(mesh_stats(V.mesh).h_max)
         self.verts = Vertices(V)
         self._rho0 = self._rho1 = None
+        self._previous = None  # rank 0: (the last step's vertex set, its Per_eps), the next step's start
 
         def prepare():
             x3 = self.verts.points3()
@@ -174,7 +179,8 @@ class AdversarialScheme:
             ``band_vertices`` (free vertices), ``band_width``,
             ``band_widenings``, ``graph_nodes``, ``graph_edges``,
             ``solve_time`` (rank 0 wall time of the cuts), ``step_time``
-            (whole step, rank 0), ``certified``, ``gap`` (relative
+            (whole step, rank 0), ``times`` (its parts, rank 0:
+            :mod:`advmcf.nonlocal_._timing`), ``certified``, ``gap`` (relative
             max-flow/min-cut mismatch), ``displacement`` (largest distance to
             ∂A_k of a vertex that changed side), ``volume`` (lumped mass of the
             new vertex set), ``empty``.
@@ -186,25 +192,30 @@ class AdversarialScheme:
         t_start = time.perf_counter()
         verts = self.verts
         comm = verts.comm
-        chi_local = phi_k.x.array[: verts.num_owned] < 0
-        counts = comm.allreduce(np.array([np.count_nonzero(chi_local), chi_local.size]))
-        trivial = counts[0] == 0 or counts[0] == counts[1]
-        # the interface pieces of all ranks (collective); rank 0 measures distances to them on demand
-        simplices = None if trivial else interface(phi_k).gathered()
-        phi_vals = verts.gather(phi_k)
+        times = Timings()
+        with times("gather"):
+            chi_local = phi_k.x.array[: verts.num_owned] < 0
+            counts = comm.allreduce(np.array([np.count_nonzero(chi_local), chi_local.size]))
+            trivial = counts[0] == 0 or counts[0] == counts[1]
+            # the interface pieces of all ranks (collective); rank 0 measures distances to them on demand
+            simplices = None if trivial else interface(phi_k).gathered()
+            phi_vals = verts.gather(phi_k)
         out = [None]
 
         def work():
-            values, info = self._solve_on_root(phi_vals, simplices, tau, displacement_hint)
+            values, info = self._solve_on_root(phi_vals, simplices, tau, displacement_hint, times)
             out[0] = values
             return info
 
         info = on_root(comm, work)
-        phi = verts.scatter(out[0] if verts.is_root else None, name=phi_k.name)
-        info["step_time"] = comm.bcast(time.perf_counter() - t_start if verts.is_root else None, root=0)
+        with times("scatter"):
+            phi = verts.scatter(out[0] if verts.is_root else None, name=phi_k.name)
+        step_time = time.perf_counter() - t_start
+        times["other"] = step_time - sum(times.values())
+        info["step_time"], info["times"] = comm.bcast((step_time, dict(times)) if verts.is_root else None, root=0)
         return phi, info
 
-    def _solve_on_root(self, phi_vals, simplices, tau, hint):
+    def _solve_on_root(self, phi_vals, simplices, tau, hint, times):
         verts, mixture = self.verts, self.mixture
         x, m, r0, r1 = verts.x, verts.m, self._rho0, self._rho1
         c0, c1 = m * r0 / self.eps, m * r1 / self.eps
@@ -215,7 +226,7 @@ class AdversarialScheme:
         if simplices is None:  # empty set or whole domain: nothing can change, Per_ε = 0
             u, values, weight, per = chi, phi_vals.copy(), np.zeros_like(m), 0.0
         else:
-            dist = _Distances(x, simplices)
+            dist = _Distances(x, simplices, times)
 
             def fidelity_weights(d):
                 return m * (r0 + r1) * (d if self.p == 1 else 1.0) / tau
@@ -224,13 +235,18 @@ class AdversarialScheme:
                 W = 2 * reach + max(4 * h, 1.5 * _displacement_estimate(simplices, x, r0 + r1, tau, reach))
             else:
                 W = 2 * reach + 4 * h + 1.5 * hint
-            per_chi = vertex_perimeter(x, chi, c0, c1, mixture)
+            with times("perimeter"):  # Per_eps(chi): the last step's, if it ended at chi
+                same = self._previous is not None and np.array_equal(self._previous[0], chi)
+                per_chi = self._previous[1] if same else vertex_perimeter(x, chi, c0, c1, mixture)
             while True:
                 d = dist.upto(W + 3 * reach)
                 weight = fidelity_weights(d)  # exact where d < cutoff, a lower bound elsewhere
                 u, sub, res, cut = self._band_solve(weight, chi, d, W)
-                per = per_chi + _band_perimeter_change(x, c0, c1, chi, u, sub, d <= W + reach * (1 + 1e-9),
-                                                       mixture)
+                for part, seconds in cut.times.items():
+                    times[part] = times.get(part, 0.0) + seconds
+                with times("perimeter"):
+                    per = per_chi + _band_perimeter_change(x, c0, c1, chi, u, sub, d <= W + reach * (1 + 1e-9),
+                                                           mixture)
                 changed = u != chi
                 disp = float(d[changed].max()) if changed.any() else 0.0
                 if dist.complete and W >= d.max():
@@ -254,7 +270,7 @@ class AdversarialScheme:
                         solve_time=res["solve_time"], certified=res["certified"], gap=res["gap"],
                         displacement=disp)
             if self.p == 1:
-                values, t_thr, exact = _subvertex_values(x, m, sub, cut, u, m * (r0 + r1) / tau, h)
+                values, t_thr, exact = _subvertex_values(x, m, sub, cut, u, m * (r0 + r1) / tau, h, times)
                 info["solve_time"] += t_thr
                 info["certified"] = info["certified"] and exact["certified"]
             else:
@@ -263,6 +279,7 @@ class AdversarialScheme:
         info["perimeter_eps"] = per
         info["energy"] = info["fidelity"] + info["perimeter_eps"]
         info["volume"] = float(np.sum(m[u]))
+        self._previous = (u.copy(), per)
         info["empty"] = not bool(u.any())
         return values, info
 
@@ -303,12 +320,13 @@ class _Distances:
     searched unless a caller needs them (the unrestricted problem).
     """
 
-    def __init__(self, x, simplices):
-        self.x, self.simplices, self.cutoff, self.d = x, simplices, 0.0, None
+    def __init__(self, x, simplices, times):
+        self.x, self.simplices, self.cutoff, self.d, self.times = x, simplices, 0.0, None, times
 
     def upto(self, c: float) -> np.ndarray:
         if c > self.cutoff:
-            self.d = distance_to_simplices(self.x, self.simplices, None if np.isinf(c) else c)
+            with self.times("distances"):
+                self.d = distance_to_simplices(self.x, self.simplices, None if np.isinf(c) else c)
             self.cutoff = c
         return self.d
 
@@ -380,16 +398,27 @@ def _band_perimeter_change(x, c0, c1, chi, u, sub, terms, mixture) -> float:
     reach of the neighbourhood.  Exact on any mesh: u = χ off {d ≤ W} and d
     is 1-Lipschitz, so a vertex with d > W + R has u = χ on its whole
     neighbourhood (its term does not change), and the neighbourhood of a
-    vertex in ``terms`` lies in ``sub``.
+    vertex in ``terms`` lies in ``sub``.  Only the terms within R of a
+    vertex that changed side can change: they are summed, over the points
+    within 2R of one (their neighbourhoods).
     """
-    c0t, c1t, xs = np.where(terms[sub], c0[sub], 0.0), np.where(terms[sub], c1[sub], 0.0), x[sub]
-    return (vertex_perimeter(xs, u[sub], c0t, c1t, mixture)
-            - vertex_perimeter(xs, chi[sub], c0t, c1t, mixture))
+    xs, us, chis = x[sub], u[sub], chi[sub]
+    changed = us != chis
+    if not changed.any():
+        return 0.0
+    reach = mixture.closed_radii[-1]
+    near, _ = cKDTree(xs[changed]).query(xs, k=1, distance_upper_bound=2 * reach, workers=num_threads())
+    keep = near <= 2 * reach
+    count = terms[sub][keep] & (near[keep] <= reach)
+    c0t, c1t, xk = np.where(count, c0[sub][keep], 0.0), np.where(count, c1[sub][keep], 0.0), xs[keep]
+    return (vertex_perimeter(xk, us[keep], c0t, c1t, mixture)
+            - vertex_perimeter(xk, chis[keep], c0t, c1t, mixture))
 
 
-def _subvertex_values(x, m, sub, cut, u, r_all, h):
+def _subvertex_values(x, m, sub, cut, u, r_all, h, times):
     r"""φ = −w with w the exact solution of the convex problem on the layer near the new boundary (module
-    docstring); returns ``(values, seconds, info)``, ``info`` that of :meth:`CutProblem.breakpoints`."""
+    docstring); returns ``(values, seconds, info)``, ``info`` that of :meth:`CutProblem.breakpoints`;
+    ``times`` gets the parts ``layer`` and ``smoothing``."""
     t0 = time.perf_counter()
     delta = h / _NUM_THRESHOLDS
     usub, m_sub = u[sub], m[sub]
@@ -409,7 +438,9 @@ def _subvertex_values(x, m, sub, cut, u, r_all, h):
         # w resolved on (-h, h) (as the sixteen threshold cuts at +-j h/8 resolved it before), +-far beyond
         beta, info = thr.breakpoints(r_all[sub][pts], h)
         w[pts] = np.where(layer[pts], np.where(np.abs(beta) < h, beta, np.sign(beta) * far), w[pts])
-        w = _smoothed(x[sub], m_sub, w, layer & (np.abs(w) < far), usub, _SMOOTHING_RADIUS * h, delta / 8)
+        times["layer"] = times.get("layer", 0.0) + time.perf_counter() - t0
+        with times("smoothing"):
+            w = _smoothed(x[sub], m_sub, w, layer & (np.abs(w) < far), usub, _SMOOTHING_RADIUS * h, delta / 8)
     values = np.where(u, -far, far)
     values[sub] = -w
     return values, time.perf_counter() - t0, info

@@ -52,6 +52,9 @@ def test_minimum_cuts_match_enumeration(keep, monkeypatch):
             assert optimal and lower == best, seed
             assert (net._in is not None) == (keep or net.out.size == 0)
             assert (small == smallest).all() and (large == largest).all(), seed
+        # without the largest cut (no in-adjacency): the same check, bound and smallest cut
+        alone = certify(net, tsrc, tsnk, max_pseudoflow(net, tsrc, tsnk), largest=False)
+        assert alone[:2] == (True, best) and (alone[2] == smallest).all() and alone[3] is None, seed
         ties += count > 1
     assert ties > 50, "too few problems with several minimum cuts: the selection is barely tested"
 
@@ -64,6 +67,8 @@ def test_certificate_rejects_a_non_maximal_flow():
     net = ClosureNetwork(2, tail, head)
     optimal, lower, _, _ = certify(net, tsrc, tsnk, (np.zeros(0, int), np.zeros(0, int), np.zeros(0, np.int64)))
     assert not optimal and lower == 0
+    assert certify(net, tsrc, tsnk, (np.zeros(0, int), np.zeros(0, int), np.zeros(0, np.int64)), largest=False)[:2] == (
+        False, 0)
     optimal, lower, small, large = certify(net, tsrc, tsnk, max_pseudoflow(net, tsrc, tsnk))
     assert optimal and lower == 2 and small.tolist() == [True, True] and large.tolist() == [True, True]
     with pytest.raises(ValueError, match="negative arc flow"):
