@@ -1,8 +1,8 @@
 #!/bin/sh
 # The nonlocal step at an old commit and at the working tree, on the same input.
 #   benchmarks/before_after.sh OLD_COMMIT [CASE ...]: later steps, alternating (two rounds per case),
-#     a CASE being "N K" or "N K DIM" (default: the 131k-vertex 2D mesh at eps/h = 4, 8, 16 and 3D at
-#     24 and 32 cells), by benchmarks/nonlocal_steps.py;
+#     a CASE being "N K" or "N K DIM", with "--profile" for the parts of a step (default: the 131k-vertex
+#     2D mesh at eps/h = 4, 8, 16 and 3D at 24 and 32 cells), by benchmarks/nonlocal_steps.py;
 #   benchmarks/before_after.sh OLD_COMMIT --sets: the level sets of benchmarks/nonlocal_sets.py, compared.
 # Run from the repository root with its .venv.  The old code is a detached worktree, imported as
 # advmcf.* through a directory of links on PYTHONPATH (found before the editable install's finder).
@@ -22,7 +22,7 @@ if [ "$1" = "--sets" ]; then
 fi
 for case in "$@"; do
   for round in 1 2; do
-    echo "old $case: $(PYTHONPATH=$tmp/shim .venv/bin/python benchmarks/nonlocal_steps.py $case | tail -1)"
-    echo "new $case: $(.venv/bin/python benchmarks/nonlocal_steps.py $case | tail -1)"
+    echo "old $case: $(PYTHONPATH=$tmp/shim .venv/bin/python benchmarks/nonlocal_steps.py $case | grep -E '^(n=|parts)')"
+    echo "new $case: $(.venv/bin/python benchmarks/nonlocal_steps.py $case | grep -E '^(n=|parts)')"
   done
 done
