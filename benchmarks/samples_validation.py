@@ -1,4 +1,4 @@
-"""The validation tables of advmcf.samples (docs/samples.rst, README), as real measured outputs.
+"""The validation tables of advmcf.samples (docs/samples.md, README), as real measured outputs.
 
     python benchmarks/samples_validation.py gaussian [--dims 2 10 50] [--sizes 1000 10000 100000]
     python benchmarks/samples_validation.py real
@@ -227,7 +227,7 @@ def scheme(args):
     from advmcf.meshes.measures import symmetric_difference, volume
     from advmcf.meshes.sets import level_set
     from advmcf.meshes.shapes import disc
-    from advmcf.nonlocal_ import adversarial_flow
+    from advmcf.nonlocal_ import Vertices, adversarial_flow
     from advmcf.samples import draw
     from advmcf.samples.scheme import sample_flow
 
@@ -236,6 +236,7 @@ def scheme(args):
     rho = lambda x: rho0(x) + rho1(x)  # noqa: E731
     bayes = np.sqrt(2 * np.log(s0**2 / s1**2) / (1 / s1**2 - 1 / s0**2))
     V = p1_space(box(MPI.COMM_SELF, [-L, -L], [L, L], args.h))
+    verts = Vertices(V)
     header = ["eps", "n", "eps / (log n / n)^(1/2)", "samples per eps-ball at the Bayes circle", "Hausdorff",
               "order", "rho-symdiff", "order", "sqrt(area / pi)", "seconds", "load", "flag"]
     rows = []
@@ -246,12 +247,14 @@ def scheme(args):
         dens = adversarial_flow(phi0, rho0, rho1, eps, args.T, tau=tau, discretization="plain")
         print(f"density scheme eps = {eps:g}: {time.perf_counter() - t:.1f} s", flush=True)
         ref = dens.sets[-1]
+        finals = {"density scheme": verts.gather(ref)}
         h_prev = s_prev = n_prev = None
         orders_h, orders_s, dist = [], [], []
         for n in args.sizes:
             pts = draw(rho0, rho1, n, [-L, -L], [L, L], seed=args.seed)
             t = time.perf_counter()
             ev = sample_flow(phi0, pts, eps, args.T, tau=tau, discretization="plain")
+            finals[f"samples, n = {n}"] = verts.gather(ev.sets[-1])
             sec = time.perf_counter() - t
             hd, sd = hausdorff(ev.sets[-1], ref), symmetric_difference(ev.sets[-1], ref, rho)
             ratio = eps / np.sqrt(np.log(n) / n)
@@ -269,6 +272,8 @@ def scheme(args):
             n_, hd_, sd_ = map(np.array, zip(*dist))
             rows.append([f"{eps:g}", "least squares (unflagged)", "", "", "", f"{np.polyfit(np.log(n_), -np.log(hd_), 1)[0]:.2f}",
                          "", f"{np.polyfit(np.log(n_), -np.log(sd_), 1)[0]:.2f}", "", "", "", ""])
+        _plot_finals(verts.x, finals, bayes, OUT / f"scheme_eps{eps:g}.png",
+                     f"final sets at T = {args.T:g}: eps = {eps:g}, tau = {tau:g}, h = {args.h:g}")
         rows.append([f"{eps:g}", "density scheme", "", "", "", "", "", "",
                      f"{np.sqrt(volume(ref) / np.pi):.4f}",
                      "", "", ""])
@@ -279,6 +284,33 @@ def scheme(args):
             "samples' balls (centred at the samples) and the density scheme's (centred at vertices) differ by "
             "O(h), and the sample scheme's level set is vertex-midway: the distances saturate at that level.")
     _write("scheme", header, rows, note)
+
+
+def _plot_finals(x, finals, bayes, path, title):
+    """The boundaries {phi = 0} of the final sets (dict label -> vertex values), the Bayes circle dashed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.tri import Triangulation
+
+    tri = Triangulation(x[:, 0], x[:, 1])
+    fig, ax = plt.subplots(figsize=(5.5, 5.0))
+    colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, max(1, len(finals) - 1)))
+    for k, (label, v) in enumerate(finals.items()):
+        colour = "black" if k == 0 else colours[k - 1]
+        ax.tricontour(tri, v, levels=[0.0], colors=[colour], linewidths=2.0 if k == 0 else 0.9)
+        ax.plot([], [], color=colour, label=label)
+    t = np.linspace(0, 2 * np.pi, 361)
+    ax.plot(bayes * np.cos(t), bayes * np.sin(t), "k--", lw=0.8, label="Bayes circle (A_0)")
+    ax.set_aspect("equal")
+    ax.set_xlim(-2.6, 2.6)
+    ax.set_ylim(-2.6, 2.6)
+    ax.legend(fontsize=7, loc="upper right")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
 
 
 def main():
