@@ -32,8 +32,9 @@ starts from the kernel plug-in classifier of bandwidth ε
 - ``train.csv``: one row per step: ``step, t, risk, adversarial_risk,
   perimeter_eps, fidelity, volume, free_vertices, graph_edges, certified,
   seconds`` (risks over the total weight; ``adversarial_risk`` = risk + ε Per_ε);
-- ``boundary.png`` and ``.pdf``: the decision boundary at every step over
-  the points;
+- ``boundary.png`` and ``.pdf`` (2D data and projections only; in 3D the
+  ParaView series shows the boundary): the decision boundary at every step
+  over the points;
 - ``labels.csv``: the points (as trained on, projected if they were) with
   their label and the final classifier's label ``prediction``;
 - ``train.bp``: the level sets at every step, a ParaView time series
@@ -264,11 +265,13 @@ def _train(args, comm) -> int:
             w.writerow([f"x{k + 1}" for k in range(points.dim)] + ["label", "prediction"])
             w.writerows([[repr(float(v)) for v in points.x[s]] + [int(points.label[s]), int(prediction[s])]
                          for s in range(points.n)])
-        plot_boundaries(verts.x, values, ev.times, points, out / "boundary.png",
-                        title=f"{points.source}\neps = {eps:g}, tau = {tau:g}, h = {h:g}, n = {points.n}")
+        written = [out / "train.csv", out / "labels.csv", out / "train.bp"]
+        if points.dim == 2:
+            written += plot_boundaries(verts.x, values, ev.times, points, out / "boundary.png",
+                                       title=f"{points.source}\neps = {eps:g}, tau = {tau:g}, h = {h:g}, n = {points.n}")
         if args.quiet < 2:
             print(_train_markdown(ev))
-        log.info("wrote %s, %s, %s, %s", out / "train.csv", out / "boundary.png", out / "labels.csv", out / "train.bp")
+        log.info("wrote %s", ", ".join(map(str, written)))
     return 0
 
 

@@ -89,8 +89,8 @@ def test_budget_lists_and_help(capsys):
 
 @pytest.mark.parallel([1, 2])
 def test_train_command_writes_the_flow(shared, capsys):
-    """advmcf train on 3-D data (used as is) and on 64-D digits (projected): the files, the steps, the
-    final classifier's labels of the points; the same table on 1 and 2 ranks (the scheme is rank-independent)."""
+    """advmcf train on 2-D data, on 3-D data (used as is, no figure) and on 64-D digits (projected): the files,
+    the steps, the final classifier's labels of the points."""
     data = shared / "g.csv"
     if COMM.rank == 0:
         write_csv(data, gaussian_classes(60, [0.6, 0.0], 0.5, seed=3))
@@ -107,6 +107,15 @@ def test_train_command_writes_the_flow(shared, capsys):
         assert labels.shape == (120, 4)
         assert np.mean(labels[:, 2] != labels[:, 3]) == pytest.approx(float(rows[-1]["risk"]), abs=1e-12)
         assert (shared / "t" / "boundary.png").stat().st_size > 20000 and (shared / "t" / "train.bp").is_dir()
+    if COMM.rank == 0:
+        write_csv(shared / "g3.csv", gaussian_classes(20, [0.6, 0.0, 0.0], 0.4, seed=3))
+    COMM.barrier()
+    code, err = _cli(["train", shared / "g3.csv", "--eps", "0.6", "--T", "0.6", "--h", "0.2", "-q", "-o",
+                      shared / "t3"], capsys)
+    assert code == 0, err
+    if COMM.rank == 0:
+        assert np.loadtxt(shared / "t3" / "labels.csv", delimiter=",", skiprows=1).shape == (40, 5)
+        assert not (shared / "t3" / "boundary.png").exists() and (shared / "t3" / "train.bp").is_dir()
     code, err = _cli(["train", "digits:1,7", "--eps", "0.5", "--T", "0.5", "--h", "0.25", "-q", "-o",
                       shared / "d"], capsys)
     assert code == 0, err
