@@ -256,7 +256,8 @@ def _train(args, comm) -> int:
     write_time_series(out / "train.bp", ev.times, {"phi": ev.sets}, fmt="vtx")
     verts = Vertices(V)
     values = [verts.gather(phi) for phi in ev.sets]
-    if comm.rank == 0:
+
+    def write():  # rank 0; a failure raises on every rank (on_root)
         _write_train(out / "train.csv", ev)
         _, own = cKDTree(verts.x).query(points.x)
         prediction = (values[-1][own] < 0).astype(int)
@@ -272,6 +273,8 @@ def _train(args, comm) -> int:
         if args.quiet < 2:
             print(_train_markdown(ev))
         log.info("wrote %s", ", ".join(map(str, written)))
+
+    on_root(comm, write)
     return 0
 
 
