@@ -22,12 +22,13 @@ class AdversarialStepper:
     :func:`advmcf.meshes.evolution.run_flow`.
 
     Each step passes the previous step's displacement as the band hint
-    (:meth:`AdversarialScheme.step`); ∂Ω acts on the set within ε (``boundary_reach``).
+    (:meth:`AdversarialScheme.step`, which reports ``boundary_margin`` and ``near_boundary`` itself);
+    ∂Ω acts on the set within the reach of its ε-balls (``boundary_reach``).
     """
 
     def __init__(self, scheme: AdversarialScheme, phi0: fem.Function, label: str):
         self.scheme, self.phi, self.space, self.label = scheme, phi0.copy(), phi0.function_space, label
-        self.boundary_reach = scheme.eps
+        self.boundary_reach = scheme.mixture.reach
         self._hint, self._k = None, 0  # the first step estimates its band
 
     def start(self, dt: float) -> dict:
@@ -49,7 +50,7 @@ class AdversarialStepper:
 
 def adversarial_flow(phi0: fem.Function, rho0, rho1, eps: float, T: float, *, tau: float | None = None,
                      p: int = 1, selection: str = "minimal", discretization="isotropic",
-                     output_times=None, vtx_path=None, progress=None) -> Evolution:
+                     boundary: str = "window", output_times=None, vtx_path=None, progress=None) -> Evolution:
     r"""Run the scheme from :math:`A_0 = \{\varphi_0 < 0\}` to time T.
 
     Between output times the steps are equal and no longer than τ
@@ -67,6 +68,9 @@ def adversarial_flow(phi0: fem.Function, rho0, rho1, eps: float, T: float, *, ta
         selection: "minimal" or "maximal" minimizer at every step.
         discretization: the ε-neighbourhood, "isotropic" (default), "plain"
             or a :class:`~advmcf.nonlocal_.mixture.BallMixture` (:mod:`advmcf.nonlocal_.perimeter`).
+        boundary: "window" (default: R^d outside Ω is outside every set, sets
+            are held off ∂Ω by the reach of the ε-balls) or "neumann" (balls
+            cut off by Ω); see :mod:`advmcf.nonlocal_.step`.
         output_times: increasing times in [0, T] at which to keep the set
             (:func:`advmcf.meshes.evolution.check_times`); ``None`` means ``[0, T]``.
         vtx_path: if given, write φ at the output times to this VTX (.bp) file.
@@ -79,7 +83,7 @@ def adversarial_flow(phi0: fem.Function, rho0, rho1, eps: float, T: float, *, ta
     """
     tau_, T, times = check_times(eps if tau is None else tau, T, output_times)
     scheme = AdversarialScheme(phi0.function_space, rho0, rho1, eps, p=p, selection=selection,
-                               discretization=discretization)
+                               discretization=discretization, boundary=boundary)
     label = f"nonlocal(eps={scheme.eps:g}, tau={tau_:g}, p={p}, {selection}, {scheme.mixture.name})"
 
     def rho(x):

@@ -63,6 +63,19 @@ minimizer, and the zero level between two vertices is the interpolated zero
 of the averaged w.  With p = 0 the returned φ keeps the previous values
 where a vertex did not change side and is ∓h_max/2 where it did.
 
+**The domain boundary.**  Ω is a window on :math:`\mathbb{R}^d`.  With
+``boundary="window"`` (the default) :math:`\mathbb{R}^d \setminus \Omega`
+counts as outside every set: the vertices within the reach R of ∂Ω are held
+outside (not free, fixed at u = 0), so the ε-balls of the set's terms never
+reach past ∂Ω and the step equals the step in :math:`\mathbb{R}^d` as long as
+the set keeps more than R from ∂Ω; an initial set that meets this layer is an
+error (a set that crosses ∂Ω by design, a half space, needs the Neumann
+problem).  With ``boundary="neumann"`` the balls are cut off by Ω and ∂Ω
+carries no perimeter (touching it is free: a set near ∂Ω can jump to it).
+Either way every step reports ``boundary_margin``, the distance of the new
+vertex set to ∂Ω, and ``near_boundary``, whether it is within R + 2 h_max
+(the answer may then depend on where ∂Ω is).
+
 **Distances.**  :math:`d_i` is measured on rank 0 from the gathered
 interface pieces, out to a cutoff :math:`W + 3R` (far vertices are
 not searched); the check against ∅ and Ω first uses the clipped distances,
@@ -91,6 +104,7 @@ from dolfinx import fem
 
 from advmcf.meshes.densities import density_values
 from advmcf.meshes.distance import distance_to_simplices
+from advmcf.meshes.boundary import DomainBoundary
 from advmcf.meshes.interface import interface
 from advmcf.meshes.kdtree import num_threads
 from advmcf.meshes.mpi import on_root
@@ -109,6 +123,8 @@ __all__ = ["AdversarialScheme", "step"]
 
 log = logging.getLogger(__name__)
 
+#: how a step treats ∂Ω (module docstring): R^d \ Ω outside every set, or Ω's own Neumann problem
+BOUNDARIES = ("window", "neumann")
 _NUM_THRESHOLDS = 8
 _SMOOTHING_RADIUS = 2.0  # in units of h_max
 
@@ -131,6 +147,9 @@ class AdversarialScheme:
         solver: max-flow solver, "pseudoflow" (default, :mod:`advmcf.nonlocal_.pseudoflow`),
             "push-relabel" (OR-tools) or "bk" (PyMaxflow's Boykov–Kolmogorov:
             the reference).  All give the same sets.
+        boundary: "window" (default: R^d \ Ω is outside every set, the
+            vertices within the reach of ∂Ω are held outside) or "neumann"
+            (balls cut off by Ω); module docstring.
 
     Attributes:
         mixture: the :class:`~advmcf.nonlocal_.mixture.BallMixture` in use (every rank).
@@ -138,27 +157,36 @@ class AdversarialScheme:
 
     def __init__(self, V: fem.FunctionSpace, rho0, rho1, eps: float, *, p: int = 1,
                  selection: str = "minimal", discretization="isotropic", method: str = "tree",
-                 solver: str = "pseudoflow"):
+                 solver: str = "pseudoflow", boundary: str = "window"):
         from advmcf.meshes.stats import mesh_stats
 
         check_choice("p", p, (0, 1))
         check_choice("selection", selection, ("minimal", "maximal"))
         check_choice("method", method, METHODS)
         check_choice("solver", solver, SOLVERS)
+        check_choice("boundary", boundary, BOUNDARIES)
+        self.boundary = boundary
         self.eps = check_arguments(eps, V.mesh, discretization)
         self.p, self.selection, self.method, self.solver = p, selection, method, solver
         self.h_max = float(mesh_stats(V.mesh).h_max)
         self.verts = Vertices(V)
-        self._rho0 = self._rho1 = None
+        self._rho0 = self._rho1 = self._to_boundary = self._held = None
         self._previous = None  # rank 0: (the last step's vertex set, its Per_eps), the next step's start
+        to_boundary = fem.Function(V)
+        to_boundary.x.array[:] = DomainBoundary(V).vertex_distance
+        to_boundary = self.verts.gather(to_boundary)
 
         def prepare():
             x3 = self.verts.points3()
             self._rho0 = density_values("rho0", rho0, x3)
             self._rho1 = density_values("rho1", rho1, x3)
-            return resolve_mixture(self.verts, self.eps, discretization)
+            mixture = resolve_mixture(self.verts, self.eps, discretization)
+            self._to_boundary = to_boundary
+            held = to_boundary <= mixture.reach * (1 + 1e-9)
+            self._held = held if boundary == "window" else np.zeros_like(held)
+            return mixture
 
-        # errors are raised on every rank; the densities stay on rank 0
+        # errors are raised on every rank; the densities and distances stay on rank 0
         self.mixture: BallMixture = on_root(self.verts.comm, prepare)
 
     def step(self, phi_k: fem.Function, tau: float, *, displacement_hint: float | None = None):
@@ -178,6 +206,8 @@ class AdversarialScheme:
             set), ``fidelity`` (the first term of the energy), ``energy``,
             ``band_vertices`` (free vertices), ``band_width``,
             ``band_widenings``, ``graph_nodes``, ``graph_edges``,
+            ``boundary_margin`` (distance of the new vertex set to ∂Ω, inf if
+            empty), ``near_boundary`` (margin ≤ R + 2 h_max, R the reach),
             ``solve_time`` (rank 0 wall time of the cuts), ``step_time``
             (whole step, rank 0), ``times`` (its parts, rank 0:
             :mod:`advmcf.nonlocal_._timing`), ``certified``, ``gap`` (relative
@@ -221,6 +251,12 @@ class AdversarialScheme:
         c0, c1 = m * r0 / self.eps, m * r1 / self.eps
         chi = phi_vals < 0
         h, reach = self.h_max, mixture.reach
+        if np.any(chi & self._held):
+            margin = float(self._to_boundary[chi].min())
+            raise ValueError(f"nonlocal: the set comes within {margin:.4g} of the domain boundary, closer than the "
+                             f"reach R = {reach:.4g} of its eps-balls; with boundary='window' (R^d outside the mesh "
+                             f"counts as outside the set) it must keep R from the boundary: enlarge the domain, or "
+                             f"use boundary='neumann' for a set that crosses the boundary by design (a half space)")
         info = {"band_vertices": 0, "band_width": 0.0, "band_widenings": 0, "graph_nodes": 0,
                 "graph_edges": 0, "solve_time": 0.0, "certified": True, "gap": 0.0, "displacement": 0.0}
         if simplices is None:  # empty set or whole domain: nothing can change, Per_ε = 0
@@ -254,8 +290,9 @@ class AdversarialScheme:
                 if disp > W - 2 * reach:
                     log.info("band W = %g too narrow (a vertex at distance %g changed): widening", W, disp)
                     W = max(1.5 * W, disp + 3 * reach + 4 * h)
-                elif (_trivial_set_is_better(u, chi, weight, per)
-                      and _trivial_set_is_better(u, chi, fidelity_weights(dist.upto(np.inf)), per)):
+                elif (_trivial_set_is_better(u, chi, weight, per, self.boundary == "neumann")
+                      and _trivial_set_is_better(u, chi, fidelity_weights(dist.upto(np.inf)), per,
+                                                 self.boundary == "neumann")):
                     # The band certificate covers the band only: near extinction (or
                     # filling) the empty set (or the whole domain) can beat every
                     # set the band allows.  Then solve the unrestricted problem.
@@ -281,6 +318,8 @@ class AdversarialScheme:
         info["volume"] = float(np.sum(m[u]))
         self._previous = (u.copy(), per)
         info["empty"] = not bool(u.any())
+        info["boundary_margin"] = float(self._to_boundary[u].min()) if u.any() else np.inf
+        info["near_boundary"] = bool(info["boundary_margin"] <= reach + 2 * h)
         return values, info
 
     def _band_solve(self, w_all, chi, d, W):
@@ -289,7 +328,7 @@ class AdversarialScheme:
         sub = np.flatnonzero(d <= W + 2 * reach * (1 + 1e-9))
         ds = d[sub]
         m, eps = self.verts.m[sub], self.eps
-        cut = CutProblem(self.verts.x[sub], self.mixture, ds <= W, chi[sub], w_all[sub],
+        cut = CutProblem(self.verts.x[sub], self.mixture, (ds <= W) & ~self._held[sub], chi[sub], w_all[sub],
                          m * self._rho0[sub] / eps, m * self._rho1[sub] / eps, ds <= W + reach * (1 + 1e-9),
                          method=self.method, solver=self.solver)
         usub, res = cut.solve(self.selection)
@@ -300,7 +339,7 @@ class AdversarialScheme:
 
 def step(phi_k: fem.Function, rho0, rho1, eps: float, tau: float, *, p: int = 1,
          selection: str = "minimal", displacement_hint: float | None = None, discretization="isotropic",
-         method: str = "tree", solver: str = "pseudoflow"):
+         method: str = "tree", solver: str = "pseudoflow", boundary: str = "window"):
     r"""One step of the scheme: ``AdversarialScheme(...).step(phi_k, tau)`` (see there).
 
     Builds the scheme (gathers the vertices, evaluates the densities, fits the
@@ -308,7 +347,7 @@ def step(phi_k: fem.Function, rho0, rho1, eps: float, tau: float, *, p: int = 1,
     :class:`AdversarialScheme` once and calls its ``step``.
     """
     scheme = AdversarialScheme(phi_k.function_space, rho0, rho1, eps, p=p, selection=selection,
-                               discretization=discretization, method=method, solver=solver)
+                               discretization=discretization, method=method, solver=solver, boundary=boundary)
     return scheme.step(phi_k, tau, displacement_hint=displacement_hint)
 
 
@@ -379,16 +418,18 @@ def _displacement_estimate(simplices, x, rho, tau, scale) -> float:
     return min(tau * (kappa + float(grad.max())), diameter)
 
 
-def _trivial_set_is_better(u, chi, w_all, per) -> bool:
-    r"""Whether ∅ or Ω has lower step energy than the vertex set ``u``.
+def _trivial_set_is_better(u, chi, w_all, per, whole: bool) -> bool:
+    r"""Whether ∅ (or, with ``whole``, Ω) has lower step energy than the vertex set ``u``.
 
     E(∅) = Σ_{χ} w and E(Ω) = Σ_{not χ} w (Per_ε(∅) = Per_ε(Ω) = 0), with
     w = m ρ d^p / τ; E(u) = Σ_{u ≠ χ} w + Per_ε(u), ``per`` = Per_ε(u).
     Weights that are lower bounds (w ≠ w_all only off u ≠ χ) make this a
-    necessary condition.
+    necessary condition.  Ω is a candidate only in the Neumann problem (with
+    the window, the layer along ∂Ω is held outside every set).
     """
     energy = np.sum(w_all[u != chi]) + per
-    return min(np.sum(w_all[chi]), np.sum(w_all[~chi])) < energy * (1 - 1e-12)
+    best = min(np.sum(w_all[chi]), np.sum(w_all[~chi])) if whole else np.sum(w_all[chi])
+    return best < energy * (1 - 1e-12)
 
 
 def _band_perimeter_change(x, c0, c1, chi, u, sub, terms, mixture) -> float:

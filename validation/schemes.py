@@ -29,7 +29,10 @@ loop :func:`advmcf.meshes.evolution.run_flow`.
   paper's scheme, 0: plain iterated adversarial training, the negative
   control), ``selection`` (``minimal`` or ``maximal``) and
   ``discretization`` (``isotropic``, the default, or ``plain``: the vertex
-  ball of radius ε, for comparison; :mod:`advmcf.nonlocal_.mixture`).
+  ball of radius ε, for comparison; :mod:`advmcf.nonlocal_.mixture`) and
+  ``boundary`` (``window``, the default: R^d outside Ω is outside the set,
+  which is held off ∂Ω; ``neumann``: balls cut off by Ω, for sets that cross
+  ∂Ω by design such as a half space; :mod:`advmcf.nonlocal_.step`).
 
 How each scheme treats ∂Ω: the finite-element schemes (level set, thresholding,
 Allen–Cahn) have natural boundary conditions; the parametric curves do not see
@@ -223,7 +226,8 @@ SCHEMES = {
     # the cost: a nonlocal step at eps/h = 4-6 against a level-set step on the same mesh (quick suite, 1 rank)
     "nonlocal": Scheme("nonlocal", _nonlocal,
                        {"p": _one_of(0, 1), "selection": _one_of("minimal", "maximal"),
-                        "discretization": _one_of("isotropic", "plain")}, True,
+                        "discretization": _one_of("isotropic", "plain"),
+                        "boundary": _one_of("window", "neumann")}, True,
                        vertex_sets=True, title="adversarial scheme", spreads=False, cost=5.0),
 }
 
