@@ -21,7 +21,7 @@ from advmcf.meshes import checks
 from advmcf.meshes.mpi import on_root
 
 __all__ = ["box", "box_plan", "gmsh_mesh", "gmsh_vertex_estimate", "GMSH_ALGORITHMS", "MeshPlan",
-           "check_mesh_size", "BYTES_PER_VERTEX"]
+           "check_mesh_size", "BYTES_PER_VERTEX", "MESH_TYPES", "box_mesh"]
 
 #: A lower bound of the memory a run needs per mesh vertex (all ranks together): the level-set
 #: step measured 920 bytes per vertex in 2D (benchmarks/fem_mcf_step.py, 131k -> 525k vertices).
@@ -184,6 +184,20 @@ def gmsh_vertex_estimate(kind: str, gdim: int, params: dict, h: float, band=None
 #: frontal ones (gmsh's defaults) make nearly regular (hexagonal-lattice-like) meshes, Delaunay
 #: irregular ones.
 GMSH_ALGORITHMS = {"frontal": (6, 1), "delaunay": (5, 1)}
+
+#: The meshes of a box that suites and studies can ask for: the crossed structured mesh (DOLFINx's
+#: box; tetrahedra in 3D), gmsh's frontal mesh (nearly hexagonal) and gmsh's Delaunay mesh (irregular;
+#: in 3D both gmsh types are gmsh's Delaunay tetrahedra).
+MESH_TYPES = ("crossed", "gmsh", "gmsh_delaunay")
+
+
+def box_mesh(comm: MPI.Comm, lower, upper, h: float, mesh_type: str = "crossed") -> dolfinx.mesh.Mesh:
+    """The box ``[lower, upper]`` at cell size ``h`` as a mesh of one of :data:`MESH_TYPES`."""
+    checks.choice("box_mesh: mesh_type", mesh_type, MESH_TYPES)
+    if mesh_type == "crossed":
+        return box(comm, lower, upper, h=h)
+    return gmsh_mesh(comm, "box", h, lower=lower, upper=upper,
+                     algorithm="frontal" if mesh_type == "gmsh" else "delaunay")
 
 
 def _gmsh_model(kind: str, gdim: int, params: dict, h: float, band, algorithm: str = "frontal"):

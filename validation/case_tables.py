@@ -1,8 +1,10 @@
 r"""A case's TOML table, read and checked: :func:`make_case` builds a :class:`advmcf.validation.cases.Case`.
 
 The keys (see :mod:`advmcf.validation.cases` for what they mean): ``name``, ``dim``
-(2 or 3), ``T``, exactly one of ``domain`` (a box ``[lower, upper]``) and
-``mesh`` (a file, relative to the suite's folder), ``density`` or both
+(2 or 3), ``T``, exactly one of ``domain`` (a box ``[lower, upper]``, with an
+optional ``mesh_type``: one of :data:`advmcf.meshes.generate.MESH_TYPES`,
+``crossed`` by default) and ``mesh`` (a file, relative to the suite's
+folder), ``density`` or both
 ``rho0`` and ``rho1`` (:func:`advmcf.validation.class_densities.make_density`),
 ``initial`` (a shape of :mod:`advmcf.meshes.shapes` with its keyword arguments, or
 ``{ shape = "bayes" }``) and ``reference`` (one of
@@ -17,6 +19,7 @@ import math
 from pathlib import Path
 
 from advmcf.meshes import shapes
+from advmcf.meshes.generate import MESH_TYPES
 from advmcf.validation.cases import REFERENCES, SHAPES, Case
 from advmcf.validation.class_densities import make_density
 
@@ -52,7 +55,7 @@ def _check_initial(initial, dim):
         raise ValueError(str(err)) from None
 
 
-_CASE_KEYS = ("name", "dim", "T", "domain", "mesh", "density", "rho0", "rho1", "initial", "reference")
+_CASE_KEYS = ("name", "dim", "T", "domain", "mesh", "mesh_type", "density", "rho0", "rho1", "initial", "reference")
 
 
 def _name(name):
@@ -139,6 +142,11 @@ def make_case(spec: dict, base_dir: Path | None = None) -> Case:
     dim = attempt(_dim, spec["dim"]) if "dim" in spec else None
     T = attempt(_final_time, spec["T"]) if "T" in spec else None
     mesh_file = attempt(_mesh_file, spec["mesh"], base_dir) if "mesh" in spec and "domain" not in spec else None
+    mesh_type = spec.get("mesh_type", "crossed")
+    if mesh_type not in MESH_TYPES:
+        problems.append(f"mesh_type = {mesh_type!r}: unknown (known: {', '.join(MESH_TYPES)})")
+    elif "mesh_type" in spec and "domain" not in spec:
+        problems.append("mesh_type: only with 'domain' (a mesh file is read as it is)")
     ref = spec.get("reference", "auto")
     if not isinstance(ref, str) or ref not in REFERENCES:
         problems.append(f"reference = {ref!r}: unknown (known: {', '.join(REFERENCES)})")
@@ -149,7 +157,7 @@ def make_case(spec: dict, base_dir: Path | None = None) -> Case:
     initial = attempt(_initial, spec["initial"], dim, density) if "initial" in spec else None
     if problems:
         raise ValueError("\n".join(problems))
-    case = Case(name, dim, T, density, initial, ref, domain, mesh_file, dict(spec))
+    case = Case(name, dim, T, density, initial, ref, domain, mesh_file, dict(spec), mesh_type)
     if mesh_file is not None:
         from advmcf.meshes.io import MeshFileError
 

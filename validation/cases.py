@@ -6,6 +6,7 @@ A case is one TOML table of a suite (see :mod:`advmcf.validation.suites`)::
     name = "gauss_disc"
     dim = 2
     domain = [[-1.0, -1.0], [1.0, 1.0]]   # a box [lower, upper]; or mesh = "file.msh"
+    mesh_type = "crossed"                 # or "gmsh" (frontal), "gmsh_delaunay"
     T = 0.02
     density = { kind = "gaussian", sigma = 0.5 }   # or rho0 = {...}, rho1 = {...}
     initial = { shape = "disc", centre = [0.0, 0.0], radius = 0.4 }   # or { shape = "bayes" }
@@ -92,17 +93,19 @@ class Case:
     domain: tuple | None = None
     mesh_file: Path | None = None
     spec: dict = field(default_factory=dict)
+    mesh_type: str = "crossed"
 
     def mesh(self, comm, h: float):
-        """The case's mesh: the box at cell size ``h``, or the mesh file (``h`` ignored; its
-        dimension checked against ``dim``)."""
+        """The case's mesh: the box at cell size ``h`` as a mesh of type ``mesh_type``
+        (:func:`advmcf.meshes.generate.box_mesh`), or the mesh file (``h`` ignored; its dimension
+        checked against ``dim``)."""
         if self.mesh_file is not None:
             from advmcf.meshes.io import read_mesh
 
             return read_mesh(comm, self.mesh_file, gdim=self.dim)
-        from advmcf.meshes.generate import box
+        from advmcf.meshes.generate import box_mesh
 
-        return box(comm, self.domain[0], self.domain[1], h=h)
+        return box_mesh(comm, self.domain[0], self.domain[1], h, self.mesh_type)
 
     def plan(self, h: float | None):
         """The :class:`advmcf.meshes.generate.MeshPlan` of :meth:`mesh` (vertices and h_max without a mesh
@@ -110,12 +113,12 @@ class Case:
         plans = self.__dict__.setdefault("_plans", {})
         key = None if self.mesh_file is not None else h
         if key not in plans:
-            if self.mesh_file is not None:
+            if self.mesh_file is not None or self.mesh_type != "crossed":  # gmsh meshes: made once here
                 from mpi4py import MPI
 
                 from advmcf.meshes.generate import MeshPlan
 
-                plans[key] = MeshPlan.of_mesh(self.mesh(MPI.COMM_SELF, None))
+                plans[key] = MeshPlan.of_mesh(self.mesh(MPI.COMM_SELF, h))
             else:
                 from advmcf.meshes.generate import box_plan
 

@@ -29,7 +29,8 @@ def mesh_label(case, plan, h) -> str:
     """How a message names the mesh: the file, or the box at h with its measured h_max."""
     if case.mesh_file is not None:
         return f"the mesh file {case.mesh_file.name} (h_max = {plan.h_max:.4g})"
-    return f"the box mesh at h = {h:g} (h_max = {plan.h_max:.4g})"
+    kind = "box mesh" if case.mesh_type == "crossed" else f"{case.mesh_type} mesh of the box"
+    return f"the {kind} at h = {h:g} (h_max = {plan.h_max:.4g})"
 
 
 def check_densities(case, plan, h) -> None:

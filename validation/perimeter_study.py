@@ -46,11 +46,13 @@ import numpy as np
 
 from advmcf.nonlocal_.functional import vertex_perimeter
 
+from advmcf.meshes.generate import MESH_TYPES
+
 __all__ = ["straight_interface_errors", "closed_set_errors", "tangent_basis", "perimeter_run", "MESHES",
            "SHAPES"]
 
 #: The meshes of a perimeter study, and the shapes it measures by dimension.
-MESHES = ("crossed", "gmsh", "gmsh_delaunay")
+MESHES = MESH_TYPES
 SHAPES = {2: ("straight", "disc", "ellipse"), 3: ("straight", "ball")}
 _NORMALS_3D = np.array([[1, 0, 0], [1, 1, 0], [1, 1, 1], [2, 1, 0], [3, 2, 1], [1, 2, 3], [0.2, -0.5, 1.0]])
 _R, _RHO0, _RHO1 = 0.5, 1.0, 2.0
@@ -124,12 +126,9 @@ def _rho1_ellipse(x):
 
 
 def _mesh(comm, mesh: str, dim: int, h: float):
-    from advmcf.meshes.generate import box, gmsh_mesh
+    from advmcf.meshes.generate import box_mesh
 
-    lo, hi = [-1.0] * dim, [1.0] * dim
-    if mesh == "crossed":
-        return box(comm, lo, hi, h=h)
-    return gmsh_mesh(comm, "box", h, lower=lo, upper=hi, algorithm="frontal" if mesh == "gmsh" else "delaunay")
+    return box_mesh(comm, [-1.0] * dim, [1.0] * dim, h, mesh)
 
 
 def _measure(verts, mixture, shapes, angles, offsets, positions, h):
