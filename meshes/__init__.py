@@ -37,7 +37,6 @@ _EXPORTS = {
     **dict.fromkeys(("volume", "mass", "symmetric_difference"), "advmcf.meshes.measures"),
     **dict.fromkeys(("interface", "interface_integral"), "advmcf.meshes.interface"),
     **dict.fromkeys(("signed_distance", "hausdorff"), "advmcf.meshes.distance"),
-    "DomainBoundary": "advmcf.meshes.boundary",
     "simplex_volumes": "advmcf.meshes._simplices",
     **dict.fromkeys(("mesh_stats", "MeshStats"), "advmcf.meshes.stats"),
     **dict.fromkeys(("Evolution", "Stepper", "run_flow", "check_times", "time_steps"), "advmcf.meshes.evolution"),

@@ -125,7 +125,7 @@ def test_cli_exit_code_2_and_one_line(tmp_path, capsys):
 
 def test_builtin_suites_load():
     assert set(builtin_suites()) == {"quick", "exact", "schemes", "paper", "perimeter", "phase", "consistency",
-                                     "comparison"}
+                                     "comparison", "meshes"}
 
 
 @pytest.mark.parametrize("name", sorted(builtin_suites()))
