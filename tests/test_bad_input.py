@@ -391,7 +391,7 @@ def test_bad_api_call(make, match):
 
 def test_numpy_scalars_are_numbers():
     """np.float32 / np.int64 are accepted wherever a number is (they were rejected as not positive)."""
-    msh = box(MPI.COMM_SELF, [-1, -1], [1, 1], h=np.float32(0.25))
+    msh = box(MPI.COMM_SELF, [-1.5, -1.5], [1.5, 1.5], h=np.float32(0.25))
     phi = level_set(msh, disc(np.array([0.0, 0.0], np.float32), np.float32(0.6)))
     ev = adversarial_flow(phi, one, one, np.float64(0.5), np.float32(0.02), tau=np.float32(0.01))
     assert ev.steps == 2 and ev.taus == [pytest.approx(0.01)] * 2 and ev.times == [0.0, pytest.approx(0.02)]
