@@ -205,6 +205,9 @@ def test_output_folder_errors(shared, capsys):
                      r"--out /proc/advmcf-out: cannot create the folder")
     _expect_one_line(_run_cli(["run", suite, "-q", "-o", shared / "nothing", "--resume"], capsys),
                      r"--resume: .*nothing does not exist: nothing to resume \(drop --resume to start\)")
+    # ... asked before the suite is read and checked (a suite's up-front checks can take minutes)
+    _expect_one_line(_run_cli(["run", shared / "no_suite.toml", "-q", "-o", shared / "nothing", "--resume"], capsys),
+                     r"--resume: .*nothing does not exist: nothing to resume")
     # a folder that holds another suite's results is refused unless --force
     def other():
         (shared / "other").mkdir()

@@ -182,9 +182,17 @@ def _run(args, comm) -> int:
     import logging
 
     from advmcf.validation.progress import LOGGER
-    from advmcf.validation.runner import OutputFolderError, run_suite
+    from advmcf.meshes.mpi import on_root
+    from advmcf.validation.runner import OutputFolderError, check_resumable, run_suite
     from advmcf.validation.suites import SuiteError, load_suite
 
+    try:
+        if args.resume and args.out is not None:  # before the suite's checks, which can take minutes
+            on_root(comm, check_resumable, args.out)
+    except OutputFolderError as err:
+        if comm.rank == 0:
+            print(f"advmcf: error: {err}", file=sys.stderr)
+        return 2
     try:
         suite = load_suite(args.suite)
     except SuiteError as err:

@@ -44,7 +44,7 @@ from advmcf.validation.lanes import lane_threads, plan_lanes
 from advmcf.validation.progress import LOGGER, SuiteProgress, lane_voice
 from advmcf.validation.schemes import SCHEMES
 
-__all__ = ["run_suite", "run_file_name", "prepare_output", "OutputFolderError", "RunResult", "STUDY_KINDS"]
+__all__ = ["run_suite", "run_file_name", "prepare_output", "check_resumable", "OutputFolderError", "RunResult", "STUDY_KINDS"]
 
 log = logging.getLogger(LOGGER)
 _module_log = logging.getLogger(__name__)  # shown with -v: the tracebacks of failed runs
@@ -337,6 +337,13 @@ class OutputFolderError(ValueError):
     """An output folder that cannot take a suite's results; one line naming ``--out`` and the fix."""
 
 
+def check_resumable(out: Path) -> None:
+    """Refuse, in one line, ``--resume`` into a folder that does not exist (the command line asks
+    before a suite's up-front checks, which can take minutes)."""
+    if not Path(out).is_dir():
+        raise OutputFolderError(f"--resume: {out} does not exist: nothing to resume (drop --resume to start)")
+
+
 def prepare_output(out: Path, suite, resume: bool = False, force: bool = False) -> None:
     """Make ``out`` ready for ``suite`` (rank 0 only): refuse, in one line, a folder that does not
     exist with ``resume``, a file, a folder that cannot be written, or a folder holding another
@@ -344,8 +351,8 @@ def prepare_output(out: Path, suite, resume: bool = False, force: bool = False) 
     from advmcf.meshes import checks
 
     out = Path(out)
-    if resume and not out.is_dir():
-        raise OutputFolderError(f"--resume: {out} does not exist: nothing to resume (drop --resume to start)")
+    if resume:
+        check_resumable(out)
     if out.exists() and not out.is_dir():
         raise OutputFolderError(f"--out {out}: exists and is not a folder")
     previous = read_json(out / "suite.json") if out.is_dir() else None
