@@ -2,7 +2,10 @@ r"""The class densities and the flow law they drive, and the density check every
 
 A density is a plain callable ``rho(x)``, ``x`` of shape ``(3, num_points)``,
 returning ``(num_points,)`` values (see :mod:`advmcf.meshes`).  The schemes need it
-finite and positive (bounded below by a positive constant on Ω).
+finite and positive (bounded below by a positive constant on Ω).  It is always
+called on a copy of the points, never on an array the caller keeps (the mesh
+geometry, the vertex coordinates a second density is evaluated at): a
+callable that writes into its argument changes nothing but its own copy.
 
 - :func:`normal_velocity`: the flow law :math:`V = -\kappa - \partial_\nu\log\rho`
   (V positive outward, κ = div ν), written once.
@@ -67,8 +70,9 @@ class ClassDensities:
     centre: tuple | None = None
 
     def rho(self, x):
-        r""":math:`\rho = \rho_0 + \rho_1` at ``x`` (3, n) -> (n,)."""
-        return self.rho0(x) + self.rho1(x)
+        r""":math:`\rho = \rho_0 + \rho_1` at ``x`` (3, n) -> (n,) (each class on its own copy of ``x``)."""
+        x = np.asarray(x, dtype=float)
+        return self.rho0(x.copy()) + self.rho1(x.copy())
 
     @property
     def closed_form(self) -> bool:
@@ -80,7 +84,7 @@ class ClassDensities:
         (gdim, n): closed form when both gradients are given, else central differences of log ρ."""
         x = points3(x)
         if self.closed_form:
-            return (self.grad_rho0(x) + self.grad_rho1(x)) / self.rho(x)
+            return (self.grad_rho0(x.copy()) + self.grad_rho1(x.copy())) / self.rho(x)
         g = np.empty((self.gdim, x.shape[1]))
         for i in range(self.gdim):
             e = np.zeros((3, 1))
@@ -97,7 +101,7 @@ class ClassDensities:
     def log_ratio(self, x):
         r""":math:`\log\rho_0 - \log\rho_1`: negative exactly on the Bayes classifier :math:`\{\rho_1 > \rho_0\}`."""
         x = points3(x)
-        return np.log(self.rho0(x)) - np.log(self.rho1(x))
+        return np.log(self.rho0(x.copy())) - np.log(self.rho1(x.copy()))
 
     def is_radial_about(self, centre, r_max: float, rtol: float = 1e-9) -> bool:
         r"""Whether :math:`\rho` is radial about ``centre`` on :math:`|x - c| \le r_{max}`.
@@ -132,7 +136,7 @@ def density_values(name: str, rho, points: np.ndarray, comm: MPI.Comm | None = N
             vertices, but rho1(x) = -0.5 at x = (1, 0, 0): ...``.
     """
     checks.density_callable(name, rho)
-    values = np.asarray(rho(points), dtype=np.float64)
+    values = np.asarray(rho(np.array(points, dtype=np.float64)), dtype=np.float64)  # on a copy: rho may write
     try:
         values = np.broadcast_to(values, (points.shape[1],)).copy()
     except ValueError:
