@@ -6,9 +6,10 @@
 - XDMF written by DOLFINx is read by DOLFINx;
 - every other format by meshio (:func:`read_mesh`).
 
-Reading happens on rank 0, checks run there, and the outcome is broadcast
-before the collective mesh creation, so a bad file raises the same one-line
-:class:`MeshFileError` on every rank.
+Reading happens on rank 0, checks run there (the file's points and cells by
+:func:`advmcf.meshes.validity.check_simplices`, before DOLFINx sees them),
+and the outcome is broadcast before the collective mesh creation, so a bad
+file raises the same one-line :class:`MeshFileError` on every rank.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def _load(path: Path, gdim: int | None):
     except (Exception, SystemExit) as err:
         lines = [ln.strip() for ln in (str(err) + "\n" + chatter.getvalue()).splitlines() if ln.strip()]
         reason = next((ln for ln in lines if not ln.isdigit()), type(err).__name__)
+        if isinstance(err, (IndexError, KeyError)):
+            reason = f"a cell refers to a vertex the file does not have: {reason}"
         raise MeshFileError(f"mesh file {path}: does not parse ({reason})") from None
     blocks = {b.type: b.data for b in data.cells}
     tdim = 3 if "tetra" in blocks else 2 if "triangle" in blocks else None
@@ -66,12 +69,24 @@ def _load(path: Path, gdim: int | None):
         raise MeshFileError(f"mesh file {path}: {_SIMPLEX[tdim][1]} cells with {x.shape[1]}D points")
     if gdim is not None and gdim != tdim:
         raise MeshFileError(f"mesh file {path}: wrong dimension, expected a {gdim}D mesh, got {tdim}D")
+    _check_cells(x, cells, path)
     used = np.unique(cells)
     if used.size < x.shape[0]:  # drop points no cell uses (gmsh keeps geometry points)
         renumber = np.full(x.shape[0], -1, dtype=np.int64)
         renumber[used] = np.arange(used.size)
         x, cells = x[used], renumber[cells]
     return x, cells.astype(np.int64), tdim
+
+
+def _check_cells(x, cells, path) -> None:
+    """:func:`advmcf.meshes.validity.check_simplices` as a MeshFileError naming the file (before DOLFINx
+    sees the arrays: it aborts the process on a repeated or out-of-range vertex)."""
+    from advmcf.meshes.validity import check_simplices
+
+    try:
+        check_simplices(x, cells, f"mesh file {path}")
+    except ValueError as err:
+        raise MeshFileError(str(err)) from None
 
 
 def _is_dolfinx_xdmf(path: Path) -> bool:
@@ -118,7 +133,31 @@ def _prepare_gmsh_model(model, what: str, gdim: int | None) -> int:
         geometric = 2
     if gdim is not None and gdim != geometric:
         raise MeshFileError(f"{what}: wrong dimension, expected a {gdim}D mesh, got {geometric}D")
+    _check_gmsh_cells(model, tdim, geometric, what)
     return geometric
+
+
+def _check_gmsh_cells(model, tdim: int, gdim: int, what: str) -> None:
+    """The model's nodes and cells checked (:func:`advmcf.meshes.validity.check_simplices`), named by
+    gmsh's node and element tags."""
+    from advmcf.meshes.validity import check_simplices
+
+    tags, coords, _ = model.mesh.getNodes()
+    elements, nodes = model.mesh.getElementsByType(_GMSH_SIMPLEX[tdim])
+    tags, nodes = np.asarray(tags, dtype=np.int64), np.asarray(nodes, dtype=np.int64)
+    order = np.argsort(tags)
+    pos = np.minimum(np.searchsorted(tags[order], nodes), max(tags.size - 1, 0))
+    missing = tags.size == 0 or not np.array_equal(tags[order][pos], nodes)
+    if missing:
+        j = int(np.argmax(tags[order][pos] != nodes)) if tags.size else 0
+        raise MeshFileError(f"{what}: element {int(elements[j // (tdim + 1)])} refers to node {int(nodes[j])}, "
+                            "which the mesh does not have")
+    cells = order[pos].reshape(-1, tdim + 1)
+    try:
+        check_simplices(np.asarray(coords).reshape(-1, 3)[:, :gdim], cells, what, vertex_ids=tags,
+                        cell_ids=np.asarray(elements))
+    except ValueError as err:
+        raise MeshFileError(str(err)) from None
 
 
 def read_gmsh(comm: MPI.Comm, source, gdim: int | None = None):
@@ -157,6 +196,7 @@ def read_gmsh(comm: MPI.Comm, source, gdim: int | None = None):
             path = Path(source)
             if not path.is_file():
                 raise MeshFileError(f"{what}: no such file")
+            _load(path, gdim)  # meshio reads and checks it first: gmsh crashes on a node number out of range
             if not gmsh.isInitialized():
                 gmsh.initialize(interruptible=False)
                 opened.append("session")
@@ -216,6 +256,48 @@ def _check_heavy_data(path: Path) -> None:
                                 f"damaged: {reason})") from None
 
 
+def _xdmf_array(item, folder: Path) -> np.ndarray:
+    """The array of an XDMF DataItem: HDF (``file.h5:/dataset``) or inline XML numbers."""
+    import h5py
+
+    shape = tuple(int(v) for v in (item.get("Dimensions") or "").split())
+    if item.get("Format") == "HDF":
+        name, _, dataset = (item.text or "").strip().partition(":")
+        with h5py.File(folder / name, "r") as f:
+            a = np.asarray(f[dataset][()])
+    else:
+        a = np.array((item.text or "").split(), dtype=float if item.get("NumberType") != "Int" else np.int64)
+    return a.reshape(shape) if shape and a.size == int(np.prod(shape)) else a
+
+
+def _check_xdmf_cells(path: Path) -> None:
+    """The points and cells of the grid "mesh" of a DOLFINx XDMF file, checked
+    (:func:`advmcf.meshes.validity.check_simplices`) before DOLFINx reads them."""
+    import xml.etree.ElementTree as ET
+
+    from advmcf.meshes.validity import check_simplices
+
+    grid = next(g for g in ET.parse(path).getroot().iter("Grid") if g.get("Name") == "mesh")
+    topology, geometry = grid.find("Topology"), grid.find("Geometry")
+    if topology is None or geometry is None or topology.find("DataItem") is None \
+            or geometry.find("DataItem") is None:
+        raise MeshFileError(f"mesh file {path}: the grid 'mesh' has no Topology or Geometry data")
+    kind = (topology.get("TopologyType") or "").lower()
+    if kind not in ("triangle", "tetrahedron"):
+        raise MeshFileError(f"mesh file {path}: has {kind or 'no'} cells; advmcf needs triangles or tetrahedra")
+    cells = _xdmf_array(topology.find("DataItem"), path.parent)
+    x = _xdmf_array(geometry.find("DataItem"), path.parent)
+    tdim = 2 if kind == "triangle" else 3
+    if x.ndim == 2 and x.shape[1] == 3 and tdim == 2:
+        if np.abs(x[:, 2]).max(initial=0.0) > 0:
+            raise MeshFileError(f"mesh file {path}: triangles in 3D space (z != 0) are not a planar mesh")
+        x = x[:, :2]
+    try:
+        check_simplices(x, cells, f"mesh file {path}")
+    except ValueError as err:
+        raise MeshFileError(str(err)) from None
+
+
 def read_mesh(comm: MPI.Comm, path, gdim: int | None = None) -> dolfinx.mesh.Mesh:
     """Read a triangle (2D) or tetrahedron (3D) mesh file, distributed over ``comm``.
 
@@ -225,8 +307,10 @@ def read_mesh(comm: MPI.Comm, path, gdim: int | None = None) -> dolfinx.mesh.Mes
     other file by meshio.  A planar mesh stored with z = 0 becomes a 2D mesh.
     With ``gdim`` the dimension is checked.  Raises :class:`MeshFileError`
     on every rank if the file is missing, does not parse, has no triangles
-    or tetrahedra, has the wrong dimension, or (XDMF) its .h5 data file is
-    missing or damaged.
+    or tetrahedra, has the wrong dimension, (XDMF) its .h5 data file is
+    missing or damaged, or its points and cells are not a valid mesh
+    (:func:`advmcf.meshes.validity.check_simplices`: checked on rank 0
+    before DOLFINx sees them, whichever reader is used).
     """
     if not isinstance(path, (str, Path)):
         raise MeshFileError(f"read_mesh: path must be a file name, got {path!r}")
@@ -235,6 +319,7 @@ def read_mesh(comm: MPI.Comm, path, gdim: int | None = None) -> dolfinx.mesh.Mes
         return read_gmsh(comm, path, gdim).mesh
     if path.suffix == ".xdmf" and on_root(comm, _is_dolfinx_xdmf, path):
         on_root(comm, _check_heavy_data, path)
+        on_root(comm, _check_xdmf_cells, path)
         with io.XDMFFile(comm, str(path), "r") as f:  # meshio reads one grid only
             msh = f.read_mesh(name="mesh")
         if gdim is not None and msh.geometry.dim != gdim:
