@@ -11,16 +11,18 @@ every rank, so every rank raises together.
 
 from __future__ import annotations
 
+import errno
 import math
 import numbers
 import os
+import re
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
 __all__ = ["is_real", "real", "positive", "integer", "choice", "point", "density_callable", "p1_function",
-           "writable_file", "writable_folder"]
+           "writable_file", "writable_folder", "replaceable_file", "plain_name"]
 
 
 def is_real(value) -> bool:
@@ -101,8 +103,35 @@ def p1_function(name: str, f):
     return f
 
 
+def plain_name(name: str, value, limit: int = 100) -> str:
+    """``value`` itself; ValueError unless it can name a file or folder inside another one: letters,
+    digits, ``_``, ``-`` and ``.``, not starting with ``.`` or ``-``, at most ``limit`` characters (no
+    path separator, no ``..``, nothing absolute)."""
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", value) or len(value) > limit:
+        raise ValueError(f"{name}: {value!r} must be a plain name of letters, digits, '_', '-' and '.' (not "
+                         f"starting with '.' or '-', at most {limit} characters): it names files and folders")
+    return value
+
+
+def replaceable_file(path) -> Path:
+    """``path`` as a Path; OSError (EEXIST, naming the path) if something is there that writing a file
+    would destroy without being a file: a symbolic link (it would be replaced, not followed), a
+    device, a pipe, a socket or a folder."""
+    path = Path(path)
+    if path.is_symlink():
+        raise OSError(errno.EEXIST, "is a symbolic link: advmcf does not replace links (give the file it points "
+                                    "to, or another name)", str(path))
+    if path.exists() and not path.is_file():
+        what = "a folder" if path.is_dir() else "not a regular file (a device, a pipe or a socket)"
+        raise OSError(errno.EEXIST, f"is {what}: choose a file name", str(path))
+    return path
+
+
 def writable_folder(name: str, path) -> Path:
-    """``path`` as a Path; ValueError unless it is a folder (made if missing) where a file can be made."""
+    """``path`` as a Path; ValueError unless it is a folder (made if missing) where a file can be made
+    (an empty name is refused: it would be the working folder)."""
+    if str(path) == "":
+        raise ValueError(f"{name}: an empty folder name (it would be the working folder): give a folder")
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise ValueError(f"{name} {path}: exists and is not a folder")
@@ -119,10 +148,17 @@ def writable_folder(name: str, path) -> Path:
 
 def writable_file(name: str, path) -> Path:
     """``path`` as a Path; ValueError unless a file can be written there (its folder exists and takes
-    files; ``path`` itself is not a folder)."""
+    files; ``path`` is not a folder, a symbolic link, a device, a pipe or a socket:
+    :func:`replaceable_file`)."""
     path = Path(path)
-    if path.is_dir():
+    if str(path) in ("", "."):
+        raise ValueError(f"{name}: an empty file name")
+    if path.is_dir() and not path.is_symlink():
         raise ValueError(f"{name} {path}: is a folder, not a file")
+    try:
+        replaceable_file(path)
+    except OSError as err:
+        raise ValueError(f"{name} {path}: {err.strerror}") from None
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise ValueError(f"{name} {path}: cannot write (no folder {parent})")

@@ -117,7 +117,7 @@ def _parser():
                        help="run a validation suite (collective; rank 0 writes)",
                        description="Run a validation suite: every run, then tables and figures.")
     r.add_argument("suite", help="a suite TOML file or the name of a built-in suite (see 'advmcf list')")
-    r.add_argument("-o", "--out", type=Path, default=None, help="output folder (default results/<suite name>)")
+    r.add_argument("-o", "--out", default=None, help="output folder (default results/<suite name>)")
     r.add_argument("--resume", action="store_true",
                    help="reuse runs recorded in --out with the same inputs (parameters, case, mesh file, code); "
                         "recompute the rest")
@@ -147,7 +147,7 @@ def _parser():
                         help="write the figures of a finished suite",
                         description="Write the figures of a finished suite (PNG and vector PDF).")
     pl.add_argument("dir", type=Path, help="the suite's output folder")
-    pl.add_argument("-o", "--out", type=Path, default=None, help="folder for the figures (default DIR)")
+    pl.add_argument("-o", "--out", default=None, help="folder for the figures (default DIR)")
     sub.add_parser("list", parents=[common], help="list the built-in suites, density kinds, shapes and schemes",
                    description="List the built-in suites, density kinds, initial shapes, schemes and references.")
     add_mesh_parser(sub, parents=[common])
@@ -202,7 +202,12 @@ def _run(args, comm) -> int:
             if len(err.problems) > 1:
                 print(f"advmcf: {len(err.problems)} errors in {args.suite}: nothing was run", file=sys.stderr)
         return 2
-    out = args.out = args.out if args.out is not None else Path("results") / suite.name
+    if args.out is not None and not args.out.strip():
+        if comm.rank == 0:
+            print("advmcf: error: --out: an empty folder name (it would be the working folder): give a folder",
+                  file=sys.stderr)
+        return 2
+    out = args.out = Path(args.out) if args.out is not None else Path("results") / suite.name
     logging.getLogger(LOGGER).info("suite %s: %d runs on %d rank(s), output %s", suite.name, len(suite.runs),
                                    comm.size, out)
     try:
@@ -211,6 +216,10 @@ def _run(args, comm) -> int:
     except OutputFolderError as err:
         if comm.rank == 0:
             print(f"advmcf: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a write into the output folder failed (a full disk, a link in its place)
+        if comm.rank == 0:
+            print(f"advmcf: error: cannot write {err.filename or out}: {err.strerror or err}", file=sys.stderr)
         return 2
     failed = [r["run"]["id"] for r in doc["runs"] if r["status"] == "failed"]
     if len(doc["runs"]) < len(suite.runs):  # a shard, before every shard has finished: no tables yet
@@ -252,7 +261,7 @@ def _table(args, doc) -> int:
     try:
         atomic_write_text(args.output, text)
     except OSError as err:
-        print(f"advmcf table: error: -o {args.output}: cannot write ({err.strerror})", file=sys.stderr)
+        print(f"advmcf table: error: -o {args.output}: cannot write ({err.strerror or err})", file=sys.stderr)
         return 2
     print(args.output)
     return 0
@@ -330,10 +339,15 @@ def _on_rank0(args) -> int:
     from advmcf.validation.plots import plot_all
 
     try:
-        checks.writable_folder("-o" if args.out is not None else "the folder", args.out or args.dir)
+        checks.writable_folder("-o" if args.out is not None else "the folder", args.dir if args.out is None else args.out)
     except ValueError as err:
         print(f"advmcf plot: error: {err}", file=sys.stderr)
         return 2
-    for path in plot_all(args.dir, args.out):
+    try:
+        paths = plot_all(args.dir, args.out)
+    except OSError as err:
+        print(f"advmcf plot: error: cannot write {err.filename}: {err.strerror or err}", file=sys.stderr)
+        return 2
+    for path in paths:
         print(path)
     return 0

@@ -73,8 +73,11 @@ def _pyplot():
 
 
 def _save(plt, fig, out, stem):
-    """``stem.png`` (300 dpi) and ``stem.pdf`` (vector); returns both paths."""
-    paths = [out / f"{stem}.png", out / f"{stem}.pdf"]
+    """``stem.png`` (300 dpi) and ``stem.pdf`` (vector); returns both paths (OSError, before anything is
+    written, if a link, a device or a folder is in the way: :func:`advmcf.meshes.checks.replaceable_file`)."""
+    from advmcf.meshes.checks import replaceable_file
+
+    paths = [replaceable_file(out / f"{stem}.png"), replaceable_file(out / f"{stem}.pdf")]
     for p in paths:
         fig.savefig(p, bbox_inches="tight", pad_inches=0.02)
     plt.close(fig)

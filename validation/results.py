@@ -122,8 +122,12 @@ def atomic_write_text(path: Path, text: str) -> None:
 
     The file gets the mode a plain ``open()`` would give it (0666 less the
     umask: readable by colleagues on a shared cluster unless the umask says
-    otherwise)."""
-    path = Path(path)
+    otherwise).  OSError if ``path`` is a symbolic link, a device, a pipe or a
+    folder (:func:`advmcf.meshes.checks.replaceable_file`), or if the write fails
+    (the temporary file is removed)."""
+    from advmcf.meshes.checks import replaceable_file
+
+    path = replaceable_file(path)  # never replace a link, a device, a pipe or a folder
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600: give the file the mode open() would

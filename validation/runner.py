@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from advmcf.meshes.evolution import time_steps
+from advmcf.meshes.mpi import on_root
 from advmcf.validation.flags import run_flags
 from advmcf.validation.fingerprint import (case_inputs, code_version, describe_change, petsc_inputs, run_inputs,
                                     run_key)
@@ -75,10 +76,16 @@ def _perturbed_disc_pair(centre, radius, amplitude, rng):
 
 
 def _save_npz(path, arrays):
-    """np.savez to a temporary file, then rename (atomic)."""
-    tmp = path.with_name(f".{path.name}.tmp.npz")
-    np.savez_compressed(tmp, **arrays)
-    os.replace(tmp, path)
+    """np.savez to a temporary file, then rename (atomic; the temporary file removed if it fails)."""
+    from advmcf.meshes.checks import replaceable_file
+
+    tmp = replaceable_file(path).with_name(f".{path.name}.tmp.npz")
+    try:
+        np.savez_compressed(tmp, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _output_times(spec, every_step: bool) -> list[float]:
@@ -295,6 +302,12 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
     from advmcf.meshes.stack import options_database
 
     registry = SCHEMES if schemes is None else schemes
+    files = {}
+    for spec in suite.runs:  # two ids that differ only in characters a file name cannot hold
+        other = files.setdefault(run_file_name(spec.id), spec.id)
+        if other != spec.id:
+            raise OutputFolderError(f"runs {other!r} and {spec.id!r} would share the record {run_file_name(spec.id)}: "
+                                    "give their schemes' options (e.g. tau rules) that differ in letters or digits")
     formats = [f for f, on in (("vtx", vtx), ("xdmf", xdmf)) if on]
     with options_database(suite.petsc_options):
         return _run_suite(suite, out_dir, comm, resume, registry, stop_after, formats, force, concurrent, shard)
@@ -345,21 +358,35 @@ def check_resumable(out: Path) -> None:
 
 
 def prepare_output(out: Path, suite, resume: bool = False, force: bool = False) -> None:
-    """Make ``out`` ready for ``suite`` (rank 0 only): refuse, in one line, a folder that does not
-    exist with ``resume``, a file, a folder that cannot be written, or a folder holding another
-    suite's results (``suite.json`` names another suite) unless ``force``, which empties it first."""
+    """Make ``out`` ready for ``suite`` (rank 0 only): refuse, in one line, an empty name, a folder that
+    does not exist with ``resume``, a file, a folder that cannot be written, a folder holding files
+    but no ``suite.json`` (not an advmcf output folder: nothing of it is replaced, even with
+    ``force``), or a folder holding another suite's results (``suite.json`` names another suite)
+    unless ``force``, which empties it first (not through a symbolic link)."""
     from advmcf.meshes import checks
 
+    if str(out) == "":
+        raise OutputFolderError("--out: an empty folder name (it would be the working folder): give a folder")
     out = Path(out)
     if resume:
         check_resumable(out)
     if out.exists() and not out.is_dir():
         raise OutputFolderError(f"--out {out}: exists and is not a folder")
-    previous = read_json(out / "suite.json") if out.is_dir() else None
+    marker = out / "suite.json"
+    previous = read_json(marker) if out.is_dir() else None
+    if marker.exists() and not isinstance(previous, dict):  # damaged: whose results they are is unknown
+        previous = {"name": None}
+    if out.is_dir() and not marker.exists() and any(out.iterdir()):
+        example = sorted(p.name for p in out.iterdir())[0]
+        raise OutputFolderError(f"--out {out} holds files that are not an advmcf suite's results (e.g. {example!r}): "
+                                "choose an empty or new folder")
     if isinstance(previous, dict) and previous.get("name") != suite.name:
         if not force:
             raise OutputFolderError(f"--out {out} holds the results of suite {previous.get('name')!r}, not "
                                     f"{suite.name!r}: choose another folder, or --force to replace them")
+        if out.is_symlink():
+            raise OutputFolderError(f"--out {out} is a symbolic link: --force empties folders, not links (give "
+                                    f"the folder it points to, {out.resolve()})")
         shutil.rmtree(out)
     try:
         checks.writable_folder("--out", out)
@@ -370,8 +397,6 @@ def prepare_output(out: Path, suite, resume: bool = False, force: bool = False) 
 
 
 def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, force, concurrent, shard):
-    from advmcf.meshes.mpi import on_root
-
     out = Path(out_dir)
     on_root(comm, prepare_output, out, suite, resume, force)
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -425,9 +450,7 @@ def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, force
             return doc
         if len(done) < n:  # every run has a record: the whole suite's results, from the records
             doc["runs"] = on_root(comm, _all_records, out, suite)
-    if comm.rank == 0:
-        write_results(out, doc)
-    comm.barrier()
+    on_root(comm, write_results, out, doc)
     return doc
 
 
@@ -510,8 +533,6 @@ def _compute(spec, suite, comm, schemes, progress, paraview, path, key, inputs, 
         rec = _record(spec, key, inputs, status, reference=result.reference, mesh=result.mesh,
                       metrics=result.metrics, ratios=result.ratios, timings={**result.timings, "total": total},
                       steps=result.steps, file=path.name, flags=result.flags)
-        if result.geometry is not None:
-            _save_npz(path.with_suffix(".npz"), result.geometry)
         if comm.rank == 0:
             errs = ", ".join(f"{k}={v:.3e}" for k, v in result.metrics.items())
             log.info("%s: %s in %.1f s (%s)", prefix, status, total, errs)
@@ -522,8 +543,14 @@ def _compute(spec, suite, comm, schemes, progress, paraview, path, key, inputs, 
         if comm.rank == 0:
             log.warning("%s: FAILED: %s", prefix, reason)
             _module_log.info("%s: the failed run's traceback:\n%s", prefix, trace)
-    if comm.rank == 0:
+    geometry = result.geometry if reason is None else None  # rank 0's figure data
+
+    def write():
+        if geometry is not None:
+            _save_npz(path.with_suffix(".npz"), geometry)
         atomic_write_json(path, rec)
+
+    on_root(comm, write)  # a failed write (a full disk) raises on every rank
     return rec
 
 

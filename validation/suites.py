@@ -79,6 +79,7 @@ from importlib import resources
 from pathlib import Path
 
 
+from advmcf.meshes.checks import plain_name
 from advmcf.meshes.evolution import time_steps
 from advmcf.meshes.generate import box_plan, check_mesh_size
 from advmcf.validation.case_tables import make_case
@@ -673,6 +674,8 @@ def _suite_head(head):
     for k in ("name", "description"):
         if k in head and not isinstance(head[k], str):
             p.attempt(_fail, f"suite.{k}", f"must be a string, got {head[k]!r}")
+    if isinstance(head.get("name"), str):  # it names the default output folder, results/<name>
+        p.attempt(plain_name, "suite.name", head["name"])
     p.raise_if_any()
     return head
 
@@ -740,6 +743,8 @@ def load_suite(suite: str | Path, schemes: dict | None = None) -> Suite:
         except ValueError as err:
             p.lines += str(err).splitlines()
     _check_meshes([r for r in runs if r.kind != "perimeter"], cases, labels, p)
+    if head is not _BAD and "name" not in head:  # the file's name names the output folder
+        p.attempt(plain_name, "suite.name (missing, so the file name is used)", path.stem)
     p.raise_if_any()
     return Suite(head.get("name", path.stem), head.get("description", ""), cases, runs, text,
                  [st["name"] for st in study_tables], petsc_options)

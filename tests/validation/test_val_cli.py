@@ -31,9 +31,9 @@ def test_every_subcommand_has_examples_and_verbosity(argv, capsys):
 def test_outputs_are_all_dash_o():
     """Every subcommand that writes takes -o: run (folder), table (file), plot (folder), mesh (file)."""
     p = _parser()
-    assert p.parse_args(["run", "quick", "-o", "d"]).out.name == "d"
+    assert p.parse_args(["run", "quick", "-o", "d"]).out == "d"
     assert p.parse_args(["table", "d", "-o", "t.tex"]).output.name == "t.tex"
-    assert p.parse_args(["plot", "d", "-o", "figs"]).out.name == "figs"
+    assert p.parse_args(["plot", "d", "-o", "figs"]).out == "figs"
     assert p.parse_args(["mesh", "convert", "in.msh", "-o", "out.xdmf"]).output == "out.xdmf"
     args = p.parse_args(["run", "quick", "-vv", "-q"])
     assert args.verbose - args.quiet == 1
