@@ -10,6 +10,9 @@ versions of the libraries it calls).  :func:`run_inputs`
 collects all of it as plain JSON data and :func:`run_key` hashes it
 (SHA-256 of the canonical JSON), so a record is reused only when every one of
 them is unchanged; :func:`describe_change` names what differs, in one line.
+A record also carries :func:`record_digest`, the SHA-256 of everything else it
+says (status, metrics, mesh, the bytes of its ``.npz``), so that a record
+edited or damaged after it was written is not reused.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from importlib import metadata
 from pathlib import Path
 
 __all__ = ["file_sha256", "mesh_file_sha256", "code_version", "case_inputs", "petsc_inputs", "run_inputs",
-           "run_key", "describe_change"]
+           "run_key", "record_digest", "describe_change"]
 
 #: The packages advmcf calls whose versions can change a number.
 _DEPENDENCIES = ("numpy", "scipy", "fenics-dolfinx", "fenics-basix", "fenics-ffcx", "fenics-ufl", "petsc4py",
@@ -120,6 +123,16 @@ def run_inputs(spec, case: dict, code: dict, petsc: dict | None = None) -> dict:
 def run_key(inputs: dict) -> str:
     """The SHA-256 of the canonical JSON of ``inputs`` (:func:`run_inputs`)."""
     text = json.dumps(inputs, sort_keys=True, separators=(",", ":"), allow_nan=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def record_digest(record: dict) -> str:
+    """The SHA-256 of the canonical JSON of a run record without its ``digest`` field, as it reads
+    back from its file (NaN and infinities as null).  Any edit of the record changes it."""
+    from advmcf.validation.results import json_clean
+
+    body = json_clean({k: v for k, v in record.items() if k != "digest"})
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -49,6 +49,7 @@ from importlib import metadata
 from pathlib import Path
 
 __all__ = ["RANK_RTOL", "ROUNDOFF_ATOL", "compare_results", "atomic_write_json", "atomic_write_text", "read_json",
+           "json_clean",
            "environment", "write_results",
            "load_results"]
 
@@ -107,13 +108,15 @@ def _umask() -> int:
     return mask
 
 
-def _clean(obj):
+def json_clean(obj):
+    """``obj`` as it reads back from JSON written by :func:`atomic_write_json`: NaN and infinities as
+    None, tuples as lists."""
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
+        return {k: json_clean(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
+        return [json_clean(v) for v in obj]
     return obj
 
 
@@ -143,7 +146,7 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def atomic_write_json(path: Path, doc: dict) -> None:
     """:func:`atomic_write_text` of ``doc`` as JSON (NaN written as null)."""
-    atomic_write_text(path, json.dumps(_clean(doc), indent=1, allow_nan=False) + "\n")
+    atomic_write_text(path, json.dumps(json_clean(doc), indent=1, allow_nan=False) + "\n")
 
 
 def read_json(path: Path):

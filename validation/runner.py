@@ -6,9 +6,11 @@ Output folder ``DIR``:
   temporary file in the same folder, then :func:`os.replace`), so a file
   that exists is complete.  Each record carries the run's inputs and their
   hash (:mod:`advmcf.validation.fingerprint`: parameters, the resolved case, the
-  mesh file's contents, the code version); ``--resume`` skips a run only if
-  its record finished ``ok`` with the same hash, and says in one line why it
-  recomputes any other (what changed, or that it failed before).
+  mesh file's contents, the code version), and a digest of the record itself
+  (and of its ``.npz``); ``--resume`` skips a run only if its record finished
+  ``ok`` with the same hash and its digest matches what it says, and says in
+  one line why it recomputes any other (what changed, that it failed before,
+  or that the record was edited).
 - ``results.json``: every run of the suite plus the environment (schema
   ``advmcf.results/1``, see :mod:`advmcf.validation.results`).
 - ``table.md``, ``table.tex``, ``table.csv`` (:mod:`advmcf.validation.tables`).
@@ -36,8 +38,8 @@ from typing import NamedTuple
 from advmcf.meshes.evolution import time_steps
 from advmcf.meshes.mpi import on_root
 from advmcf.validation.flags import run_flags
-from advmcf.validation.fingerprint import (case_inputs, code_version, describe_change, petsc_inputs, run_inputs,
-                                    run_key)
+from advmcf.validation.fingerprint import (case_inputs, code_version, describe_change, file_sha256, petsc_inputs,
+                                           record_digest, run_inputs, run_key)
 from advmcf.validation.metrics import consistency_metrics, count_violations, flow_metrics
 from advmcf.validation.results import atomic_write_json, environment, read_json, write_results
 from advmcf.validation.plots import interface_geometry
@@ -498,20 +500,37 @@ def _run_lane(suite, out, comm, indices, works, resume, schemes, stop_after, for
 
 
 def _reusable(comm, path, key, inputs, prefix):
-    """The record at ``path`` if it finished (ok or flagged) with these inputs, else None (on every
-    rank), saying in one line why a record found is not reused."""
+    """The record at ``path`` if it finished (ok or flagged) with these inputs and is as it was
+    written (:func:`_why_not_reused`), else None (on every rank), saying in one line why a record
+    found is not reused."""
     old = comm.bcast(read_json(path) if comm.rank == 0 else None, root=0)
     if not isinstance(old, dict):
         return None
-    if old.get("key") == key and old.get("status") in ("ok", "flagged"):
-        if comm.rank == 0:
-            log.info("%s: done before, skipped", prefix)
-        return old
+    why = comm.bcast(_why_not_reused(old, path, key, inputs) if comm.rank == 0 else None, root=0)
     if comm.rank == 0:
-        before = {"run": old.get("run"), **old["inputs"]} if isinstance(old.get("inputs"), dict) else None
-        why = (f"failed before ({old.get('reason')})" if old.get("key") == key
-               else f"inputs changed: {describe_change(before, inputs)}")
-        log.info("%s: recomputing, %s", prefix, why)
+        log.info("%s: %s", prefix, "done before, skipped" if why is None else f"recomputing, {why}")
+    return old if why is None else None
+
+
+def _why_not_reused(old: dict, path: Path, key: str, inputs: dict) -> str | None:
+    """Why the record ``old`` (read from ``path``) cannot stand for the run with these inputs, or None:
+    its digest must match its content (:func:`advmcf.validation.fingerprint.record_digest`: nothing
+    edited, the .npz unchanged), its parameters and inputs must hash to its key and the key be this
+    run's, and it must have finished ok or flagged."""
+    if "digest" not in old:
+        return "the record has no digest (written by an older advmcf)"
+    if old["digest"] != record_digest(old):
+        return "the record was edited or damaged (its digest does not match its content)"
+    stored = {"run": old.get("run"), **old["inputs"]} if isinstance(old.get("inputs"), dict) else None
+    if stored is None or run_key(stored) != old.get("key"):
+        return "the record's parameters do not hash to its key (edited)"
+    if old.get("key") != key:
+        return f"inputs changed: {describe_change(stored, inputs)}"
+    if old.get("status") not in ("ok", "flagged"):
+        return f"failed before ({old.get('reason')})"
+    npz = path.with_suffix(".npz")
+    if "geometry_sha256" in old and (not npz.is_file() or file_sha256(npz) != old["geometry_sha256"]):
+        return f"its geometry {npz.name} is missing or changed"
     return None
 
 
@@ -546,11 +565,15 @@ def _compute(spec, suite, comm, schemes, progress, paraview, path, key, inputs, 
     geometry = result.geometry if reason is None else None  # rank 0's figure data
 
     def write():
+        sealed = {}
         if geometry is not None:
             _save_npz(path.with_suffix(".npz"), geometry)
-        atomic_write_json(path, rec)
+            sealed["geometry_sha256"] = file_sha256(path.with_suffix(".npz"))
+        sealed["digest"] = record_digest({**rec, **sealed})
+        atomic_write_json(path, {**rec, **sealed})
+        return sealed
 
-    on_root(comm, write)  # a failed write (a full disk) raises on every rank
+    rec.update(on_root(comm, write))  # a failed write (a full disk) raises on every rank
     return rec
 
 

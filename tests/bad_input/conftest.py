@@ -21,6 +21,7 @@ def shared(tmp_path):
 
 
 def _on_root(fn):
+    COMM.barrier()
     if COMM.rank == 0:
         fn()
     COMM.barrier()
@@ -28,7 +29,8 @@ def _on_root(fn):
 
 @pytest.fixture
 def on_root():
-    """``on_root(fn)``: ``fn()`` on rank 0, then a barrier."""
+    """``on_root(fn)``: ``fn()`` on rank 0 once every rank got there, then a barrier (no rank looks at
+    a file while rank 0 changes it)."""
     return _on_root
 
 
