@@ -20,16 +20,20 @@ Every scheme is a stepper run by the one time loop
 
 The PETSc solvers have the options prefixes ``level_set_``,
 ``thresholding_`` and ``allen_cahn_`` (:mod:`advmcf.fem_mcf._petsc`): run-time
-options such as ``-thresholding_ksp_monitor`` reach them.
+options such as ``-thresholding_ksp_monitor`` reach them.  :func:`check_petsc_options`
+checks the options database before a run (PETSc's own message, one line,
+:class:`PetscOptionError`), and :func:`unused_petsc_options` lists the options
+nothing read.
 """
 
 import advmcf.meshes  # noqa: F401  (first: prepares the DOLFINx stack, see advmcf.meshes.stack)
 
-from ._petsc import PREFIXES, default_petsc_options
+from ._petsc import PREFIXES, PetscOptionError, check_petsc_options, default_petsc_options, unused_petsc_options
 from .allen_cahn import allen_cahn_flow
 from .level_set import level_set_flow
 from .parametric import ParametricEvolution, curves_to_level_set, parametric_flow, parametric_mesh_flow
 from .thresholding import thresholding_flow
 
 __all__ = ["level_set_flow", "thresholding_flow", "allen_cahn_flow", "parametric_flow", "parametric_mesh_flow",
-           "ParametricEvolution", "curves_to_level_set", "default_petsc_options", "PREFIXES"]
+           "ParametricEvolution", "curves_to_level_set", "default_petsc_options", "PREFIXES", "PetscOptionError",
+           "check_petsc_options", "unused_petsc_options"]

@@ -63,7 +63,7 @@ from dolfinx.fem.petsc import LinearProblem
 from petsc4py import PETSc
 
 from advmcf.fem_mcf._flow import check_flow_args, max_cell_diameter
-from advmcf.fem_mcf._petsc import PREFIXES, check_converged, clear_options, solver_options
+from advmcf.fem_mcf._petsc import PREFIXES, check_converged, clear_options, petsc_errors, solver_options
 from advmcf.meshes import checks
 from advmcf.meshes.densities import density_values
 from advmcf.meshes.evolution import Evolution, run_flow
@@ -138,7 +138,8 @@ class LevelSetStepper:
         prefix = PREFIXES["level_set"]
         options = solver_options(prefix, petsc_options)
         try:
-            self.problem = LinearProblem(a, L, u=self.phi, petsc_options_prefix=prefix, petsc_options=options)
+            with petsc_errors(f"PETSc options of the solver -{prefix}*", msh.comm):
+                self.problem = LinearProblem(a, L, u=self.phi, petsc_options_prefix=prefix, petsc_options=options)
         finally:
             clear_options(prefix, options)
         self._last_tau = None

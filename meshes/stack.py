@@ -38,7 +38,7 @@ import re
 import sys
 
 __all__ = ["prepare", "split_petsc_args", "init_petsc", "solver_options", "options_database",
-           "HDF5_ORDER_ERROR"]
+           "options_restored", "pop_option_prefixes", "HDF5_ORDER_ERROR"]
 
 #: The one-line error when h5py cannot be loaded beside PETSc's HDF5.
 HDF5_ORDER_ERROR = ("h5py cannot be loaded after PETSc/DOLFINx loaded another HDF5 library on this system: "
@@ -182,3 +182,53 @@ def options_database(options: dict):
     finally:
         for k in added:
             db.delValue(k)
+
+
+_PROBE = "advmcf_prefix_probe"
+
+
+def pop_option_prefixes() -> int:
+    """Pop every prefix left on PETSc's options prefix stack; returns how many.
+
+    A solver set-up that raises between ``prefixPush`` and ``prefixPop``
+    (DOLFINx's ``LinearProblem`` on an invalid option) leaves its prefix
+    pushed, and every option set afterwards lands under it
+    (``level_set_thresholding_ksp_rtol``).  petsc4py cannot read the stack,
+    so a probe option is set (it lands under the pushed prefixes) and the
+    stack popped until it lands bare."""
+    from petsc4py import PETSc
+
+    db = PETSc.Options()
+    popped = 0
+    while True:
+        db.setValue(_PROBE, "1")
+        landed = [k for k in db.getAll() if k.endswith(_PROBE)]
+        for k in landed:
+            db.delValue(k)
+        if _PROBE in landed or popped >= 64:  # PETSc's stack holds at most 25
+            return popped
+        db.prefixPop()
+        popped += 1
+
+
+@contextlib.contextmanager
+def options_restored():
+    """PETSc's options database on leaving the ``with`` block as it was on entering it, whatever
+    happened inside: prefixes left pushed are popped (:func:`pop_option_prefixes`), options added are
+    removed, options changed or removed are put back.  (Whether an option was used is PETSc's own
+    record and stays.)"""
+    from petsc4py import PETSc
+
+    db = PETSc.Options()
+    before = db.getAll()
+    try:
+        yield
+    finally:
+        pop_option_prefixes()
+        after = db.getAll()
+        for k in after:
+            if k not in before or after[k] != before[k]:
+                db.delValue(k)
+        for k, v in before.items():
+            if k not in after or after[k] != v:
+                db.setValue(k, v)

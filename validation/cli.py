@@ -181,6 +181,7 @@ def _list() -> int:
 def _run(args, comm) -> int:
     import logging
 
+    from advmcf.fem_mcf import PetscOptionError
     from advmcf.validation.progress import LOGGER
     from advmcf.meshes.mpi import on_root
     from advmcf.validation.runner import OutputFolderError, check_resumable, run_suite
@@ -213,7 +214,7 @@ def _run(args, comm) -> int:
     try:
         doc = run_suite(suite, out, comm, resume=args.resume, vtx=args.vtx, xdmf=args.xdmf, force=args.force,
                         concurrent=False if args.sequential else None, shard=args.shard)
-    except OutputFolderError as err:
+    except (OutputFolderError, PetscOptionError) as err:
         if comm.rank == 0:
             print(f"advmcf: error: {err}", file=sys.stderr)
         return 2
@@ -280,9 +281,11 @@ def main(argv=None) -> int:
 
     comm = MPI.COMM_WORLD
     install_abort_hook(comm)
-    if hasattr(signal, "SIGPIPE"):  # 'advmcf list | head': end quietly, as a Unix tool does
-        from petsc4py import PETSc  # noqa: F401  (initializes PETSc, whose handler would abort with a report)
+    from petsc4py import PETSc  # initializes PETSc (its signal handlers are replaced below)
 
+    if not PETSc.Options().hasName("options_left"):  # advmcf run reports unused options itself, in one line
+        PETSc.Options()["options_left"] = "0"
+    if hasattr(signal, "SIGPIPE"):  # 'advmcf list | head': end quietly, as a Unix tool does
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = _parser().parse_args(argv)
     configure_logging(args.verbose - args.quiet, comm.rank)

@@ -37,6 +37,7 @@ from typing import NamedTuple
 
 from advmcf.meshes.evolution import time_steps
 from advmcf.meshes.mpi import on_root
+from advmcf.meshes.stack import options_restored
 from advmcf.validation.flags import run_flags
 from advmcf.validation.fingerprint import (case_inputs, code_version, describe_change, file_sha256, petsc_inputs,
                                            record_digest, run_inputs, run_key)
@@ -299,7 +300,11 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
 
     Returns the results document (identical on every rank).  The suite's
     ``petsc_options`` are in PETSc's options database while it runs
-    (:func:`advmcf.meshes.stack.options_database`).
+    (:func:`advmcf.meshes.stack.options_database`); the database is checked
+    before the first run (:func:`advmcf.fem_mcf.check_petsc_options`: one line
+    with PETSc's message, :class:`advmcf.fem_mcf.PetscOptionError`), each run
+    leaves it as it found it (:func:`advmcf.meshes.stack.options_restored`),
+    and the options nothing read are logged at the end.
     """
     from advmcf.meshes.stack import options_database
 
@@ -312,7 +317,16 @@ def run_suite(suite, out_dir, comm, *, resume: bool = False, schemes: dict | Non
                                     "give their schemes' options (e.g. tau rules) that differ in letters or digits")
     formats = [f for f, on in (("vtx", vtx), ("xdmf", xdmf)) if on]
     with options_database(suite.petsc_options):
-        return _run_suite(suite, out_dir, comm, resume, registry, stop_after, formats, force, concurrent, shard)
+        from advmcf.fem_mcf import check_petsc_options, unused_petsc_options
+
+        check_petsc_options()  # PETSc's own message, before the first run
+        doc = _run_suite(suite, out_dir, comm, resume, registry, stop_after, formats, force, concurrent, shard)
+        # unused on every rank (on lanes, a rank reads only the options of its lane's runs)
+        unused = sorted(set.intersection(*(set(u) for u in comm.allgather(unused_petsc_options()))))
+        if unused and comm.rank == 0:
+            log.warning("PETSc options that nothing read: %s (misspelt, or for a solver this suite does not "
+                        "run)", " ".join(unused))
+        return doc
 
 
 def _work(spec, suite, schemes) -> float:
@@ -541,7 +555,8 @@ def _compute(spec, suite, comm, schemes, progress, paraview, path, key, inputs, 
         log.debug("%s: running", prefix)
     t0 = time.perf_counter()
     try:
-        result = _execute(spec, suite, comm, schemes, progress, paraview)
+        with options_restored():  # a run that fails half-way through a solver set-up changes no later run
+            result = _execute(spec, suite, comm, schemes, progress, paraview)
         outcome = None
     except Exception as err:  # recorded as a failed run; the suite goes on
         outcome = failure(err)
