@@ -362,6 +362,11 @@ def _cells_per_unit(case, spec) -> float:
     return vol / spec.h**case.dim
 
 
+#: The names of what a suite writes into its output folder (files and folders).
+_OUTPUT_NAMES = re.compile(r"suite\.json|results\.json|orders\.csv|table(_[\w-]+)?\.(md|tex|csv)|runs|vtx|xdmf|"
+                           r"(convergence|interfaces|heatmap|phase|angles|work_precision)_.+\.(png|pdf)")
+
+
 class OutputFolderError(ValueError):
     """An output folder that cannot take a suite's results; one line naming ``--out`` and the fix."""
 
@@ -375,10 +380,11 @@ def check_resumable(out: Path) -> None:
 
 def prepare_output(out: Path, suite, resume: bool = False, force: bool = False) -> None:
     """Make ``out`` ready for ``suite`` (rank 0 only): refuse, in one line, an empty name, a folder that
-    does not exist with ``resume``, a file, a folder that cannot be written, a folder holding files
-    but no ``suite.json`` (not an advmcf output folder: nothing of it is replaced, even with
-    ``force``), or a folder holding another suite's results (``suite.json`` names another suite)
-    unless ``force``, which empties it first (not through a symbolic link)."""
+    does not exist with ``resume``, a file, a folder that cannot be written, a folder without
+    ``suite.json`` holding files with the names of a suite's outputs (:data:`_OUTPUT_NAMES`: not an
+    advmcf output folder, so nothing of it is replaced, even with ``force``; other files, such as
+    the suite's TOML, may be there), or a folder holding another suite's results (``suite.json``
+    names another suite) unless ``force``, which empties it first (not through a symbolic link)."""
     from advmcf.meshes import checks
 
     if str(out) == "":
@@ -392,10 +398,10 @@ def prepare_output(out: Path, suite, resume: bool = False, force: bool = False) 
     previous = read_json(marker) if out.is_dir() else None
     if marker.exists() and not isinstance(previous, dict):  # damaged: whose results they are is unknown
         previous = {"name": None}
-    if out.is_dir() and not marker.exists() and any(out.iterdir()):
-        example = sorted(p.name for p in out.iterdir())[0]
-        raise OutputFolderError(f"--out {out} holds files that are not an advmcf suite's results (e.g. {example!r}): "
-                                "choose an empty or new folder")
+    ours = sorted(p.name for p in out.iterdir() if _OUTPUT_NAMES.fullmatch(p.name)) if out.is_dir() else []
+    if ours and not marker.exists():
+        raise OutputFolderError(f"--out {out} holds files that are not an advmcf suite's results but have the names of "
+                                f"its outputs (e.g. {ours[0]!r}): choose an empty or new folder")
     if isinstance(previous, dict) and previous.get("name") != suite.name:
         if not force:
             raise OutputFolderError(f"--out {out} holds the results of suite {previous.get('name')!r}, not "

@@ -47,6 +47,8 @@ def test_output_folders_that_are_not_ours(shared, on_root, cli, one_line, good):
         (shared / "suite.toml").write_text(tiny)
         (shared / "papers").mkdir()
         (shared / "papers" / "table.md").write_text("my own table\n")
+        (shared / "notes").mkdir()
+        (shared / "notes" / "suite.toml").write_text(tiny)
         (shared / "real").mkdir()
         (shared / "real" / "suite.json").write_text('{"name": "other", "source": ""}')
         os.symlink(shared / "real", shared / "link")
@@ -56,7 +58,8 @@ def test_output_folders_that_are_not_ours(shared, on_root, cli, one_line, good):
     one_line(cli(["run", suite, "-q", "-o", ""]), r"--out: an empty folder name")
     for extra in ([], ["--force"], ["--resume"]):
         one_line(cli(["run", suite, "-q", "-o", shared / "papers", *extra]),
-                 r"--out .*papers holds files that are not an advmcf suite's results \(e\.g\. 'table\.md'\)")
+                 r"--out .*papers holds files that are not an advmcf suite's results but have the names of its "
+                 r"outputs \(e\.g\. 'table\.md'\)")
     one_line(cli(["run", suite, "-q", "-o", shared / "link", "--force"]),
              r"--out .*link is a symbolic link: --force empties folders, not links")
     if COMM.rank == 0:
@@ -64,8 +67,10 @@ def test_output_folders_that_are_not_ours(shared, on_root, cli, one_line, good):
         assert sorted(p.name for p in (shared / "papers").iterdir()) == ["table.md"]
         assert (shared / "link").is_symlink() and (shared / "real" / "suite.json").is_file()
     COMM.barrier()
-    # the folder a link points to is emptied when named itself
+    # the folder a link points to is emptied when named itself; other files beside the outputs are kept
     assert cli(["run", suite, "-qq", "-o", shared / "real", "--force"], code=0) == []
+    assert cli(["run", shared / "notes" / "suite.toml", "-qq", "-o", shared / "notes"], code=0) == []
+    assert (shared / "notes" / "suite.toml").read_text() == tiny
 
 
 def test_runs_never_share_a_record(tmp_path, cli, one_line, good):
