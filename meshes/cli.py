@@ -113,7 +113,7 @@ def _check_args(args) -> None:
         what, n = "the box", box_plan(params["lower"], params["upper"], h=h).num_vertices
     else:
         what, n = f"the {cmd}", gmsh_vertex_estimate(cmd, gdim, params, h, band)
-    check_mesh_size(n, f"{what} at h = {h:g}", "--h")
+    check_mesh_size(n, f"{what} at h = {h:g}", "--h", gdim)
     _check_output(args.output)
 
 

@@ -36,16 +36,26 @@ from dolfinx import fem
 
 from advmcf.meshes import checks
 
-__all__ = ["Evolution", "Stepper", "check_times", "time_steps", "run_flow"]
+__all__ = ["Evolution", "Stepper", "check_times", "time_steps", "run_flow", "MAX_STEPS"]
 
 _log = logging.getLogger(__name__)
 
+#: The most time steps a run may take (T/τ), and the most output times it may keep: a bound on the
+#: time of a run and on the sets it holds (a million steps of the cheapest scheme on the smallest
+#: mesh already take hours).
+MAX_STEPS = 10**6
+
 
 def check_times(tau, T, output_times=None) -> tuple[float, float, list[float]]:
-    """``(tau, T, times)`` checked: τ > 0 and T > 0 finite numbers (Python or numpy), the output times
-    finite and strictly increasing within [0, T] (default ``[0, T]``); one-line ValueErrors naming
-    the argument."""
+    """``(tau, T, times)`` checked: τ > 0 and T > 0 finite numbers (Python or numpy), T/τ at most
+    :data:`MAX_STEPS`, the output times finite and strictly increasing within [0, T] (default
+    ``[0, T]``, at most MAX_STEPS + 1 of them); one-line ValueErrors naming the argument."""
     tau, T = checks.positive("tau", tau), checks.positive("T", T)
+    if T / tau > MAX_STEPS * (1 + 1e-9):
+        raise ValueError(f"T/tau = {T:g}/{tau:g} = {T / tau:.3g} steps: at most {MAX_STEPS:.0e} are allowed; "
+                         "take a larger tau or a smaller T")
+    if output_times is not None and hasattr(output_times, "__len__") and len(output_times) > MAX_STEPS + 1:
+        raise ValueError(f"output_times: {len(output_times)} times, at most {MAX_STEPS + 1} are allowed")
     if output_times is None:
         return tau, T, [0.0, T]
     try:
@@ -154,7 +164,8 @@ def run_flow(stepper, times: Sequence[float], tau: float, *, rho: Callable | Non
     (:class:`advmcf.meshes.measures.SetMeasures`, :class:`advmcf.meshes.boundary.DomainBoundary`),
     ``area``, ``perimeter`` (:math:`\int_{\partial A}\rho\,dH`, ρ = ``rho`` or 1) and
     ``boundary_margin``; the scheme's own keys win.  The flow stops when the set is empty (its area
-    is 0; the extinction rule of the module docstring).  ``progress(step, t)`` is called after every
+    is 0; the extinction rule of the module docstring), and the output times after it hold that one
+    empty set (the same object, not a copy each).  ``progress(step, t)`` is called after every
     step; ``vtx_path``: the output sets are also written to this VTX (.bp) file.  The stepper is
     closed on return.  Collective.
     """
@@ -180,7 +191,7 @@ def run_flow(stepper, times: Sequence[float], tau: float, *, rho: Callable | Non
         d.setdefault("near_boundary", bool(d["boundary_margin"] < stepper.boundary_reach))
         return d
 
-    sets, extinction_time = [], None
+    sets, extinction_time, empty = [], None, None
     t, k = 0.0, 0
     try:
         first = next((b for b in times if b > 0), None)
@@ -203,8 +214,11 @@ def run_flow(stepper, times: Sequence[float], tau: float, *, rho: Callable | Non
             if V is None:  # a stepper without a mesh keeps its own sets (the parametric curves)
                 sets.append(stepper.current_set())
                 continue
-            out.x.array[:] = stepper.current_set().x.array
-            sets.append(out.copy())
+            if empty is None:
+                out.x.array[:] = stepper.current_set().x.array
+                kept = out.copy()
+                empty = kept if extinction_time is not None else None
+            sets.append(kept if empty is None else empty)  # once the set vanished, one empty set, no copies
             if writer is not None:
                 writer.write(t_out)
     finally:

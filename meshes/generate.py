@@ -9,7 +9,6 @@ a mesh that cannot fit in this machine's memory, with the estimate.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -21,30 +20,15 @@ from advmcf.meshes import checks
 from advmcf.meshes.mpi import on_root
 
 __all__ = ["box", "box_plan", "gmsh_mesh", "gmsh_vertex_estimate", "GMSH_ALGORITHMS", "MeshPlan",
-           "check_mesh_size", "BYTES_PER_VERTEX", "MESH_TYPES", "box_mesh"]
+           "check_mesh_size", "MESH_TYPES", "box_mesh"]
 
-#: A lower bound of the memory a run needs per mesh vertex (all ranks together): the level-set
-#: step measured 920 bytes per vertex in 2D (benchmarks/fem_mcf_step.py, 131k -> 525k vertices).
-BYTES_PER_VERTEX = 500
-_MAX_INDEX = 2**31 - 1  # PETSc's 32-bit indices (the dolfinx-solver-real wheel)
+def check_mesh_size(num_vertices: float, what: str, name: str = "h", dim: int = 2) -> None:
+    """ValueError naming ``name`` when a ``dim``-dimensional mesh of ``num_vertices`` (an estimate will do)
+    cannot be made in this machine's memory or exceeds PETSc's 32-bit index range
+    (:func:`advmcf.meshes.memory.check_memory`, the measured bytes per vertex of making a mesh)."""
+    from advmcf.meshes.memory import check_memory
 
-
-def _physical_memory() -> int:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 2**63
-
-
-def check_mesh_size(num_vertices: float, what: str, name: str = "h") -> None:
-    """ValueError naming ``name`` when a mesh of ``num_vertices`` (an estimate will do) cannot fit in
-    this machine's memory at :data:`BYTES_PER_VERTEX`, or exceeds PETSc's 32-bit index range."""
-    need, have = num_vertices * BYTES_PER_VERTEX, _physical_memory()
-    if need > have or num_vertices > _MAX_INDEX:
-        raise ValueError(f"{name}: {what} would have {num_vertices:.3g} vertices (at least {need / 2**30:.3g} GiB "
-                         f"at {BYTES_PER_VERTEX} bytes per vertex; this machine has {have / 2**30:.3g} GiB"
-                         f"{', and PETSc indices are 32-bit' if num_vertices > _MAX_INDEX else ''}): "
-                         f"choose a larger {name}")
+    check_memory(num_vertices, dim, what, name, kind="mesh")
 
 
 @dataclass(frozen=True)
@@ -155,7 +139,7 @@ def box(comm: MPI.Comm, lower, upper, h: float | None = None, n=None,
     lo, hi, counts = _box_args(lower, upper, h, n)
     checks.choice("box: diagonal", diagonal, ("crossed", "left", "right", "left_right", "right_left"))
     check_mesh_size(_box_num_vertices(counts, diagonal), f"the box with {' x '.join(map(str, counts))} cells",
-                    "h" if h is not None else "n")
+                    "h" if h is not None else "n", lo.size)
     if lo.size == 2:
         diag = getattr(dolfinx.mesh.DiagonalType, diagonal)
         return dolfinx.mesh.create_rectangle(
@@ -295,7 +279,7 @@ def gmsh_mesh(comm: MPI.Comm, kind: str, h: float, *, lower=None, upper=None, ce
                 or not (b_radius > 0 and width > 0 and 0 < h_fine <= h):
             raise ValueError(f"gmsh_mesh: band = (centre, radius > 0, width > 0, 0 < h_fine <= h), got {band}")
         band = ([float(c) for c in b_centre] + [0.0] * (3 - gdim), float(b_radius), float(width), float(h_fine))
-    check_mesh_size(gmsh_vertex_estimate(kind, gdim, params, h, band), f"the gmsh {kind} at h = {h:g}")
+    check_mesh_size(gmsh_vertex_estimate(kind, gdim, params, h, band), f"the gmsh {kind} at h = {h:g}", "h", gdim)
     gmsh = on_root(comm, _gmsh_model, kind, gdim, params, h, band, algorithm, broadcast=False)
     try:
         from dolfinx.io import gmsh as gmshio

@@ -107,6 +107,7 @@ from advmcf.meshes.distance import distance_to_simplices
 from advmcf.meshes.boundary import DomainBoundary
 from advmcf.meshes.interface import interface
 from advmcf.meshes.kdtree import num_threads
+from advmcf.meshes.memory import check_memory
 from advmcf.meshes.mpi import on_root
 from scipy.spatial import cKDTree
 
@@ -277,6 +278,8 @@ class AdversarialScheme:
             while True:
                 d = dist.upto(W + 3 * reach)
                 weight = fidelity_weights(d)  # exact where d < cutoff, a lower bound elsewhere
+                check_memory(len(x), x.shape[1], "the adversarial step", "eps", kind="nonlocal",  # before the graph
+                             band_vertices=int(np.count_nonzero(d <= W + reach)), eps_over_h=self.eps / h)
                 u, sub, res, cut = self._band_solve(weight, chi, d, W)
                 for part, seconds in cut.times.items():
                     times[part] = times.get(part, 0.0) + seconds

@@ -284,14 +284,14 @@ MESH_CASES = [
     (["box", "--lower", "1", "1", "--upper", "0", "0", "--h", "0.1"], r"need --lower < --upper"),
     (["box", "--lower", "0", "0", "--upper", "1", "1", "--h", "0"], r"--h must be a positive number, got 0"),
     (["box", "--lower", "0", "0", "--upper", "1", "1", "--h", "nan"], r"--h must be a positive number"),
-    (["box", "--lower", "0", "0", "--upper", "1", "1", "--h", "1e-7"], r"--h: the box at h = 1e-07 would have 2e\+14 vertices \(at least .* GiB at 500 bytes per vertex; "
-     r"this machine has .* GiB, and PETSc indices are 32-bit\): choose a larger --h"),
+    (["box", "--lower", "0", "0", "--upper", "1", "1", "--h", "1e-7"], r"--h: the box at h = 1e-07 would need about .* GiB \(2e\+14 vertices at 660 bytes each \(2D, mesh, "
+     r"measured\), x1.5\), more than the .* GiB of this machine, and PETSc indices are 32-bit: choose a larger --h"),
     (["disc", "--centre", "inf", "0", "--radius", "1", "--h", "0.1"], r"--centre must have finite coordinates"),
     (["disc", "--centre", "0", "0", "--radius", "-1", "--h", "0.1"], r"--radius must be a positive number, got -1"),
     (["disc", "--centre", "0", "0", "--radius", "1", "--h", "-0.1"], r"--h must be a positive number"),
     (["disc", "--centre", "0", "0", "--radius", "1", "--h", "0.1", "--band", "0.5", "0.1", "0.5"],
      r"--band: H_FINE = 0.5 must be in \(0, --h\]"),
-    (["disc", "--centre", "0", "0", "--radius", "1", "--h", "1e-6"], r"--h: the disc .* would have .* vertices"),
+    (["disc", "--centre", "0", "0", "--radius", "1", "--h", "1e-6"], r"--h: the disc .* would need about .* GiB \(.* vertices at 660 bytes each"),
     (["ball", "--centre", "0", "0", "0", "--radius", "0", "--h", "0.1"], r"--radius must be a positive number"),
 ]
 
@@ -349,7 +349,7 @@ API_CASES = [
     (lambda: box(MPI.COMM_SELF, [0, 0], [1, 1]), r"box: give exactly one of h \(cell size\) or n"),
     (lambda: box(MPI.COMM_SELF, [0, 0], [1, 1], h="0.1"), r"box: h must be a positive number, got '0.1'"),
     (lambda: box(MPI.COMM_SELF, [0, 0], [1, 1], n=2.5), r"box: n must be an integer >= 1, got 2.5"),
-    (lambda: box(MPI.COMM_SELF, [0, 0], [1, 1], h=1e-7), r"h: the box with .* cells would have"),
+    (lambda: box(MPI.COMM_SELF, [0, 0], [1, 1], h=1e-7), r"h: the box with .* cells would need about .* GiB"),
     (lambda: disc([0, 0], "1"), r"disc: radius must be a positive number, got '1'"),
     (lambda: disc("00", 1.0), r"disc: centre must be a list of 2 or 3 coordinates"),
     (lambda: ellipse([0, 0, 0], [1, 1]), r"ellipse: centre must have 2 coordinates, got 3"),

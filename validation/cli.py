@@ -272,6 +272,13 @@ def main(argv=None) -> int:
     from advmcf.meshes.stack import init_petsc, split_petsc_args
 
     argv, petsc_args = split_petsc_args(sys.argv[1:] if argv is None else argv)
+    problem = _options_files(petsc_args)
+    if problem is not None:  # PETSc would read a device or a huge file until memory runs out
+        from mpi4py import MPI
+
+        if MPI.COMM_WORLD.rank == 0:
+            print(f"advmcf: error: {problem}", file=sys.stderr)
+        return 2
     if petsc_args:  # before anything imports petsc4py.PETSc: PETSc's own initialization reads them
         init_petsc(petsc_args)
     from mpi4py import MPI
@@ -293,6 +300,32 @@ def main(argv=None) -> int:
         return _command(args, comm)
     except KeyboardInterrupt:
         return _interrupted(args, comm)
+
+
+def _options_files(petsc_args) -> str | None:
+    """The problem with a file PETSc would read at initialization (``-options_file FILE`` on the command
+    line or in ``PETSC_OPTIONS``), or None: it must be a regular file of at most 1 MiB
+    (:func:`advmcf.meshes.files.check_regular_file`)."""
+    import os
+    import shlex
+
+    from advmcf.meshes.files import LIMITS, check_regular_file
+
+    try:
+        tokens = list(petsc_args) + shlex.split(os.environ.get("PETSC_OPTIONS", ""))
+    except ValueError:
+        return "PETSC_OPTIONS: its quotes do not match"
+    for flag, value in zip(tokens, tokens[1:] + [None]):
+        if flag in ("-options_file", "-options_file_yaml"):
+            if value is None or value.startswith("-"):
+                return f"{flag}: give the file"
+            try:
+                check_regular_file(value, LIMITS["options"], flag)
+            except OSError as err:
+                return f"{flag} {value}: cannot read ({err.strerror})"
+            except ValueError as err:
+                return str(err)
+    return None
 
 
 def _interrupted(args, comm) -> int:

@@ -10,7 +10,10 @@ crossed box's cell centres too) and its h_max without making it.  On them:
   nor the whole mesh (every vertex inside): either way no scheme can move it
   and every error would read 0;
 - :func:`check_eps_resolution`: ε against the mesh's measured h_max, by the
-  one rule of the nonlocal scheme (:func:`advmcf.nonlocal_.check_eps_resolution`).
+  one rule of the nonlocal scheme (:func:`advmcf.nonlocal_.check_eps_resolution`);
+- :func:`check_run_memory`: the memory the run would need
+  (:func:`advmcf.meshes.memory.check_memory`), for the adversarial scheme with
+  its graph on the vertices within :func:`band_width` of the initial set.
 
 Each raises ValueError whose message starts with the case key it concerns
 (``density``, ``initial``) and names the mesh.
@@ -22,15 +25,16 @@ import numpy as np
 
 from advmcf.meshes.densities import density_values
 
-__all__ = ["check_densities", "check_initial_set", "check_eps_resolution", "mesh_label"]
+__all__ = ["check_densities", "check_initial_set", "check_eps_resolution", "check_run_memory", "band_width",
+           "mesh_label"]
 
 
 def mesh_label(case, plan, h) -> str:
-    """How a message names the mesh: the file, or the box at h with its measured h_max."""
+    """How a message names the mesh: the file, or the box at h (if given) with its measured h_max."""
     if case.mesh_file is not None:
         return f"the mesh file {case.mesh_file.name} (h_max = {plan.h_max:.4g})"
     kind = "box mesh" if case.mesh_type == "crossed" else f"{case.mesh_type} mesh of the box"
-    return f"the {kind} at h = {h:g} (h_max = {plan.h_max:.4g})"
+    return f"the {kind}{f' at h = {h:g}' if h is not None else ''} (h_max = {plan.h_max:.4g})"
 
 
 def check_densities(case, plan, h) -> None:
@@ -71,3 +75,31 @@ def check_eps_resolution(eps: float, plan, min_cells: float) -> None:
     from advmcf.nonlocal_ import check_eps_resolution as rule
 
     rule(eps, plan.h_max, min_cells)
+
+
+def band_width(eps: float, h_max: float) -> float:
+    """The half-width of the adversarial step's band and collar around the interface that the memory
+    estimate counts vertices in: 4ε + 4 h_max (the step's first band is 2 reach + max(4h, 1.5 τ|V|),
+    its collar one reach more; the reach of the isotropic ε-neighbourhood is about ε)."""
+    return 4 * eps + 4 * h_max
+
+
+def check_run_memory(case, plan, eps: float, uses_eps: bool) -> None:
+    """ValueError (one line, :func:`advmcf.meshes.memory.check_memory`) if a run on the plan's mesh would need
+    more memory than this machine has: a FEM run, or the adversarial scheme at ε with its graph on the
+    vertices within :func:`band_width` of the initial set (counted only if all vertices would not fit;
+    all vertices for ``bayes``, whose indicator is not a distance)."""
+    from advmcf.meshes.memory import check_memory, estimate, memory_limit
+
+    if not uses_eps:
+        check_memory(plan.num_vertices, plan.gdim, f"a run on {mesh_label(case, plan, None)}", "h", kind="fem")
+        return
+    band = plan.num_vertices
+    k = eps / plan.h_max
+    if estimate(band, plan.gdim, "nonlocal", eps_over_h=k) > memory_limit() and case.initial["shape"] != "bayes":
+        indicator, width, band = case.initial_indicator(), band_width(eps, plan.h_max), 0
+        for x in plan.chunks():
+            with np.errstate(all="ignore"):
+                band += int(np.count_nonzero(np.abs(np.asarray(indicator(x), dtype=float)) <= width))
+    check_memory(plan.num_vertices, plan.gdim, f"the adversarial step at eps = {eps:g} on "
+                 f"{mesh_label(case, plan, None)}", "eps", kind="nonlocal", band_vertices=band, eps_over_h=k)

@@ -48,6 +48,8 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from advmcf.meshes.files import LIMITS, read_text
+
 __all__ = ["RANK_RTOL", "ROUNDOFF_ATOL", "compare_results", "atomic_write_json", "atomic_write_text", "read_json",
            "json_clean",
            "environment", "write_results",
@@ -149,20 +151,24 @@ def atomic_write_json(path: Path, doc: dict) -> None:
     atomic_write_text(path, json.dumps(json_clean(doc), indent=1, allow_nan=False) + "\n")
 
 
-def read_json(path: Path):
-    """The JSON document at ``path``, or None if it is missing or not valid JSON."""
+def read_json(path: Path, limit: int = LIMITS["record"]):
+    """The JSON document at ``path``, or None if it is missing, not a regular file of at most ``limit``
+    bytes (:func:`advmcf.meshes.files.read_text`), or not valid JSON."""
     try:
-        return json.loads(Path(path).read_text())
-    except (OSError, ValueError):
+        return json.loads(read_text(path, limit))
+    except (OSError, ValueError, RecursionError):
         return None
 
 
 def load_results(folder) -> dict:
     """``folder/results.json``; ValueError naming the file if missing or invalid."""
     path = Path(folder) / "results.json"
-    if not path.is_file():
+    if not path.exists():
         raise ValueError(f"{path}: missing (is {folder} the --out folder of a finished 'advmcf run'?)")
-    doc = read_json(path)
+    try:
+        doc = json.loads(read_text(path, LIMITS["results"], "results file"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        doc = None
     if not isinstance(doc, dict) or doc.get("schema") != "advmcf.results/1":
         raise ValueError(f"{path}: not an advmcf results file (schema advmcf.results/1)")
     return doc

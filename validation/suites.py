@@ -80,17 +80,20 @@ from pathlib import Path
 
 
 from advmcf.meshes.checks import plain_name
-from advmcf.meshes.evolution import time_steps
+from advmcf.meshes.evolution import MAX_STEPS, time_steps
+from advmcf.meshes.files import LIMITS, read_bytes
 from advmcf.meshes.generate import box_plan, check_mesh_size
 from advmcf.validation.case_tables import make_case
 from advmcf.validation.cases import Case
 from advmcf.validation.expressions import Expression
-from advmcf.validation.mesh_checks import check_densities, check_eps_resolution, check_initial_set
+from advmcf.validation.mesh_checks import check_densities, check_eps_resolution, check_initial_set, check_run_memory
 from advmcf.validation.schemes import SCHEMES, scheme_label
 
 __all__ = ["SuiteError", "Suite", "RunSpec", "load_suite", "builtin_suites", "PATHS", "KINDS"]
 
 PATHS = ("diagonal", "eps_to_zero", "tau_to_zero", "grid", "phase")
+#: The most nested pairs a comparison study may evolve (each is two flows).
+MAX_PAIRS = 10**4
 KINDS = ("flow", "one_step", "comparison", "versus", "perimeter")
 _TAU_VARIABLES = ("eps", "h", "tau")  # a scheme's own time-step rule may use these
 
@@ -305,7 +308,7 @@ def _mesh_of_run(case: Case, h_rule, eps: float, tau: float, key: str):
     lo, hi = case.domain
     try:
         plan = case.plan(h)
-        check_mesh_size(plan.num_vertices, f"the box {_box_text(lo, hi)} at h = {h:g}")
+        check_mesh_size(plan.num_vertices, f"the box {_box_text(lo, hi)} at h = {h:g}", "h", case.dim)
     except ValueError as err:
         _fail(f"{key}.h", str(err).removeprefix("h: "))
     return plan, h
@@ -462,6 +465,15 @@ def _run_tau(study, case, scheme, opts, eps, tau, h, h_max, key) -> float:
     return tau
 
 
+def _run_memory(case, plan, eps, uses_eps, key) -> None:
+    """:func:`advmcf.validation.mesh_checks.check_run_memory` as a SuiteError naming ``{key}.eps`` or ``{key}.h``."""
+    try:
+        check_run_memory(case, plan, eps, uses_eps)
+    except ValueError as err:
+        name, message = str(err).split(": ", 1)
+        _fail(f"{key}.{name}", message)
+
+
 def _run_spec(study, case, unit, eps, tau, h_rule, min_cells, schemes, key, problems: _Problems):
     """The :class:`RunSpec` of one (ε, τ) of a study, its mesh checked (size, ε against h_max) and its
     time step the one that runs (:func:`_run_tau`).  A problem with ε or τ goes to ``problems`` and
@@ -473,9 +485,14 @@ def _run_spec(study, case, unit, eps, tau, h_rule, min_cells, schemes, key, prob
             check_eps_resolution(eps, plan, min_cells)
         except ValueError as err:
             problems.attempt(_fail, f"{key}.eps" if case.mesh_file is not None else f"{key}.h", str(err))
+    problems.attempt(_run_memory, case, plan, eps, schemes[scheme].uses_eps or (
+        "versus" in dict(extra) and schemes[dict(extra)["versus"]].uses_eps), key)
     run_tau = problems.attempt(_run_tau, study, case, schemes[scheme], opts, eps, tau, h, plan.h_max, key)
     tau = tau if run_tau is _BAD else run_tau
     T = tau if study["kind"] == "one_step" else case.T
+    if T / tau > MAX_STEPS * (1 + 1e-9):
+        problems.attempt(_fail, f"{key}.schemes.{scheme}", f"T/tau = {T:g}/{tau:g} = {T / tau:.3g} steps at eps = "
+                                                           f"{eps:g}: at most {MAX_STEPS:.0e} (take a larger tau or a smaller T)")
     param = {"tau_to_zero": "tau", "phase": "h"}.get(study["path"], "eps")
     group = (label,) + ((f"tau={tau:.6g}",) if study["path"] in ("grid", "phase") else ())
     rid = f"{study['name']}/{label}/eps={eps:.6g}/tau={tau:.6g}/h={plan.h_max:.6g}"  # h as the tables print it
@@ -597,7 +614,7 @@ def _perimeter_runs(key, name, st):
             if mesh == "crossed":
                 plan = box_plan([-1.0] * dim, [1.0] * dim, h=h)
                 try:
-                    check_mesh_size(plan.num_vertices, f"the box [-1, 1]^{dim} at h = {h:g}")
+                    check_mesh_size(plan.num_vertices, f"the box [-1, 1]^{dim} at h = {h:g}", "h", dim)
                 except ValueError as err:
                     _fail(f"{key}.eps_over_h", str(err).removeprefix("h: "))
                 h_max = plan.h_max
@@ -613,8 +630,8 @@ def _comparison_keys(st, key, case):
     if case.initial["shape"] not in ("disc",) or case.dim != 2:
         _fail(f"{key}.kind", f"'comparison' perturbs a 2D disc; case {case.name!r} starts from {case.initial['shape']!r}")
     pairs = st.get("pairs", 3)
-    if isinstance(pairs, bool) or not isinstance(pairs, int) or pairs < 1:
-        _fail(f"{key}.pairs", f"{pairs!r} must be an integer >= 1")
+    if isinstance(pairs, bool) or not isinstance(pairs, int) or not 1 <= pairs <= MAX_PAIRS:
+        _fail(f"{key}.pairs", f"{pairs!r} must be an integer >= 1 and at most {MAX_PAIRS}")
     amp = st.get("amplitude", 0.1)
     if isinstance(amp, bool) or not isinstance(amp, (int, float)) or not 0 < amp < 0.5:
         _fail(f"{key}.amplitude", f"{amp!r} must be a number in (0, 0.5) (relative radius perturbation)")
@@ -651,9 +668,11 @@ def _petsc_options(table) -> dict:
 
 def _read_toml(path: Path) -> tuple[str, dict]:
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(path, LIMITS["suite"], "suite")  # a regular file of at most 1 MiB
     except OSError as err:
         raise SuiteError(f"{path}: cannot read ({err.strerror})") from None
+    except ValueError as err:
+        raise SuiteError(str(err)) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -663,6 +682,8 @@ def _read_toml(path: Path) -> tuple[str, dict]:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise SuiteError(f"{path}: not valid TOML: {err}") from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise SuiteError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
 
 
 def _suite_head(head):
@@ -703,8 +724,10 @@ def load_suite(suite: str | Path, schemes: dict | None = None) -> Suite:
     if not path.is_file():
         if str(suite) in builtins:
             path = builtins[str(suite)]
-        elif path.exists():
+        elif path.is_dir():
             raise SuiteError(f"suite: {str(suite)!r} is a folder, not a suite file")
+        elif path.exists():
+            raise SuiteError(f"suite: {str(suite)!r} is a device, a pipe or a socket, not a suite file")
         else:
             raise SuiteError(f"suite: {str(suite)!r} is neither a file nor a built-in suite "
                              f"(built-in: {', '.join(sorted(builtins))})")
