@@ -37,12 +37,27 @@ class MeshFileError(ValueError):
     """A mesh file that cannot be used; the message names the file and the problem."""
 
 
+def _check_file(path: Path, what: str = "mesh file") -> None:
+    """MeshFileError unless ``path`` is a regular file no larger than
+    :func:`advmcf.meshes.memory.mesh_file_limit` (a device or a pipe would be read forever, a file too
+    large until memory runs out)."""
+    from advmcf.meshes.files import check_regular_file
+    from advmcf.meshes.memory import mesh_file_limit
+
+    if not path.exists():
+        raise MeshFileError(f"{what} {path}: no such file")
+    try:
+        check_regular_file(path, mesh_file_limit(), what)
+    except (OSError, ValueError) as err:
+        raise MeshFileError(str(err) if isinstance(err, ValueError) else f"{what} {path}: cannot read "
+                            f"({err.strerror})") from None
+
+
 def _load(path: Path, gdim: int | None):
     """Rank-0 part of :func:`read_mesh`: (points (n, gdim), cells (m, tdim+1), tdim)."""
     import meshio
 
-    if not path.is_file():
-        raise MeshFileError(f"mesh file {path}: no such file")
+    _check_file(path)
     chatter = io_.StringIO()
     try:
         with contextlib.redirect_stdout(chatter), contextlib.redirect_stderr(chatter):
@@ -194,8 +209,6 @@ def read_gmsh(comm: MPI.Comm, source, gdim: int | None = None):
     def prepare():
         if is_file:
             path = Path(source)
-            if not path.is_file():
-                raise MeshFileError(f"{what}: no such file")
             _load(path, gdim)  # meshio reads and checks it first: gmsh crashes on a node number out of range
             if not gmsh.isInitialized():
                 gmsh.initialize(interruptible=False)
@@ -244,9 +257,10 @@ def _check_heavy_data(path: Path) -> None:
     for item in items:
         name, _, dataset = (item.text or "").strip().partition(":")
         h5 = path.parent / name
-        if not h5.is_file():
+        if not h5.exists():
             raise MeshFileError(f"mesh file {path}: its data file {name} is missing (an XDMF file keeps its "
                                 "data in the .h5 file beside it: copy both)")
+        _check_file(h5, f"the data file of mesh file {path.name}:")
         try:
             with h5py.File(h5, "r") as f:
                 f[dataset][()]
@@ -317,6 +331,7 @@ def read_mesh(comm: MPI.Comm, path, gdim: int | None = None) -> dolfinx.mesh.Mes
     path = Path(path)
     if path.suffix == ".msh":
         return read_gmsh(comm, path, gdim).mesh
+    on_root(comm, _check_file, path)
     if path.suffix == ".xdmf" and on_root(comm, _is_dolfinx_xdmf, path):
         on_root(comm, _check_heavy_data, path)
         on_root(comm, _check_xdmf_cells, path)

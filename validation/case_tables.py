@@ -94,8 +94,10 @@ def _mesh_file(name, base_dir):
     path = Path(name)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
-    if not path.is_file():
+    if not path.exists():
         raise ValueError(f"mesh = {name!r}: no such file ({path})")
+    if not path.is_file():
+        raise ValueError(f"mesh = {name!r}: {path} is a folder, a device, a pipe or a socket, not a mesh file")
     return path
 
 
