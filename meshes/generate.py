@@ -136,8 +136,15 @@ def box(comm: MPI.Comm, lower, upper, h: float | None = None, n=None,
     machine's memory is refused before DOLFINx allocates it
     (:func:`check_mesh_size`).
     """
-    lo, hi, counts = _box_args(lower, upper, h, n)
-    checks.choice("box: diagonal", diagonal, ("crossed", "left", "right", "left_right", "right_left"))
+    def checked():
+        lo, hi, counts = _box_args(lower, upper, h, n)
+        checks.choice("box: diagonal", diagonal, ("crossed", "left", "right", "left_right", "right_left"))
+        return lo, hi, counts
+
+    from advmcf.meshes.mpi import agreed
+
+    # every rank raises together, also when the arguments differ between ranks (DOLFINx would hang)
+    lo, hi, counts = agreed(comm, "box: lower, upper, h, n and diagonal", [lower, upper, h, n, diagonal], checked)
     check_mesh_size(_box_num_vertices(counts, diagonal), f"the box with {' x '.join(map(str, counts))} cells",
                     "h" if h is not None else "n", lo.size)
     if lo.size == 2:
@@ -256,6 +263,10 @@ def gmsh_mesh(comm: MPI.Comm, kind: str, h: float, *, lower=None, upper=None, ce
 
     Errors from gmsh are raised on every rank together.
     """
+    from advmcf.meshes.mpi import agreed
+
+    agreed(comm, "gmsh_mesh: kind, h, lower, upper, centre, radius, band and algorithm",
+           [kind, h, lower, upper, centre, radius, band, algorithm])
     h = checks.positive("gmsh_mesh: h", h)
     if algorithm not in GMSH_ALGORITHMS:
         raise ValueError(f"gmsh_mesh: algorithm must be one of {', '.join(GMSH_ALGORITHMS)}, got {algorithm!r}")

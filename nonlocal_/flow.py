@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 from dolfinx import fem
+from mpi4py import MPI
 
 from advmcf.meshes.evolution import Evolution, check_times, run_flow
+from advmcf.meshes.mpi import agreed
 
 from .step import AdversarialScheme
 
@@ -81,13 +84,15 @@ def adversarial_flow(phi0: fem.Function, rho0, rho1, eps: float, T: float, *, ta
         (:mod:`advmcf.meshes.evolution`: a t = 0 entry, one diagnostics dict per step with the
         loop's keys and those of :meth:`AdversarialScheme.step`, the one extinction rule).
     """
-    tau_, T, times = check_times(eps if tau is None else tau, T, output_times)
+    comm = phi0.function_space.mesh.comm if isinstance(phi0, fem.Function) else MPI.COMM_SELF
+    tau_, T, times = agreed(comm, "tau, T and output_times", (tau, T, output_times),
+                            check_times, eps if tau is None else tau, T, output_times)
     scheme = AdversarialScheme(phi0.function_space, rho0, rho1, eps, p=p, selection=selection,
                                discretization=discretization, boundary=boundary)
     label = f"nonlocal(eps={scheme.eps:g}, tau={tau_:g}, p={p}, {selection}, {scheme.mixture.name})"
 
     def rho(x):
-        return rho0(x) + rho1(x)
+        return rho0(np.array(x)) + rho1(np.array(x))  # each on its own copy (a density may write into it)
 
     return run_flow(AdversarialStepper(scheme, phi0, label), times, tau_, rho=rho, vtx_path=vtx_path,
                     progress=progress)

@@ -69,8 +69,12 @@ def resolve_mixture(verts: Vertices, eps: float, discretization) -> BallMixture:
 
 
 def check_arguments(eps, msh, discretization) -> float:
-    """ε as a float, checked positive and large enough for the mesh; the discretization checked."""
-    eps = check_positive("eps", eps)
+    """ε as a float, checked positive and large enough for the mesh; the discretization checked (agreed by
+    every rank: :func:`advmcf.meshes.mpi.agreed`)."""
+    from advmcf.meshes.mpi import agreed
+
+    eps = agreed(msh.comm, "eps and discretization", (eps, discretization if isinstance(discretization, str) else None),
+                 check_positive, "eps", eps)
     if not isinstance(discretization, BallMixture):
         check_choice("discretization", discretization, DISCRETIZATIONS)
     check_eps_for_mesh(eps, msh)

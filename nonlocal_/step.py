@@ -108,7 +108,7 @@ from advmcf.meshes.boundary import DomainBoundary
 from advmcf.meshes.interface import interface
 from advmcf.meshes.kdtree import num_threads
 from advmcf.meshes.memory import check_memory
-from advmcf.meshes.mpi import on_root
+from advmcf.meshes.mpi import agreed, on_root
 from scipy.spatial import cKDTree
 
 from ._checks import check_choice, check_positive
@@ -161,11 +161,15 @@ class AdversarialScheme:
                  solver: str = "pseudoflow", boundary: str = "window"):
         from advmcf.meshes.stats import mesh_stats
 
-        check_choice("p", p, (0, 1))
-        check_choice("selection", selection, ("minimal", "maximal"))
-        check_choice("method", method, METHODS)
-        check_choice("solver", solver, SOLVERS)
-        check_choice("boundary", boundary, BOUNDARIES)
+        def choices():
+            check_choice("p", p, (0, 1))
+            check_choice("selection", selection, ("minimal", "maximal"))
+            check_choice("method", method, METHODS)
+            check_choice("solver", solver, SOLVERS)
+            check_choice("boundary", boundary, BOUNDARIES)
+
+        agreed(V.mesh.comm, "p, selection, method, solver and boundary", (p, selection, method, solver, boundary),
+               choices)
         self.boundary = boundary
         self.eps = check_arguments(eps, V.mesh, discretization)
         self.p, self.selection, self.method, self.solver = p, selection, method, solver

@@ -183,7 +183,7 @@ def _run(args, comm) -> int:
 
     from advmcf.fem_mcf import PetscOptionError
     from advmcf.validation.progress import LOGGER
-    from advmcf.meshes.mpi import on_root
+    from advmcf.meshes.mpi import RankDivergenceError, agreed, on_root
     from advmcf.validation.runner import OutputFolderError, check_resumable, run_suite
     from advmcf.validation.suites import SuiteError, load_suite
 
@@ -194,8 +194,13 @@ def _run(args, comm) -> int:
         if comm.rank == 0:
             print(f"advmcf: error: {err}", file=sys.stderr)
         return 2
-    try:
-        suite = load_suite(args.suite)
+    try:  # loaded on every rank: the outcome and the suite's text agreed (a file that differs between nodes)
+        suite = agreed(comm, f"the suite {args.suite}", None, load_suite, args.suite)
+        agreed(comm, f"the text of the suite {args.suite}", suite.source)
+    except RankDivergenceError as err:
+        if comm.rank == 0:
+            print(f"advmcf: error: {err}", file=sys.stderr)
+        return 2
     except SuiteError as err:
         if comm.rank == 0:
             for line in err.problems:
@@ -271,35 +276,51 @@ def _table(args, doc) -> int:
 def main(argv=None) -> int:
     from advmcf.meshes.stack import init_petsc, split_petsc_args
 
-    argv, petsc_args = split_petsc_args(sys.argv[1:] if argv is None else argv)
-    problem = _options_files(petsc_args)
-    if problem is not None:  # PETSc would read a device or a huge file until memory runs out
-        from mpi4py import MPI
+    import os
 
-        if MPI.COMM_WORLD.rank == 0:
+    from mpi4py import MPI  # (before PETSc: advmcf.meshes loaded it already)
+
+    from advmcf.meshes.mpi import RankDivergenceError, agreed
+
+    argv, petsc_args = split_petsc_args(sys.argv[1:] if argv is None else argv)
+    comm = MPI.COMM_WORLD
+    try:  # every rank must be given the same command (mpirun -n 1 advmcf A : -n 1 advmcf B hangs otherwise)
+        agreed(comm, "the command line and PETSC_OPTIONS", [argv, petsc_args, os.environ.get("PETSC_OPTIONS", "")])
+        problem = _options_files(petsc_args)
+    except RankDivergenceError as err:
+        problem = str(err)
+    if problem is not None:  # PETSc would read a device or a huge file until memory runs out
+        if comm.rank == 0:
             print(f"advmcf: error: {problem}", file=sys.stderr)
         return 2
     if petsc_args:  # before anything imports petsc4py.PETSc: PETSc's own initialization reads them
         init_petsc(petsc_args)
-    from mpi4py import MPI
 
     from advmcf.meshes.mpi import install_abort_hook
     from advmcf.validation.progress import configure_logging
 
-    comm = MPI.COMM_WORLD
     install_abort_hook(comm)
-    from petsc4py import PETSc  # initializes PETSc (its signal handlers are replaced below)
+    from petsc4py import PETSc  # initializes PETSc; its signal handlers are replaced below
 
     if not PETSc.Options().hasName("options_left"):  # advmcf run reports unused options itself, in one line
         PETSc.Options()["options_left"] = "0"
     if hasattr(signal, "SIGPIPE"):  # 'advmcf list | head': end quietly, as a Unix tool does
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, _terminated)  # the one-line message of Ctrl-C, not PETSc's crash report
     args = _parser().parse_args(argv)
     configure_logging(args.verbose - args.quiet, comm.rank)
     try:
         return _command(args, comm)
-    except KeyboardInterrupt:
-        return _interrupted(args, comm)
+    except KeyboardInterrupt as stop:
+        return _interrupted(args, comm, 143 if isinstance(stop, Terminated) else 130)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a batch system's time limit), handled as Ctrl-C is, with exit code 143."""
+
+
+def _terminated(signum, frame):
+    raise Terminated()
 
 
 def _options_files(petsc_args) -> str | None:
@@ -328,8 +349,9 @@ def _options_files(petsc_args) -> str | None:
     return None
 
 
-def _interrupted(args, comm) -> int:
-    """Ctrl-C: one line saying what is kept, exit code 130.  Under MPI another rank may be waiting
+def _interrupted(args, comm, code: int = 130) -> int:
+    """Ctrl-C (or SIGTERM): one line saying what is kept, exit code ``code`` (130, 143 for SIGTERM).  Under
+    MPI another rank may be waiting
     in a collective that never completes, so the process leaves without MPI_Finalize (mpiexec then
     ends the others); rank 0 says it, another rank only if rank 0 did not end it within a second."""
     import os
@@ -337,14 +359,15 @@ def _interrupted(args, comm) -> int:
 
     where = getattr(args, "out", None) if args.command == "run" else None
     hint = f": finished runs are kept in {where}/runs, add --resume to go on" if where is not None else ""
+    what = "terminated" if code == 143 else "interrupted"
     if comm.size == 1:
-        print(f"advmcf: interrupted{hint}", file=sys.stderr)
-        return 130
+        print(f"advmcf: {what}{hint}", file=sys.stderr)
+        return code
     if comm.rank != 0:
         time.sleep(1.0)
-    print(f"advmcf: interrupted{hint}", file=sys.stderr, flush=True)
+    print(f"advmcf: {what}{hint}", file=sys.stderr, flush=True)
     sys.stdout.flush()
-    os._exit(130)
+    os._exit(code)
 
 
 def _command(args, comm) -> int:
