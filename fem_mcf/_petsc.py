@@ -35,7 +35,7 @@ from petsc4py import PETSc
 from advmcf.meshes.stack import options_restored, pop_option_prefixes
 from advmcf.meshes.stack import solver_options as stack_solver_options
 
-__all__ = ["PREFIXES", "default_petsc_options", "solver_options", "create_ksp", "clear_options", "check_converged",
+__all__ = ["PREFIXES", "default_petsc_options", "solver_options", "create_ksp", "configure_ksp", "clear_options", "check_converged",
            "PetscOptionError", "petsc_errors", "check_petsc_options", "unused_petsc_options"]
 
 #: The options prefix of each scheme's linear solver.
@@ -119,22 +119,34 @@ def petsc_errors(what: str, comm=None):
 
 
 def create_ksp(A: PETSc.Mat, prefix: str, petsc_options: dict | None) -> PETSc.KSP:
-    """A KSP on ``A`` with options prefix ``prefix``, configured from :func:`solver_options` and the
-    database (as :class:`dolfinx.fem.petsc.LinearProblem` configures its KSP); PetscOptionError with
-    PETSc's message if PETSc refuses the options (:func:`petsc_errors`)."""
+    """A KSP on ``A`` with options prefix ``prefix``, configured by :func:`configure_ksp`."""
     ksp = PETSc.KSP().create(A.comm)
     ksp.setOperators(A)
+    configure_ksp(ksp, prefix, petsc_options)
+    return ksp
+
+
+def configure_ksp(ksp: PETSc.KSP, prefix: str, petsc_options: dict | None, *owned: PETSc.Object) -> None:
+    """Give ``ksp`` the options prefix ``prefix`` and set it up from :func:`solver_options` and the
+    database (as :class:`dolfinx.fem.petsc.LinearProblem` configures its KSP).  If PETSc refuses the
+    options: PetscOptionError with PETSc's message on every rank (:func:`petsc_errors`), after
+    ``ksp`` and the objects ``owned`` are destroyed on every rank together.  (Left to Python's
+    garbage collector, the objects of a failed set-up are destroyed at a different moment on each
+    rank, and the next solver created on the communicator waits forever: measured on 2 ranks.)"""
     ksp.setOptionsPrefix(prefix)
     options = solver_options(prefix, petsc_options)
     database = PETSc.Options(prefix)
     try:
-        with petsc_errors(f"PETSc options of the solver -{prefix}*", A.comm.tompi4py()):
+        with petsc_errors(f"PETSc options of the solver -{prefix}*", ksp.comm.tompi4py()):
             for key, value in options.items():
                 database[key] = value
             ksp.setFromOptions()
+    except PetscOptionError:
+        for obj in (ksp, *owned):
+            obj.destroy()
+        raise
     finally:
         clear_options(prefix, options)
-    return ksp
 
 
 def clear_options(prefix: str, options: dict) -> None:

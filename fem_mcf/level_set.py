@@ -63,7 +63,7 @@ from dolfinx.fem.petsc import LinearProblem
 from petsc4py import PETSc
 
 from advmcf.fem_mcf._flow import check_flow_args, max_cell_diameter
-from advmcf.fem_mcf._petsc import PREFIXES, check_converged, clear_options, petsc_errors, solver_options
+from advmcf.fem_mcf._petsc import PREFIXES, check_converged, configure_ksp
 from advmcf.meshes import checks
 from advmcf.meshes.densities import density_values
 from advmcf.meshes.evolution import Evolution, run_flow
@@ -136,12 +136,9 @@ class LevelSetStepper:
         a = weight * (c0 * u * v / self.tau + ufl.inner(ufl.grad(u), ufl.grad(v))) * dx
         L = weight * (c1 * self.phi + c2 * self.phi_old) * v / self.tau * dx
         prefix = PREFIXES["level_set"]
-        options = solver_options(prefix, petsc_options)
-        try:
-            with petsc_errors(f"PETSc options of the solver -{prefix}*", msh.comm):
-                self.problem = LinearProblem(a, L, u=self.phi, petsc_options_prefix=prefix, petsc_options=options)
-        finally:
-            clear_options(prefix, options)
+        problem = LinearProblem(a, L, u=self.phi, petsc_options_prefix=prefix)  # its KSP configured below
+        configure_ksp(problem.solver, prefix, petsc_options, problem.A, problem.b, problem.x)
+        self.problem = problem
         self._last_tau = None
         self.its = 0
         self.residual = 0.0

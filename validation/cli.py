@@ -29,6 +29,7 @@ tabulated), 2 on a bad suite, 0 otherwise.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 from pathlib import Path
@@ -306,13 +307,59 @@ def main(argv=None) -> int:
         PETSc.Options()["options_left"] = "0"
     if hasattr(signal, "SIGPIPE"):  # 'advmcf list | head': end quietly, as a Unix tool does
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, _terminated)  # the one-line message of Ctrl-C, not PETSc's crash report
     args = _parser().parse_args(argv)
     configure_logging(args.verbose - args.quiet, comm.rank)
+    previous = signal.signal(signal.SIGTERM, _terminated)  # the one-line message of Ctrl-C, not PETSc's crash report
     try:
-        return _command(args, comm)
+        with _signals_reach_native_code(comm.rank):
+            return _command(args, comm)
     except KeyboardInterrupt as stop:
         return _interrupted(args, comm, 143 if isinstance(stop, Terminated) else 130)
+    finally:  # main() called in-process (tests, notebooks) leaves the caller's handler
+        signal.signal(signal.SIGTERM, previous)
+
+
+#: Seconds a process stuck in native code (an MPI collective another rank never joins) is given to
+#: handle Ctrl-C or SIGTERM in Python before it leaves without it.
+SIGNAL_GRACE = 5.0
+
+
+@contextlib.contextmanager
+def _signals_reach_native_code(rank: int):
+    """Ctrl-C and SIGTERM end the process even while its main thread is in native code that never returns
+    (Python runs signal handlers only between bytecodes): Python's C-level handler writes each signal to
+    a wakeup pipe (:func:`signal.set_wakeup_fd`) that a thread watches; if the main thread has not
+    handled the signal within :data:`SIGNAL_GRACE` seconds, the thread writes the one line (rank 0) and
+    ends the process with 130 or 143.  Hand-written: the standard library has no such watchdog."""
+    import os
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    read, write = os.pipe()
+    os.set_blocking(write, False)
+    previous = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+    done = threading.Event()
+
+    def watch():
+        while (byte := os.read(read, 1)) and not done.is_set():
+            if byte[0] in (signal.SIGINT, signal.SIGTERM) and not done.wait(SIGNAL_GRACE):
+                code, what = (143, "terminated") if byte[0] == signal.SIGTERM else (130, "interrupted")
+                if rank == 0:
+                    os.write(2, f"advmcf: {what} (inside a solver or an MPI call: nothing more written)\n".encode())
+                os._exit(code)
+
+    watcher = threading.Thread(target=watch, name="advmcf-signals", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        signal.set_wakeup_fd(previous)
+        os.close(write)  # the watcher reads the end of the pipe and returns
+        watcher.join()
+        os.close(read)
 
 
 class Terminated(KeyboardInterrupt):

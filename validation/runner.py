@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from advmcf.meshes.evolution import time_steps
-from advmcf.meshes.mpi import on_root
+from advmcf.meshes.mpi import agreed, on_root
 from advmcf.meshes.stack import options_restored
 from advmcf.validation.flags import run_flags
 from advmcf.validation.fingerprint import (case_inputs, code_version, describe_change, file_sha256, petsc_inputs,
@@ -440,14 +440,18 @@ def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, force
             log.info("%d runs on %d lanes of %s rank(s) (planned work per lane: %s)", n, len(plan.sizes),
                      "/".join(map(str, plan.sizes)), ", ".join(f"{f:.3g}" for f in plan.finish))
     node, leader = comm.Split_type(_shared_type()), lane.rank == 0
+    records, error = None, None
     try:
         with lane_threads(node.size), lane_voice(comm.rank, lane.rank):
             records = _run_lane(suite, out, lane, indices, works, resume, schemes, stop_after, formats,
                                 (cases, code, petsc))
+    except Exception as err:  # raised on one lane (a failed write): raised on every rank below, no rank left waiting
+        error = err
     finally:
         node.Free()
         if lane is not comm:
             lane.Free()
+    agreed(comm, "the suite's lanes", None, _reraise, error)
     if records is None:  # stopped (stop_after)
         return {}
     if lane is not comm:  # every lane's records, in the suite's order, on every rank
@@ -474,6 +478,11 @@ def _run_suite(suite, out_dir, comm, resume, schemes, stop_after, formats, force
             doc["runs"] = on_root(comm, _all_records, out, suite)
     on_root(comm, write_results, out, doc)
     return doc
+
+
+def _reraise(error: Exception | None) -> None:
+    if error is not None:
+        raise error
 
 
 def _shared_type():

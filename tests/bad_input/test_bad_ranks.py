@@ -106,3 +106,67 @@ def test_suites_that_differ_between_ranks(shared, on_root, cli, one_line, good, 
         monkeypatch.setattr(suites, "load_suite", unreadable)
     one_line(cli(["run", shared / "s.toml", "-q", "-o", shared / "out"]), r"^advmcf: error: .*s.toml: cannot read")
     assert not (shared / "out").exists()
+
+
+_STUCK = '''
+import os, sys, time
+import advmcf.validation.cli as cli
+
+def stuck(args, comm):
+    with open(os.path.join(sys.argv[1], f"pid{comm.rank}"), "w") as f:
+        f.write(str(os.getpid()))
+    comm.Barrier()
+    if comm.rank == 0:
+        comm.Barrier()  # rank 1 never joins: rank 0 waits inside MPI (native code) for ever
+    else:
+        comm.recv(source=0)  # rank 0 never sends
+    return 0
+
+cli._command = stuck
+sys.exit(cli.main(["list"]))
+'''
+
+
+@pytest.mark.timeout(120)
+def test_sigterm_ends_ranks_stuck_in_mpi(tmp_path):
+    """Both ranks wait inside MPI for a message that never comes; SIGTERM on each still ends the job
+    with one line and exit code 143 (Python alone would never run its handler there)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from advmcf.validation.cli import SIGNAL_GRACE
+
+    (tmp_path / "stuck.py").write_text(_STUCK)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PMI_", "PMIX_", "MPIR_", "HYDRA_"))}
+    job = subprocess.Popen([str(Path(sys.executable).parent / "mpiexec"), "-n", "2", sys.executable,
+                            str(tmp_path / "stuck.py"), str(tmp_path)], stderr=subprocess.PIPE, text=True, env=env)
+    pids = [tmp_path / f"pid{r}" for r in (0, 1)]
+    while not all(p.is_file() and p.read_text() for p in pids):
+        assert job.poll() is None, job.stderr.read()
+        time.sleep(0.2)
+    time.sleep(1.0)  # both in MPI by now
+    t0 = time.monotonic()
+    for p in pids:
+        os.kill(int(p.read_text()), signal.SIGTERM)
+    _, err = job.communicate(timeout=60)
+    took = time.monotonic() - t0
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert job.returncode == 143 and lines == [
+        "advmcf: terminated (inside a solver or an MPI call: nothing more written)"], (job.returncode, lines)
+    assert SIGNAL_GRACE <= took < SIGNAL_GRACE + 20, took
+
+
+def test_main_in_process_leaves_the_signal_handlers(cli):
+    """advmcf's SIGTERM handler and wakeup pipe are its own while it runs, not left to the caller."""
+    import signal
+
+    before = signal.getsignal(signal.SIGTERM), signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(before[1])
+    assert cli(["list"], code=0) == []
+    after = signal.getsignal(signal.SIGTERM), signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(after[1])
+    assert after == before
