@@ -86,8 +86,9 @@ def _runs(comm):
         "allen_cahn": lambda r0, r1: final(allen_cahn_flow(phi, r0, 0.01, 0.02, delta=0.3)),
         "parametric": lambda r0, r1: [c.tolist() for c in parametric_flow([circle], r0, 0.01, 0.02,
                                                                           comm=comm).curves[-1]],
-        "adversarial_flow": lambda r0, r1: final(adversarial_flow(phi, r0, r1, 0.5, 0.02, tau=0.01)),
-        "step": lambda r0, r1: [volume(step(phi, r0, r1, 0.5, 0.01)[0])],
+        "adversarial_flow": lambda r0, r1: final(adversarial_flow(phi, r0, r1, 0.5, 0.02, tau=0.01,
+                                                                  boundary="neumann")),
+        "step": lambda r0, r1: [volume(step(phi, r0, r1, 0.5, 0.01, boundary="neumann")[0])],
         "perimeter": lambda r0, r1: [perimeter(phi, r0, r1, 0.5)],
     }
 
