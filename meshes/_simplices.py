@@ -33,12 +33,15 @@ _CELL = {1: basix.CellType.interval, 2: basix.CellType.triangle, 3: basix.CellTy
 _PRISM = ((0, 1, 2, 5), (0, 1, 4, 5), (0, 3, 4, 5))
 
 
-def owned_cells(*functions):
+def owned_cells(*functions, cells=None):
     """Per owned cell: coordinates and the P1 values of ``functions``.
 
     Returns ``(num_owned_cells, tdim + 1, gdim + len(functions))``: the first
     gdim features are vertex coordinates, then one column per function.  All
     functions must be P1 on the same mesh (P1 spaces on one mesh share their dofmap).
+    ``cells``: local indices of owned cells, in the order wanted (default: all
+    of them); their coordinates are read from the mesh geometry of those cells
+    only, bitwise those of :func:`~advmcf.meshes.sets.vertex_coordinates`.
     """
     for name, f in zip(("phi", "psi", "third function", "fourth function"), functions):
         checks.p1_function(name, f)
@@ -49,9 +52,19 @@ def owned_cells(*functions):
     msh = V.mesh
     gdim, tdim = msh.geometry.dim, msh.topology.dim
     num_cells = msh.topology.index_map(tdim).size_local
-    dofs = V.dofmap.list[:num_cells]
-    x = vertex_coordinates(V)[:, :gdim]
-    cols = [x[dofs]] + [f.x.array[dofs][:, :, None] for f in functions]
+    if cells is None:
+        dofs = V.dofmap.list[:num_cells]
+        xc = vertex_coordinates(V)[:, :gdim][dofs]
+    else:
+        cells = np.asarray(cells, np.int64)
+        if cells.size and (cells.min() < 0 or cells.max() >= num_cells):
+            raise ValueError(f"owned_cells: cell indices must lie in [0, {num_cells}) (the owned cells)")
+        dofs = V.dofmap.list[cells]
+        geom = msh.geometry
+        if geom.dofmaps[0].shape[1] != dofs.shape[1]:
+            raise ValueError("owned_cells: needs an affine (P1) mesh geometry and P1 functions")
+        xc = geom.x[geom.dofmaps[0][cells]][:, :, :gdim]
+    cols = [xc] + [f.x.array[dofs][:, :, None] for f in functions]
     return np.concatenate(cols, axis=2)
 
 

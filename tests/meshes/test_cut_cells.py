@@ -12,7 +12,8 @@ from mpi4py import MPI
 from scipy.special import i1
 
 from advmcf.meshes.distance import hausdorff, signed_distance
-from advmcf.meshes.generate import box
+from advmcf.meshes._simplices import cut_faces, owned_cells
+from advmcf.meshes.generate import box, gmsh_mesh
 from advmcf.meshes.interface import interface, interface_integral
 from advmcf.meshes.measures import mass, symmetric_difference, volume
 from advmcf.meshes.sets import level_set
@@ -52,6 +53,31 @@ def test_affine_sets_are_exact(d):
         assert volume(phi) == pytest.approx(_slab_measure(n, s), rel=1e-12, abs=1e-12)
         # constant density: mass = volume; linear density: exact for degree >= 1
         assert mass(phi, lambda x: 3.0 + 0 * x[0]) == pytest.approx(3 * volume(phi), rel=1e-12)
+
+
+@pytest.mark.parallel([1, 2])
+@pytest.mark.parametrize("mesh", ["crossed", "delaunay", "3d"])
+def test_interface_reads_only_the_cut_cells(mesh):
+    """The pieces from the cut cells alone are bitwise those of all owned cells, in the same order,
+    also where phi is 0 at vertices (a line through a row of vertices) and for the empty set."""
+    if mesh == "crossed":
+        msh = box(COMM, [-1, -1], [1, 1], n=16)
+    elif mesh == "delaunay":
+        msh = gmsh_mesh(COMM, "box", 0.11, lower=[-1, -1], upper=[1, 1], algorithm="delaunay")
+    else:
+        msh = box(COMM, [-1] * 3, [1] * 3, n=6)
+    d = msh.geometry.dim
+    shapes = [disc([0.1] * d, 0.55), half_space([1.0] + [0.0] * (d - 1), 0.0), disc([0.0] * d, 5.0),
+              half_space([1.0] + [0.0] * (d - 1), -3.0)]
+    counts = []
+    for shape in shapes:
+        phi = level_set(msh, shape)
+        P = owned_cells(phi)
+        assert np.array_equal(interface(phi).simplices, cut_faces(P[:, :, :d], P[:, :, d]))
+        counts.append(COMM.allreduce(interface(phi).simplices.shape[0]))
+    assert counts[0] > 0 and counts[1] > 0 and counts[2] == 0 and counts[3] == 0
+    with pytest.raises(ValueError, match="owned cells"):
+        owned_cells(phi, cells=[msh.topology.index_map(d).size_local])
 
 
 @pytest.mark.parallel([1, 2])
