@@ -4,7 +4,7 @@
 ``disc5`` (the recursion test's 5 steps of a disc, rho0 = rho1 = 1/2,
 eps/h = 4, h = 0.01), ``ellipse_min`` / ``ellipse_max`` (3 steps of an
 ellipse, rho0 = 1 + x/2, rho1 = 3/2 + y, tau = 0.004, eps/h = 4 and 8, minimal and
-maximal selection) and ``ball3`` (a ball on a 16^3 mesh, eps/h = 3), and
+maximal selection) and ``ball3`` (a ball on a 22^3 mesh of [-1.4, 1.4]^3, eps = 3/8), and
 saves every step's vertex values of phi (sorted by coordinates) and
 volume.  ``python benchmarks/nonlocal_sets.py --compare OLD.npz NEW.npz``
 prints, per step, how many vertices changed side, the largest change of
@@ -55,7 +55,8 @@ def run(path):
     for name, k, selection in (("ellipse_min", 4, "minimal"), ("ellipse_max", 8, "maximal")):
         steps(name, box(comm, [-0.8, -0.6], [0.8, 0.6], h=1 / 64), ellipse([0.0, 0.0], [0.4, 0.22]),
               lambda x: 1 + 0.5 * x[0], lambda x: 1.5 + x[1], k / 64, 0.004, 3, selection)
-    steps("ball3", box(comm, [-1.0] * 3, [1.0] * 3, n=16), disc([0.01] * 3, 0.6), const(1.0), const(1.0), 3 * 2 / 16,
+    # the box leaves the reach of the eps-balls (up to 1.4 eps) between the ball and the boundary
+    steps("ball3", box(comm, [-1.4] * 3, [1.4] * 3, n=22), disc([0.01] * 3, 0.6), const(1.0), const(1.0), 3 * 2 / 16,
           0.02, 1)
     np.savez(path, **out)
 
