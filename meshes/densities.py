@@ -114,7 +114,10 @@ class ClassDensities:
         dirs = rng.normal(size=(12, self.gdim))
         dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
         radii = np.linspace(0.05, 1.0, 16) * r_max
-        vals = np.array([self.rho(points3(c[:, None] + np.outer(d, radii))) for d in dirs])
+        with np.errstate(all="ignore"):  # an overflowing density is refused later, in one line
+            vals = np.array([self.rho(points3(c[:, None] + np.outer(d, radii))) for d in dirs], dtype=float)
+        if not np.all(np.isfinite(vals)):
+            return False
         return bool(np.all(np.abs(vals - vals[0]) <= rtol * np.abs(vals[0]).max()))
 
 
@@ -136,7 +139,8 @@ def density_values(name: str, rho, points: np.ndarray, comm: MPI.Comm | None = N
             vertices, but rho1(x) = -0.5 at x = (1, 0, 0): ...``.
     """
     checks.density_callable(name, rho)
-    values = np.asarray(rho(np.array(points, dtype=np.float64)), dtype=np.float64)  # on a copy: rho may write
+    with np.errstate(all="ignore"):  # an overflow is an inf, refused below in one line (no warning before it)
+        values = np.asarray(rho(np.array(points, dtype=np.float64)), dtype=np.float64)  # on a copy: rho may write
     try:
         values = np.broadcast_to(values, (points.shape[1],)).copy()
     except ValueError:

@@ -65,7 +65,7 @@ def _name(name):
 
 
 def _dim(dim):
-    if isinstance(dim, bool) or dim not in (2, 3):
+    if isinstance(dim, bool) or not isinstance(dim, int) or dim not in (2, 3):  # 2.0 is not a dimension
         raise ValueError(f"dim = {dim!r}: must be 2 or 3")
     return dim
 

@@ -198,7 +198,7 @@ def make_density(gdim: int, density: dict | None = None, rho0: dict | None = Non
     ``two_gaussians`` table, which defines both classes) or both ``rho0`` and
     ``rho1``.  Raises ValueError (one line, naming the key) on a bad table.
     """
-    if gdim not in (2, 3):
+    if isinstance(gdim, bool) or not isinstance(gdim, int) or gdim not in (2, 3):
         raise ValueError(f"dim = {gdim!r}: must be 2 or 3")
     if density is not None and (rho0 is not None or rho1 is not None):
         raise ValueError("density: give either 'density' or both 'rho0' and 'rho1', not both")

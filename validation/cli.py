@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -439,8 +440,16 @@ def _on_rank0(args) -> int:
     except ValueError as err:
         print(f"advmcf: error: {err}", file=sys.stderr)
         return 2
-    if args.command == "table":
-        return _table(args, doc)
+    try:
+        return _table(args, doc) if args.command == "table" else _plot(args)
+    except (KeyError, TypeError, IndexError, AttributeError) as err:  # a field of a shape the checks let through
+        logging.getLogger(__name__).info("advmcf %s on %s", args.command, args.dir, exc_info=True)
+        print(f"advmcf {args.command}: error: {Path(args.dir) / 'results.json'}: a field of an unexpected shape "
+              f"({type(err).__name__}: {err}): run the suite again, with --resume (-v shows where)", file=sys.stderr)
+        return 2
+
+
+def _plot(args) -> int:
     from advmcf.meshes import checks
     from advmcf.validation.plots import plot_all
 
@@ -453,6 +462,9 @@ def _on_rank0(args) -> int:
         paths = plot_all(args.dir, args.out)
     except OSError as err:
         print(f"advmcf plot: error: cannot write {err.filename}: {err.strerror or err}", file=sys.stderr)
+        return 2
+    except ValueError as err:  # a run's figure data that is not one (advmcf.validation.plots.figure_data)
+        print(f"advmcf plot: error: {err}", file=sys.stderr)
         return 2
     for path in paths:
         print(path)

@@ -37,7 +37,7 @@ from advmcf.validation.results import load_results
 from advmcf.validation.schemes import scheme_title
 from advmcf.validation.tables import ORDERED, study_tables
 
-__all__ = ["plot_all", "interface_geometry", "METRIC_LABELS"]
+__all__ = ["figure_data", "plot_all", "interface_geometry", "METRIC_LABELS"]
 
 #: y-axis labels of the error metrics (matplotlib math text).
 METRIC_LABELS = {
@@ -70,6 +70,21 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def figure_data(path: Path) -> dict:
+    """The arrays of a run's ``.npz`` (name -> array); ValueError, one line naming the file, if it is not an
+    ``.npz`` of arrays of at most 64 MiB (damaged, or not written by advmcf)."""
+    from advmcf.meshes.files import LIMITS, check_regular_file
+
+    try:
+        check_regular_file(path, LIMITS["record"], "figure data")
+        with np.load(path) as data:  # no pickles (numpy's default)
+            return {k: np.asarray(data[k]) for k in data.files}
+    except Exception as err:  # a damaged zip raises many kinds of error: all mean "not figure data"
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ValueError(f"{path}: not the figure data of a run ({reason}): run the suite again with --resume "
+                         "to recompute it") from None
 
 
 def _save(plt, fig, out, stem):
@@ -319,14 +334,14 @@ def _interfaces(plt, doc, table, folder, out):
     finest = {}
     for r in recs:
         finest.setdefault(r["run"]["scheme_label"], r)
-    load = {r["run"]["id"]: np.load(npz(r)) for r in finest.values()}
+    load = {r["run"]["id"]: figure_data(npz(r)) for r in finest.values()}
     with_curve = [r for r in finest.values() if load[r["run"]["id"]]["interface"].size]
     if not with_curve:
         return []
     styles, titles = _scheme_styles(doc), _titles(doc)
     fig, (ax, az) = plt.subplots(1, 2, figsize=(6.8, 3.4))
     first = load[with_curve[0]["run"]["id"]]
-    ref = first["reference"] if "reference" in first.files else None
+    ref = first["reference"] if "reference" in first else None
     ref_kind = table["reference"].split(" (")[0]
     ref_label = ("exact" if table["reference"].startswith(("radial", "exact")) else "reference") + f" ({ref_kind})"
     for a in (ax, az):
@@ -344,8 +359,8 @@ def _interfaces(plt, doc, table, folder, out):
     mid, half = (lo + hi) / 2, float(np.max(hi - lo)) / 2 + pad
     ax.set_xlim(mid[0] - half, mid[0] + half)
     ax.set_ylim(mid[1] - half, mid[1] + half)
-    h = float(first["h"]) if "h" in first.files else with_curve[0]["run"]["h"]
-    if "zoom" in first.files:
+    h = float(first["h"]) if "h" in first else with_curve[0]["run"]["h"]
+    if "zoom" in first:
         cx, cy, w = first["zoom"]
         az.add_collection(PolyCollection(first["zoom_cells"], facecolors="none", edgecolors="0.72",
                                          linewidths=0.4, zorder=1))
@@ -494,8 +509,8 @@ def _perimeter_angles(plt, doc, table, folder, out):
     one curve per discretization and ε/h, the offset-to-offset scatter shaded."""
     recs = [r for r in doc["runs"] if r["run"]["study"] == table["study"] and r["status"] == "ok"]
     files = {r["run"]["id"]: folder / "runs" / (r.get("file", "")[:-5] + ".npz") for r in recs}
-    data = {k: np.load(f) for k, f in files.items() if f.is_file()}
-    recs = [r for r in recs if r["run"]["id"] in data and "angle_deg" in data[r["run"]["id"]].files]
+    data = {k: figure_data(f) for k, f in files.items() if f.is_file()}
+    recs = [r for r in recs if r["run"]["id"] in data and "angle_deg" in data[r["run"]["id"]]]
     if table["kind"] != "perimeter" or not recs:
         return []
     ratios = sorted({round(r["run"]["eps"] / r["run"]["h"], 6) for r in recs})

@@ -171,7 +171,47 @@ def load_results(folder) -> dict:
         doc = None
     if not isinstance(doc, dict) or doc.get("schema") != "advmcf.results/1":
         raise ValueError(f"{path}: not an advmcf results file (schema advmcf.results/1)")
+    missing = _missing_field(doc)
+    if missing is not None:
+        raise ValueError(f"{path}: an incomplete advmcf results file ({missing}): run the suite again, with --resume")
     return doc
+
+
+#: What the tables and figures read of a results document: the fields of the suite and of each run's record.
+_SUITE_FIELDS = {"name": str, "studies": list}
+_RUN_FIELDS = {"id": str, "study": str, "kind": str, "path": str, "scheme": str, "param": str, "group": list}
+_RECORD_FIELDS = {"run": dict, "status": str}
+
+
+def _missing_field(doc: dict) -> str | None:
+    """The first field of ``doc`` that the tables need and that is missing or of the wrong type, or None."""
+    def bad(obj, fields, where):
+        for key, kind in fields.items():
+            if not isinstance(obj.get(key), kind):
+                return f"{where}{key} is {'missing' if key not in obj else f'not a {kind.__name__}'}"
+        return None
+
+    if not isinstance(doc.get("suite"), dict):
+        return "suite is missing"
+    if not isinstance(doc.get("runs"), list):
+        return "runs is missing"
+    problem = bad(doc["suite"], _SUITE_FIELDS, "suite.")
+    for i, rec in enumerate(doc["runs"]):
+        if problem is not None:
+            break
+        if not isinstance(rec, dict):
+            return f"runs[{i}] is not a record"
+        problem = bad(rec, _RECORD_FIELDS, f"runs[{i}].") or bad(rec["run"], _RUN_FIELDS, f"runs[{i}].run.")
+        if problem is None and rec["status"] != "failed":
+            problem = bad(rec, {"metrics": dict}, f"runs[{i}].") or next(
+                (f"runs[{i}].{k} is not a table" for k in ("ratios", "mesh") if not isinstance(rec.get(k, {}), dict)),
+                None)
+            for group in ("metrics", "ratios"):
+                if problem is None and group in rec:
+                    problem = next((f"runs[{i}].{group}.{k} is not a number" for k, v in rec[group].items()
+                                    if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)))),
+                                   None)
+    return problem
 
 
 def _git_commit():
