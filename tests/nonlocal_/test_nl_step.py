@@ -61,8 +61,9 @@ def test_many_steps_of_a_disc_follow_the_exact_recursion():
 def test_many_steps_on_a_delaunay_mesh_stay_within_a_fraction_of_a_cell_of_the_recursion():
     """The same five steps on a gmsh Delaunay mesh at eps = 4 h_max: the irregular vertices make the
     interface wander at the scale of eps (docs/measured.md), so the radius is a mesh-scale distance from
-    the exact recursion, not a share of the travel: measured 0.41 h_max at most (3 % of the travel of
-    0.13); bound 0.6 h_max.  A step that lagged or led by a cell would fail."""
+    the exact recursion, not a share of the travel: measured 0.03, 0.16, 0.22, 0.38, 0.50 h_max after
+    steps 1-5 (3.2 % of the travel of 0.16 at step 5); bound 0.75 h_max.  A step that lagged or led by a
+    cell would fail."""
     from advmcf.meshes import gmsh_mesh, mesh_stats
 
     R0, tau, steps = 0.45, 0.0113, 5
@@ -74,7 +75,7 @@ def test_many_steps_on_a_delaunay_mesh_stay_within_a_fraction_of_a_cell_of_the_r
     exact = disc_recursion(R0, 4 * h_max, tau, steps)
     assert evo.steps == steps and all(d["certified"] for d in evo.diagnostics[1:])
     errors = [(math.sqrt(volume(phi) / math.pi) - e) / h_max for phi, e in zip(evo.sets[1:], exact[1:])]
-    assert max(map(abs, errors)) < 0.6, f"(r_k - r_k exact)/h_max = {errors}"
+    assert max(map(abs, errors)) < 0.75, f"(r_k - r_k exact)/h_max = {errors}"
 
 
 @pytest.mark.parallel([1, 2])
