@@ -56,7 +56,7 @@ class MeshPlan:
             raise ValueError("MeshPlan.of_mesh: needs a mesh on one rank (MPI.COMM_SELF)")
         s = mesh_stats(msh)
         x = np.array(msh.geometry.x.T)
-        return cls(msh.geometry.dim, s.num_vertices, s.h_max, lambda: iter([x]))
+        return cls(msh.geometry.dim, s.num_vertices, s.h_max, lambda: iter([x.copy()]))  # a plan may be shared
 
 
 def _box_counts(lo, hi, h, n) -> list[int]:

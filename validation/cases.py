@@ -32,6 +32,7 @@ reference.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +49,17 @@ __all__ = ["Case", "Reference", "SHAPES", "REFERENCES"]
 #: Initial shapes a case may name (plus ``bayes``).
 SHAPES = ("disc", "ball", "ellipse", "rectangle", "half_space", "flower", "dumbbell")
 _PARAM_POINTS, _PARAM_STEPS = 1024, 400  # resolution of the parametric reference run
+
+
+@functools.lru_cache(maxsize=32)
+def _gmsh_plan(lower: tuple, upper: tuple, h: float, mesh_type: str):
+    """The plan of a gmsh box mesh, made on this rank alone and kept for the process (gmsh makes the same
+    mesh from the same input; a suite loaded again, e.g. by ``advmcf list`` and then ``run``, meshes once)."""
+    from mpi4py import MPI
+
+    from advmcf.meshes.generate import MeshPlan, box_mesh
+
+    return MeshPlan.of_mesh(box_mesh(MPI.COMM_SELF, lower, upper, h, mesh_type))
 
 #: Reference kinds a case may name.
 REFERENCES = ("auto", "radial_ode", "half_space", "disc_recursion", "parametric", "none")
@@ -113,12 +125,14 @@ class Case:
         plans = self.__dict__.setdefault("_plans", {})
         key = None if self.mesh_file is not None else h
         if key not in plans:
-            if self.mesh_file is not None or self.mesh_type != "crossed":  # gmsh meshes: made once here
+            if self.mesh_file is not None:
                 from mpi4py import MPI
 
                 from advmcf.meshes.generate import MeshPlan
 
                 plans[key] = MeshPlan.of_mesh(self.mesh(MPI.COMM_SELF, h))
+            elif self.mesh_type != "crossed":  # gmsh meshes: made once per process
+                plans[key] = _gmsh_plan(tuple(self.domain[0]), tuple(self.domain[1]), h, self.mesh_type)
             else:
                 from advmcf.meshes.generate import box_plan
 
