@@ -13,6 +13,32 @@ from advmcf.meshes.mpi import install_abort_hook
 
 install_abort_hook(MPI.COMM_WORLD)
 
+_GOOD = """
+[suite]
+name = "t"
+
+[[cases]]
+name = "c"
+dim = 2
+domain = [[-1.0, -1.0], [1.0, 1.0]]
+T = 0.1
+density = { kind = "gaussian", sigma = 0.5 }
+initial = { shape = "disc", centre = [0.0, 0.0], radius = 0.4 }
+
+[[studies]]
+name = "s"
+case = "c"
+schemes = ["level_set", "nonlocal"]
+eps = [0.1, 0.05]
+h = "eps/4"
+"""
+
+
+@pytest.fixture
+def good():
+    """A small valid suite (two schemes, two levels) that the bad-input tests edit."""
+    return _GOOD
+
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config):

@@ -27,26 +27,6 @@ from advmcf.validation.class_densities import make_density
 
 COMM = MPI.COMM_WORLD
 
-GOOD = """
-[suite]
-name = "t"
-
-[[cases]]
-name = "c"
-dim = 2
-domain = [[-1.0, -1.0], [1.0, 1.0]]
-T = 0.1
-density = { kind = "gaussian", sigma = 0.5 }
-initial = { shape = "disc", centre = [0.0, 0.0], radius = 0.4 }
-
-[[studies]]
-name = "s"
-case = "c"
-schemes = ["level_set", "nonlocal"]
-eps = [0.1, 0.05]
-h = "eps/4"
-"""
-
 
 @pytest.fixture
 def shared(tmp_path):
@@ -149,10 +129,10 @@ SUITE_CASES = [
 
 
 @pytest.mark.parametrize("old, new, match", SUITE_CASES)
-def test_bad_suite(tmp_path, capsys, old, new, match):
-    assert old in GOOD, old
+def test_bad_suite(tmp_path, capsys, good, old, new, match):
+    assert old in good, old
     path = tmp_path / "suite.toml"
-    path.write_text(GOOD.replace(old, new, 1))
+    path.write_text(good.replace(old, new, 1))
     lines = _run_cli(["run", path, "-o", tmp_path / "out", "-q"], capsys)
     errors = lines[:-1] if len(lines) > 1 else lines  # several errors end with a count
     assert any(re.search(match, line) for line in errors), lines
@@ -175,8 +155,8 @@ def test_unreadable_suite_files(tmp_path, capsys, content, match):
 
 
 @pytest.mark.parallel([1, 2])
-def test_every_error_of_a_suite_at_once(shared, capsys):
-    text = (GOOD.replace("T = 0.1", "T = -0.1").replace('h = "eps/4"', 'h = "eps/4"\ncolour = "red"')
+def test_every_error_of_a_suite_at_once(shared, capsys, good):
+    text = (good.replace("T = 0.1", "T = -0.1").replace('h = "eps/4"', 'h = "eps/4"\ncolour = "red"')
             + '\n[[studies]]\nname = "u"\ncase = "nothere"\nschemes = ["magic"]\neps = [0.1]\n')
     _on_root(lambda: (shared / "suite.toml").write_text(text))
     lines = _run_cli(["run", shared / "suite.toml", "-o", shared / "out", "-q"], capsys)
@@ -190,9 +170,9 @@ def test_every_error_of_a_suite_at_once(shared, capsys):
 # --------------------------------------------------------------------------- the output folder
 
 @pytest.mark.parallel([1, 2])
-def test_output_folder_errors(shared, capsys):
+def test_output_folder_errors(shared, capsys, good):
     def write():
-        (shared / "suite.toml").write_text(GOOD)
+        (shared / "suite.toml").write_text(good)
         (shared / "a_file").write_text("x")
 
     _on_root(write)
@@ -219,7 +199,7 @@ def test_output_folder_errors(shared, capsys):
                      r"or --force to replace them")
     _expect_one_line(_run_cli(["run", suite, "-q", "-o", shared / "other", "--resume"], capsys),
                      r"holds the results of suite 'paper'")
-    tiny = (GOOD.replace('schemes = ["level_set", "nonlocal"]', 'schemes = ["level_set"]')
+    tiny = (good.replace('schemes = ["level_set", "nonlocal"]', 'schemes = ["level_set"]')
             .replace("eps = [0.1, 0.05]", "eps = [0.1]").replace('h = "eps/4"', "h = 0.25").replace("T = 0.1", "T = 0.1"))
     _on_root(lambda: (shared / "tiny.toml").write_text(tiny))
     assert _run_cli(["run", shared / "tiny.toml", "-qq", "-o", shared / "other", "--force"], capsys, code=0) == []
@@ -230,7 +210,7 @@ def test_output_folder_errors(shared, capsys):
 
 
 @pytest.mark.parallel([1, 2])
-def test_interrupt_is_one_line(shared, capsys, monkeypatch):
+def test_interrupt_is_one_line(shared, capsys, monkeypatch, good):
     """Ctrl-C in the middle of a run: one line saying where the finished runs are, exit code 130."""
     from advmcf.validation import schemes
 
@@ -243,7 +223,7 @@ def test_interrupt_is_one_line(shared, capsys, monkeypatch):
     monkeypatch.setattr("os._exit", leave)
     monkeypatch.setitem(schemes.SCHEMES, "level_set", schemes.SCHEMES["level_set"].__class__(
         **{**schemes.SCHEMES["level_set"].__dict__, "run": interrupted}))
-    _on_root(lambda: (shared / "suite.toml").write_text(GOOD.replace('schemes = ["level_set", "nonlocal"]',
+    _on_root(lambda: (shared / "suite.toml").write_text(good.replace('schemes = ["level_set", "nonlocal"]',
                                                                      'schemes = ["level_set"]')))
     try:
         code = main([str(a) for a in ["run", shared / "suite.toml", "-q", "-o", shared / "out"]])

@@ -68,30 +68,3 @@ def one_line():
     """``one_line(lines, match)``: assert (on rank 0) that ``lines`` is one line starting with
     ``advmcf`` that matches ``match``."""
     return _one_line
-
-
-_GOOD = """
-[suite]
-name = "t"
-
-[[cases]]
-name = "c"
-dim = 2
-domain = [[-1.0, -1.0], [1.0, 1.0]]
-T = 0.1
-density = { kind = "gaussian", sigma = 0.5 }
-initial = { shape = "disc", centre = [0.0, 0.0], radius = 0.4 }
-
-[[studies]]
-name = "s"
-case = "c"
-schemes = ["level_set", "nonlocal"]
-eps = [0.1, 0.05]
-h = "eps/4"
-"""
-
-
-@pytest.fixture
-def good():
-    """A small valid suite (two schemes, two levels) that the tests edit."""
-    return _GOOD
