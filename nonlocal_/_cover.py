@@ -29,7 +29,7 @@ import numpy as np
 
 from advmcf.meshes.kdtree import STACK, KDTree, num_threads
 
-__all__ = ["ball_cover"]
+__all__ = ["ball_cover", "CoverCache"]
 
 
 @numba.njit(cache=True)
@@ -170,3 +170,68 @@ def _cover_blocks(centres, bounds, offsets, cr2, linf, left, right, point, lo, h
         reached[b], counts[b] = _cover(centres, bounds[b], bounds[b + 1], cr2, linf, left, right, point, lo, hi,
                                        owner[lo_:hi_], node[lo_:hi_], level[lo_:hi_])
     return reached, counts
+
+
+@numba.njit(cache=True)
+def _merge(counts, old_start, old_node, old_level, new_start, new_node, new_level, from_old):
+    """The entries of each requested vertex, from the kept ones (``from_old``) or the new ones, in one
+    CSR (``counts`` per vertex; ``old_start``/``new_start`` where its entries begin)."""
+    ptr = np.zeros(counts.size + 1, np.int64)
+    for j in range(counts.size):
+        ptr[j + 1] = ptr[j] + counts[j]
+    node = np.empty(ptr[-1], np.int32)
+    level = np.empty(ptr[-1], np.int8)
+    for j in range(counts.size):
+        src_node, src_level, s = (old_node, old_level, old_start[j]) if from_old[j] else (
+            new_node, new_level, new_start[j])
+        for q in range(counts[j]):
+            node[ptr[j] + q] = src_node[s + q]
+            level[ptr[j] + q] = src_level[s + q]
+    return ptr, node, level
+
+
+class CoverCache:
+    """The ball covers of vertices in one k-d tree over all of them, kept between requests.
+
+    ``CoverCache(x, radii)``: the tree over ``x`` ``(num_vertices, gdim)``
+    (built once) and the closed radii of the nested balls.  ``get(ids)``
+    returns the covers (:func:`ball_cover`, in this tree) of the vertices
+    ``ids`` (sorted, unique) as a CSR ``(ptr, node, level)``: vertex
+    ``ids[j]``'s entries are ``ptr[j]:ptr[j + 1]``.  The covers of the last
+    request are kept, and only the vertices new to a request are walked: the
+    band of a step moves by less than its width, so most of a step's covers
+    are its predecessor's.  The tree and the covers depend on the vertices
+    only, so the result is the same whatever was requested before.
+    """
+
+    def __init__(self, x: np.ndarray, radii):
+        self.x = np.ascontiguousarray(x, dtype=np.float64)
+        self.radii = np.asarray(radii, dtype=np.float64)
+        if self.radii.size > 127:
+            raise ValueError("CoverCache: more than 127 ball levels")
+        self.tree = KDTree(self.x)
+        self._ids = np.zeros(0, np.int64)
+        self._ptr = np.zeros(1, np.int64)
+        self._node = np.zeros(0, np.int32)
+        self._level = np.zeros(0, np.int8)
+
+    def get(self, ids, keep: bool = True):
+        """The covers of the vertices ``ids`` (sorted, unique): ``(ptr, node, level)``; ``keep``: kept for
+        the next request (else the previous request's covers stay)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self._ids, ids), max(self._ids.size - 1, 0))
+        kept = (self._ids.size > 0) & (self._ids[pos] == ids) if self._ids.size else np.zeros(ids.size, bool)
+        new = ids[~kept]
+        owner, node, level = ball_cover(self.tree, self.x[new], self.radii)
+        new_counts = np.bincount(owner, minlength=new.size)
+        new_start = np.zeros(ids.size, np.int64)
+        new_start[~kept] = np.cumsum(new_counts) - new_counts
+        counts = np.zeros(ids.size, np.int64)
+        counts[kept] = np.diff(self._ptr)[pos[kept]]
+        counts[~kept] = new_counts
+        old_start = np.where(kept, self._ptr[pos], 0)
+        ptr, node, level = _merge(counts, old_start, self._node, self._level, new_start, node,
+                                  level.astype(np.int8), kept)
+        if keep:
+            self._ids, self._ptr, self._node, self._level = ids.copy(), ptr, node, level
+        return ptr, node, level

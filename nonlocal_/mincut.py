@@ -43,7 +43,13 @@ points:
 - ``method="tree"`` (default): one edge per (ball level, maximal k-d tree
   box inside the ball and not inside the next smaller one) through
   "or"/"and" nodes of the tree (:mod:`advmcf.nonlocal_._cover`), made in blocks
-  of terms (the covers of all terms never exist at once).
+  of terms (the covers of all terms never exist at once).  The tree is
+  either one over the free points, or (``covers=``) a tree over all vertices
+  whose covers a :class:`~advmcf.nonlocal_._cover.CoverCache` keeps from one
+  problem to the next: then the boxes without a free point make no edges,
+  an "or" node is made for a box without a fixed 1 and an "and" node for a
+  box without a fixed 0, and the first levels (below) are read off the
+  covers.
 
 Max-flow solvers (``solver=``):
 
@@ -145,26 +151,68 @@ def _first_level(x_from, x_to, mixture):
 
 
 @numba.njit(cache=True)
+def _box_flags(left, right, point, state):
+    """Per node of a k-d tree over all vertices: whether its box holds a free vertex, a fixed 1, a fixed 0,
+    a vertex that is not a point of the problem (``state`` per vertex: 1 free, 2 fixed 1, 3 fixed 0,
+    0 not a point).  A reverse sweep: children have larger ids than their parents."""
+    n = point.size
+    flags = np.zeros((n, 4), np.bool_)  # free, fixed 1, fixed 0, outside
+    for k in range(n - 1, -1, -1):
+        if point[k] >= 0:
+            st = state[point[k]]
+            flags[k, 0], flags[k, 1], flags[k, 2], flags[k, 3] = st == 1, st == 2, st == 3, st == 0
+        else:
+            for a in range(4):
+                flags[k, a] = flags[left[k], a] or flags[right[k], a]
+    return flags
+
+
+@numba.njit(cache=True)
+def _levels_from_covers(ptr, node, level, flags, num_levels):
+    """``(lvl1, lvl0, lvlf, outside)`` per term from its cover entries: the first level whose boxes hold a
+    fixed 1, a fixed 0, a free point (``num_levels`` if none), and whether a box holds a vertex that is
+    not a point of the problem.  Every point of a ball lies in a box of the smallest level that holds it,
+    so these are the first balls that hold such a point."""
+    nt = ptr.size - 1
+    lvl1 = np.full(nt, num_levels, np.int64)
+    lvl0 = np.full(nt, num_levels, np.int64)
+    lvlf = np.full(nt, num_levels, np.int64)
+    outside = False
+    for j in range(nt):
+        for q in range(ptr[j], ptr[j + 1]):
+            k, lv = node[q], level[q]
+            if flags[k, 1] and lv < lvl1[j]:
+                lvl1[j] = lv
+            if flags[k, 2] and lv < lvl0[j]:
+                lvl0[j] = lv
+            if flags[k, 0] and lv < lvlf[j]:
+                lvlf[j] = lv
+            outside = outside or flags[k, 3]
+    return lvl1, lvl0, lvlf, outside
+
+
+@numba.njit(cache=True)
 def _cover_arcs(owner, level, member, max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b):
     """The infinite edges ``(src, dst)`` (int32) of a block of cover entries.  For a cover entry q
     of term point o = owner[q] at ball level l with lvlf[o] <= l: the edge max_id[member[q]] -> a_ol
-    if l < lvl1[o] (the max term is not unary there) and b_ol -> min_id[member[q]] if l < lvl0[o]."""
+    if l < lvl1[o] (the max term is not unary there) and b_ol -> min_id[member[q]] if l < lvl0[o]
+    (a member id of -1, a box without a free point, makes no edge)."""
     count = 0
     for q in range(owner.size):
         o, lv = owner[q], level[q]
         if lv >= lvlf[o]:
-            count += (lv < lvl1[o]) + (lv < lvl0[o])
+            count += (lv < lvl1[o] and max_id[member[q]] >= 0) + (lv < lvl0[o] and min_id[member[q]] >= 0)
     src = np.empty(count, np.int32)
     dst = np.empty(count, np.int32)
     pos = 0
     for q in range(owner.size):
         o, lv = owner[q], level[q]
         if lv >= lvlf[o]:
-            if lv < lvl1[o]:
+            if lv < lvl1[o] and max_id[member[q]] >= 0:
                 src[pos] = max_id[member[q]]
                 dst[pos] = off_a[o] + lv - lvlf[o]
                 pos += 1
-            if lv < lvl0[o]:
+            if lv < lvl0[o] and min_id[member[q]] >= 0:
                 src[pos] = off_b[o] + lv - lvlf[o]
                 dst[pos] = min_id[member[q]]
                 pos += 1
@@ -194,14 +242,29 @@ class CutProblem:
             ball of its centre), and ``c0``, ``c1`` are ``(num_terms,)`` (module docstring).
         method: "tree" (default) or "plain" (module docstring).
         solver: "pseudoflow" (default), "push-relabel" or "bk" (module docstring).
+        covers: optional ``(cache, ids)``: a :class:`~advmcf.nonlocal_._cover.CoverCache`
+            over all vertices and the vertex ids of the points (sorted; ``x`` is
+            ``cache.x[ids]``).  The "or"/"and" nodes are then those of the
+            cache's tree over all vertices (boxes with a free point and no fixed
+            1, resp. 0), the first levels and the edges come from its covers,
+            and the covers of term points it has seen in its last request are not
+            walked again.  Every term's ball must lie within the points.  The
+            graph differs from the one of a tree over the free points, its cut
+            function does not.
+        keep_covers: whether the cache keeps this request's covers (for the
+            next step) or the previous ones (a problem on a subset).
     """
 
     def __init__(self, x, mixture: BallMixture, free, chi, w, c0, c1, terms, *, fixed=None,
-                 method="tree", solver="pseudoflow", centres=None):
+                 method="tree", solver="pseudoflow", centres=None, covers=None, keep_covers=True):
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {method!r}")
         if solver not in SOLVERS:
             raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
+        if covers is not None and (method != "tree" or centres is not None):
+            raise ValueError("CutProblem: covers are for method='tree' with the terms at their points")
+        self._cache, self._ids = (None, None) if covers is None else (covers[0], np.asarray(covers[1], np.int64))
+        self._keep_covers = keep_covers
         self.x, self.mixture = np.asarray(x, float), mixture
         self.method, self.solver = method, solver
         self.free, self.chi = np.asarray(free, bool), np.asarray(chi, bool)
@@ -222,12 +285,31 @@ class CutProblem:
         self.build_time = time.perf_counter() - t0
         self.times["graph"] = self.build_time - self.times.get("cover", 0.0)
 
+    def _first_levels(self, t, xt, tfree):
+        """``(lvl1, lvl0, lvlf)`` of the term points ``t``: the first ball that holds a fixed 1, a fixed 0,
+        a free point (K if none), by nearest-neighbour queries or from the cached covers."""
+        x, free, fix, mixture = self.x, self.free, self.fixed, self.mixture
+        if self._cache is None:
+            return (_first_level(xt, x[~free & fix], mixture), _first_level(xt, x[~free & ~fix], mixture),
+                    np.where(tfree, 0, _first_level(xt, x[free], mixture)))
+        cache = self._cache
+        state = np.zeros(cache.x.shape[0], np.int8)
+        state[self._ids] = np.where(free, 1, np.where(fix, 2, 3))
+        self._flags = _box_flags(cache.tree.left, cache.tree.right, cache.tree.point, state)
+        self._entries = cache.get(self._ids[t], keep=self._keep_covers)
+        lvl1, lvl0, lvlf, outside = _levels_from_covers(*self._entries, self._flags, mixture.radii.size)
+        if outside:
+            raise ValueError("CutProblem: a term's ball holds a vertex that is not one of the points")
+        return lvl1, lvl0, lvlf
+
     def _member_ids(self):
         """``(max_id, min_id, tree_src, tree_dst, num_tree_nodes, tree)``: the node ids of the max
         and min sides of a cover member (a free point, or an or/and node of the k-d tree of the
         free points for ``method="tree"``) and the infinite edges inside the tree."""
         nv = self.nodes.size
         empty = np.zeros(0, np.int64)
+        if self._cache is not None and nv > 0:
+            return self._cached_member_ids()
         if self.method == "plain" or nv == 0:
             node = np.full(self.free.size, -1, np.int64)
             node[self.free] = np.arange(nv)
@@ -244,6 +326,29 @@ class CutProblem:
         return (or_id, and_id, np.concatenate([or_id[kids], and_id[par2]]),
                 np.concatenate([or_id[par2], and_id[kids]]), 2 * ni, tree)
 
+    def _cached_member_ids(self):
+        """:meth:`_member_ids` in the cache's tree over all vertices: an "or" node for every inner box
+        with a free point and no fixed 1 (nor a vertex that is not a point), an "and" node for every
+        inner box with a free point and no fixed 0; a leaf is its point's node if it is free; -1 for the
+        other boxes (they make no edges: the max of a box of fixed 0s is 0, its min is never needed)."""
+        tree, flags, nv = self._cache.tree, self._flags, self.nodes.size
+        internal = tree.point < 0
+        local = np.full(self._cache.x.shape[0], -1, np.int64)
+        local[self._ids[self.free]] = np.arange(nv)  # the free points' nodes are 0..nv-1 in point order
+        leaf = np.where(internal, -1, local[np.where(internal, 0, tree.point)])
+        with_or = internal & flags[:, 0] & ~flags[:, 1] & ~flags[:, 3]
+        with_and = internal & flags[:, 0] & ~flags[:, 2] & ~flags[:, 3]
+        num_or, num_and = int(np.count_nonzero(with_or)), int(np.count_nonzero(with_and))
+        or_id = np.where(with_or, nv + np.cumsum(with_or) - 1, leaf)
+        and_id = np.where(with_and, nv + num_or + np.cumsum(with_and) - 1, leaf)
+        # or: child -> parent (u_child <= o_parent); and: parent -> child (n_parent <= u_child)
+        po, pa = np.flatnonzero(with_or), np.flatnonzero(with_and)
+        kids_o, par_o = np.concatenate([tree.left[po], tree.right[po]]), np.concatenate([po, po])
+        kids_a, par_a = np.concatenate([tree.left[pa], tree.right[pa]]), np.concatenate([pa, pa])
+        ko, ka = or_id[kids_o] >= 0, and_id[kids_a] >= 0
+        return (or_id, and_id, np.concatenate([or_id[kids_o][ko], and_id[par_a][ka]]),
+                np.concatenate([or_id[par_o][ko], and_id[kids_a][ka]]), num_or + num_and, tree)
+
     def _covers(self, t, xt, tree):
         """Blocks ``(start, stop, owner, level, member)`` of the cover entries of the term points
         ``t[start:stop]`` (centres ``xt``): entry q holds ``member[q]`` (a free point for
@@ -251,6 +356,16 @@ class CutProblem:
         ``t[start + owner[q]]``.  In
         blocks of terms, so that the entries of all terms (as many as the arcs) never exist at once."""
         if self.nodes.size == 0 or t.size == 0:
+            return
+        if self._cache is not None:  # the cached covers of the live terms, in blocks
+            ptr, node, level = self._entries
+            rows = np.flatnonzero(self._live)
+            for start in range(0, rows.size, _COVER_BLOCK):
+                stop = min(start + _COVER_BLOCK, rows.size)
+                first, count = ptr[rows[start:stop]], np.diff(ptr)[rows[start:stop]]
+                owner = np.repeat(np.arange(stop - start, dtype=np.int32), count)
+                entry = np.arange(owner.size) + np.repeat(first - (np.cumsum(count) - count), count)
+                yield start, stop, owner, level[entry], node[entry]
             return
         cr = self.mixture.closed_radii
         if self.method == "plain" and self.centres is not None:  # balls about the centres
@@ -292,9 +407,7 @@ class CutProblem:
         # the first level whose ball holds a fixed 1 (max terms from there on are unary),
         # a fixed 0 (min terms unary), a free point (below it the terms are constants)
         with self.times("cover"):
-            lvl1 = _first_level(xt, x[~free & fix], self.mixture)
-            lvl0 = _first_level(xt, x[~free & ~fix], self.mixture)
-            lvlf = np.where(tfree, 0, _first_level(xt, x[free], self.mixture))
+            lvl1, lvl0, lvlf = self._first_levels(t, xt, tfree)
         # unary parts: w c0 (1 - u_i) for k >= lvl1, w c1 u_i for k >= lvl0
         un = np.zeros(free.size)
         np.add.at(un, t[tfree], c1[tfree] * tail[lvl0[tfree]] - c0[tfree] * tail[lvl1[tfree]])
@@ -304,6 +417,7 @@ class CutProblem:
         q = q + un
         # term points whose largest ball holds no free point add constants only: no graph for them
         live = lvlf < weights.size
+        self._live = live
         t, tfree, c0, c1, lvl1, lvl0, lvlf = t[live], tfree[live], c0[live], c1[live], lvl1[live], lvl0[live], lvlf[live]
         xt = xt[live]
         max_id, min_id, tsrc_e, tdst_e, ntree, tree = self._member_ids()

@@ -88,8 +88,11 @@ measures the distances, builds the band, its balls and the graph, solves,
 and scatters the new level set; 1 and N ranks give the same sets because
 rank 0 sees the same sorted data.  The max-flow is serial: more ranks do not
 make the step faster (``benchmarks/nonlocal_step.py`` measures the gather).
-Threads: the interface distances, the ball covers and the nearest-neighbour
-queries run on numba's threads (:func:`advmcf.meshes.kdtree.num_threads`, all cores
+The ball covers of the graph (method "tree") are those of one k-d tree over
+all vertices, kept from step to step for the vertices of the last band
+(:class:`~advmcf.nonlocal_._cover.CoverCache`): a step walks only the
+covers of the vertices new to its band.  Threads: the interface distances,
+the ball covers and the nearest-neighbour queries run on numba's threads (:func:`advmcf.meshes.kdtree.num_threads`, all cores
 unless ``NUMBA_NUM_THREADS`` says otherwise; the results do not depend on
 it), while the other ranks wait asleep (:func:`advmcf.meshes.mpi.on_root`).
 """
@@ -112,6 +115,7 @@ from advmcf.meshes.mpi import agreed, on_root
 from scipy.spatial import cKDTree
 
 from ._checks import check_choice, check_positive
+from ._cover import CoverCache
 from ._timing import Timings
 from .vertices import Vertices
 from .functional import vertex_perimeter
@@ -177,6 +181,7 @@ class AdversarialScheme:
         self.verts = Vertices(V)
         self._rho0 = self._rho1 = self._to_boundary = self._held = None
         self._previous = None  # rank 0: (the last step's vertex set, its Per_eps), the next step's start
+        self._cover_cache = None  # rank 0: the ball covers of the last band (_covers)
         to_boundary = fem.Function(V)
         to_boundary.x.array[:] = DomainBoundary(V).vertex_distance
         to_boundary = self.verts.gather(to_boundary)
@@ -314,7 +319,8 @@ class AdversarialScheme:
                         solve_time=res["solve_time"], certified=res["certified"], gap=res["gap"],
                         displacement=disp)
             if self.p == 1:
-                values, t_thr, exact = _subvertex_values(x, m, sub, cut, u, m * (r0 + r1) / tau, h, times)
+                values, t_thr, exact = _subvertex_values(x, m, sub, cut, u, m * (r0 + r1) / tau, h, times,
+                                                              self._covers(sub))
                 info["solve_time"] += t_thr
                 info["certified"] = info["certified"] and exact["certified"]
             else:
@@ -329,6 +335,15 @@ class AdversarialScheme:
         info["near_boundary"] = bool(info["boundary_margin"] <= reach + 2 * h)
         return values, info
 
+    def _covers(self, ids):
+        """``(cache, ids)`` for a :class:`CutProblem` on the vertices ``ids`` (rank 0): the ball covers in
+        one k-d tree over all vertices, kept from step to step (None for ``method="plain"``)."""
+        if self.method != "tree":
+            return None
+        if self._cover_cache is None:
+            self._cover_cache = CoverCache(self.verts.x, self.mixture.closed_radii)
+        return self._cover_cache, ids
+
     def _band_solve(self, w_all, chi, d, W):
         """The exact cut with |sd| <= W free; returns (u on all vertices, band index, result, problem)."""
         reach = self.mixture.reach
@@ -337,7 +352,7 @@ class AdversarialScheme:
         m, eps = self.verts.m[sub], self.eps
         cut = CutProblem(self.verts.x[sub], self.mixture, (ds <= W) & ~self._held[sub], chi[sub], w_all[sub],
                          m * self._rho0[sub] / eps, m * self._rho1[sub] / eps, ds <= W + reach * (1 + 1e-9),
-                         method=self.method, solver=self.solver)
+                         method=self.method, solver=self.solver, covers=self._covers(sub))
         usub, res = cut.solve(self.selection)
         u = chi.copy()
         u[sub] = usub
@@ -463,10 +478,11 @@ def _band_perimeter_change(x, c0, c1, chi, u, sub, terms, mixture) -> float:
             - vertex_perimeter(xk, chis[keep], c0t, c1t, mixture))
 
 
-def _subvertex_values(x, m, sub, cut, u, r_all, h, times):
+def _subvertex_values(x, m, sub, cut, u, r_all, h, times, covers):
     r"""φ = −w with w the exact solution of the convex problem on the layer near the new boundary (module
     docstring); returns ``(values, seconds, info)``, ``info`` that of :meth:`CutProblem.breakpoints`;
-    ``times`` gets the parts ``layer`` and ``smoothing``."""
+    ``times`` gets the parts ``layer`` and ``smoothing``; ``covers``: the main cut's ``(cache, sub)`` or
+    None."""
     t0 = time.perf_counter()
     delta = h / _NUM_THRESHOLDS
     usub, m_sub = u[sub], m[sub]
@@ -482,7 +498,8 @@ def _subvertex_values(x, m, sub, cut, u, r_all, h, times):
         pts = np.flatnonzero(near <= 2 * reach)
         thr = CutProblem(cut.x[pts], cut.mixture, layer[pts], cut.chi[pts], cut.w[pts], cut.c0[pts], cut.c1[pts],
                          cut.terms[pts] & (near[pts] <= reach), fixed=usub[pts], method=cut.method,
-                         solver=cut.solver)
+                         solver=cut.solver, covers=None if covers is None else (covers[0], covers[1][pts]),
+                         keep_covers=False)
         # w resolved on (-h, h) (as the sixteen threshold cuts at +-j h/8 resolved it before), +-far beyond
         beta, info = thr.breakpoints(r_all[sub][pts], h)
         w[pts] = np.where(layer[pts], np.where(np.abs(beta) < h, beta, np.sign(beta) * far), w[pts])

@@ -264,3 +264,64 @@ def test_breakpoints_fall_in_every_threshold_bracket(selection):
     # the breakpoints are not the brackets' midpoints: more distinct values than brackets (TV_eps's w is
     # piecewise constant: clusters of points share one value)
     assert np.unique(beta[free & (np.abs(beta) < 9 * delta)]).size > 2 * len(svals)
+
+
+@pytest.mark.parametrize("kind", sorted(MIXTURES))
+@pytest.mark.parametrize("seed", range(4))
+def test_cached_covers_match_enumeration(seed, kind):
+    """The graph from a cover cache over all points (its tree's or/and nodes, first levels and edges from
+    its covers) gives the enumerated minimal and maximal minimizers."""
+    from advmcf.nonlocal_._cover import CoverCache
+
+    problem = _random_problem(seed, kind=kind)
+    best, umin, umax, _ = _enumerate(*problem)
+    x, mixture = problem[0], problem[1]
+    cut = CutProblem(*problem, covers=(CoverCache(x, mixture.closed_radii), np.arange(x.shape[0])))
+    for selection, expected in (("minimal", umin), ("maximal", umax)):
+        u, info = cut.solve(selection)
+        assert info["certified"] and info["energy"] == pytest.approx(best, abs=1e-10)
+        assert (u == expected).all(), selection
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_cached_covers_on_moving_bands(d):
+    """Bands of a moving circle (sphere) on one cover cache, as the steps of a flow use it: each band's
+    cut equals the cut of the tree over its free points (pseudoflow) and of the plain graph (BK), while
+    most covers come from the previous band; a layer problem on a subset leaves the cache as it was;
+    a term whose ball leaves the points is an error."""
+    from advmcf.nonlocal_._cover import CoverCache
+
+    rng = np.random.default_rng(d)
+    n = 3000 if d == 2 else 4000
+    x = rng.uniform(-1, 1, (n, d))
+    eps, tau = 0.15, 0.02
+    mixture = BallMixture(eps, eps * np.array([0.8, 1.0, 1.2]), np.array([0.3, 0.3, 0.4]), "isotropic")
+    cache = CoverCache(x, mixture.closed_radii)
+    m = np.full(n, 2.0**d / n)
+    rho0, rho1 = 1.0 + 0.3 * x[:, 1], 1.5 + 0.2 * x[:, 0]
+    walked = []
+    for radius in (0.6, 0.63, 0.66):
+        sd = (np.linalg.norm(x, axis=1) - radius + 0.05 * np.sin(5 * x[:, 0])) / 1.25  # 1-Lipschitz
+        sub = np.flatnonzero(np.abs(sd) <= 0.2 + 2 * mixture.reach)
+        ds = sd[sub]
+        args = (x[sub], mixture, np.abs(ds) <= 0.2, ds < 0, (m * (rho0 + rho1) * np.abs(sd) / tau)[sub],
+                (m * rho0 / eps)[sub], (m * rho1 / eps)[sub], np.abs(ds) <= 0.2 + mixture.reach)
+        before = cache._ids.copy()
+        cached = CutProblem(*args, covers=(cache, sub))
+        walked.append(np.count_nonzero(~np.isin(cache._ids, before)) / cache._ids.size)
+        for selection in ("minimal", "maximal"):
+            u, info = cached.solve(selection)
+            u_tree, info_tree = CutProblem(*args).solve(selection)
+            u_bk, _ = CutProblem(*args, method="plain", solver="bk").solve(selection)
+            assert info["certified"] and info_tree["certified"]
+            assert (u == u_tree).all() and (u == u_bk).all() and (u != (ds < 0)).any()
+            assert info["energy"] == pytest.approx(info_tree["energy"], rel=1e-12)
+        kept = cache._ids.copy()
+        layer = np.abs(ds) <= 0.05
+        near = np.abs(ds) <= 0.05 + 2 * mixture.reach
+        CutProblem(args[0][near], mixture, layer[near], *(a[near] for a in args[3:7]),
+                   (np.abs(ds) <= 0.05 + mixture.reach)[near], covers=(cache, sub[near]), keep_covers=False)
+        assert np.array_equal(cache._ids, kept)
+    assert walked[0] == 1.0 and max(walked[1:]) < 0.3, walked
+    with pytest.raises(ValueError, match="not one of the points"):
+        CutProblem(*args[:7], np.ones(sub.size, bool), covers=(cache, sub))
