@@ -219,6 +219,40 @@ def _cover_arcs(owner, level, member, max_id, min_id, lvlf, lvl1, lvl0, off_a, o
     return src, dst
 
 
+@numba.njit(cache=True, parallel=True)
+def _cached_cover_arcs(ptr, node, level, rows, max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b):
+    """:func:`_cover_arcs` of the cached covers (CSR ``ptr``, ``node``, ``level`` over the terms) of the
+    terms ``rows``, term ``rows[j]`` being owner j; the rows in parallel on numba's threads (two passes:
+    counts, then each row's edges at its offset), the same edges in the same order on any number."""
+    nr = rows.size
+    count = np.zeros(nr + 1, np.int64)
+    for j in numba.prange(nr):
+        c = 0
+        for q in range(ptr[rows[j]], ptr[rows[j] + 1]):
+            lv, m = level[q], node[q]
+            if lv >= lvlf[j]:
+                c += (lv < lvl1[j] and max_id[m] >= 0) + (lv < lvl0[j] and min_id[m] >= 0)
+        count[j + 1] = c
+    for j in range(nr):
+        count[j + 1] += count[j]
+    src = np.empty(count[nr], np.int32)
+    dst = np.empty(count[nr], np.int32)
+    for j in numba.prange(nr):
+        pos = count[j]
+        for q in range(ptr[rows[j]], ptr[rows[j] + 1]):
+            lv, m = level[q], node[q]
+            if lv >= lvlf[j]:
+                if lv < lvl1[j] and max_id[m] >= 0:
+                    src[pos] = max_id[m]
+                    dst[pos] = off_a[j] + lv - lvlf[j]
+                    pos += 1
+                if lv < lvl0[j] and min_id[m] >= 0:
+                    src[pos] = off_b[j] + lv - lvlf[j]
+                    dst[pos] = min_id[m]
+                    pos += 1
+    return src, dst
+
+
 def _slots(first, stop):
     """Auxiliary node numbering for levels ``first[i] <= k < stop[i]`` of each term point i:
     returns (count, offsets) so that node (i, k) is ``offsets[i] + k - first[i]``."""
@@ -357,16 +391,6 @@ class CutProblem:
         blocks of terms, so that the entries of all terms (as many as the arcs) never exist at once."""
         if self.nodes.size == 0 or t.size == 0:
             return
-        if self._cache is not None:  # the cached covers of the live terms, in blocks
-            ptr, node, level = self._entries
-            rows = np.flatnonzero(self._live)
-            for start in range(0, rows.size, _COVER_BLOCK):
-                stop = min(start + _COVER_BLOCK, rows.size)
-                first, count = ptr[rows[start:stop]], np.diff(ptr)[rows[start:stop]]
-                owner = np.repeat(np.arange(stop - start, dtype=np.int32), count)
-                entry = np.arange(owner.size) + np.repeat(first - (np.cumsum(count) - count), count)
-                yield start, stop, owner, level[entry], node[entry]
-            return
         cr = self.mixture.closed_radii
         if self.method == "plain" and self.centres is not None:  # balls about the centres
             pairs = cKDTree(xt).sparse_distance_matrix(cKDTree(self.x), cr[-1], output_type="ndarray")
@@ -469,6 +493,16 @@ class CutProblem:
         hundreds of millions of arcs, a second copy would not fit)."""
         max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b = ids
         src, dst = [], []
+        if self._cache is not None and self.nodes.size:  # the cached covers of the live terms, in blocks
+            ptr, node, level = self._entries
+            rows = np.flatnonzero(self._live)
+            for start in range(0, rows.size, _COVER_BLOCK):
+                sl = slice(start, min(start + _COVER_BLOCK, rows.size))
+                s, d = _cached_cover_arcs(ptr, node, level, rows[sl], max_id, min_id, lvlf[sl], lvl1[sl], lvl0[sl],
+                                          off_a[sl], off_b[sl])
+                src.append(s)
+                dst.append(d)
+            return src + [extra_src], dst + [extra_dst]
         for start, stop, owner, level, member in self._covers(t, xt, tree):
             sl = slice(start, stop)
             s, d = _cover_arcs(owner, level, member, max_id, min_id, lvlf[sl], lvl1[sl], lvl0[sl], off_a[sl],
