@@ -219,38 +219,46 @@ def _cover_arcs(owner, level, member, max_id, min_id, lvlf, lvl1, lvl0, off_a, o
     return src, dst
 
 
-@numba.njit(cache=True, parallel=True)
-def _cached_cover_arcs(ptr, node, level, rows, max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b):
-    """:func:`_cover_arcs` of the cached covers (CSR ``ptr``, ``node``, ``level`` over the terms) of the
-    terms ``rows``, term ``rows[j]`` being owner j; the rows in parallel on numba's threads (two passes:
-    counts, then each row's edges at its offset), the same edges in the same order on any number."""
-    nr = rows.size
-    count = np.zeros(nr + 1, np.int64)
-    for j in numba.prange(nr):
-        c = 0
-        for q in range(ptr[rows[j]], ptr[rows[j] + 1]):
-            lv, m = level[q], node[q]
-            if lv >= lvlf[j]:
-                c += (lv < lvl1[j] and max_id[m] >= 0) + (lv < lvl0[j] and min_id[m] >= 0)
-        count[j + 1] = c
-    for j in range(nr):
-        count[j + 1] += count[j]
-    src = np.empty(count[nr], np.int32)
-    dst = np.empty(count[nr], np.int32)
-    for j in numba.prange(nr):
-        pos = count[j]
-        for q in range(ptr[rows[j]], ptr[rows[j] + 1]):
-            lv, m = level[q], node[q]
-            if lv >= lvlf[j]:
-                if lv < lvl1[j] and max_id[m] >= 0:
-                    src[pos] = max_id[m]
-                    dst[pos] = off_a[j] + lv - lvlf[j]
-                    pos += 1
-                if lv < lvl0[j] and min_id[m] >= 0:
-                    src[pos] = off_b[j] + lv - lvlf[j]
-                    dst[pos] = min_id[m]
-                    pos += 1
-    return src, dst
+@numba.njit(cache=True)
+def _cached_cover_adjacency(n, ptr, node, level, rows, max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b, extra_src,
+                            extra_dst):
+    """The out-adjacency (CSR ``(aptr, out)`` over ``n`` nodes) of the infinite arcs: those of
+    :func:`_cover_arcs` for the cached covers (CSR ``ptr``, ``node``, ``level`` over the terms) of the
+    terms ``rows`` (term ``rows[j]`` is owner j), then ``extra_src -> extra_dst``.  Made in place by a
+    counting sort over the entries (two passes), so that no list of arcs ever exists: the adjacency
+    (4 bytes an arc) is the only copy."""
+    aptr = np.zeros(n + 1, np.int64)
+    for sweep in range(2):
+        if sweep == 1:
+            for v in range(n):
+                aptr[v + 1] += aptr[v]
+            fill = aptr[:-1].copy()
+            out = np.empty(aptr[n], np.int32)
+        for j in range(rows.size):
+            for q in range(ptr[rows[j]], ptr[rows[j] + 1]):
+                lv, m = level[q], node[q]
+                if lv < lvlf[j]:
+                    continue
+                if lv < lvl1[j] and max_id[m] >= 0:  # u_m <= a_{j,lv}
+                    if sweep == 0:
+                        aptr[max_id[m] + 1] += 1
+                    else:
+                        out[fill[max_id[m]]] = off_a[j] + lv - lvlf[j]
+                        fill[max_id[m]] += 1
+                if lv < lvl0[j] and min_id[m] >= 0:  # b_{j,lv} <= u_m
+                    b = off_b[j] + lv - lvlf[j]
+                    if sweep == 0:
+                        aptr[b + 1] += 1
+                    else:
+                        out[fill[b]] = min_id[m]
+                        fill[b] += 1
+        for e in range(extra_src.size):
+            if sweep == 0:
+                aptr[extra_src[e] + 1] += 1
+            else:
+                out[fill[extra_src[e]]] = extra_dst[e]
+                fill[extra_src[e]] += 1
+    return aptr, out
 
 
 def _slots(first, stop):
@@ -462,8 +470,14 @@ class CutProblem:
         chain_a, chain_b = ka > lvlf[ia], kb > lvlf[ib]  # a_{i,k-1} <= a_ik, b_ik <= b_{i,k-1}
         extra_src = np.concatenate([tsrc_e, a_id[chain_a] - 1, b_id[chain_b]]).astype(np.int32)
         extra_dst = np.concatenate([tdst_e, a_id[chain_a], b_id[chain_b] - 1]).astype(np.int32)
-        inf_src, inf_dst = self._infinite_arcs(t, xt, tree, (max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b),
-                                               extra_src, extra_dst)
+        ids = (max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b)
+        if self._cache is not None and nv:  # the arcs of the cached covers straight into the adjacency
+            ptr, nodes, levels = self._entries
+            self._closure = ClosureNetwork.from_adjacency(*_cached_cover_adjacency(
+                self.num_nodes, ptr, nodes, levels, np.flatnonzero(live), *ids, extra_src, extra_dst))
+            self._infinite = None if self.solver == "pseudoflow" else self._closure.arcs()
+        else:
+            self._closure, self._infinite = None, self._infinite_arcs(t, xt, tree, ids, extra_src, extra_dst)
         fa, fb = tfree[ia], tfree[ib]
         fin_src = np.concatenate([a_id[fa], node[t[ib[fb]]]])
         fin_dst = np.concatenate([node[t[ia[fa]]], b_id[fb]])
@@ -481,11 +495,12 @@ class CutProblem:
         self.const = const
         self._finite = (fin_src, fin_dst, fin_cap)
         self._tedges = (tsrc, tsnk)
-        self.num_edges = fin_src.size + sum(a.size for a in inf_src)
-        if self.solver == "pseudoflow":  # the network holds the arcs (out-adjacency), src/dst are let go
-            self._closure, self._infinite = ClosureNetwork(self.num_nodes, inf_src, inf_dst), None
-        else:
-            self._closure, self._infinite = None, (np.concatenate(inf_src), np.concatenate(inf_dst))
+        if self._closure is None and self.solver == "pseudoflow":  # the network holds the arcs, src/dst let go
+            self._closure, self._infinite = ClosureNetwork(self.num_nodes, *self._infinite), None
+        elif self._closure is None:
+            self._infinite = tuple(np.concatenate(a) for a in self._infinite)
+        self.num_edges = fin_src.size + (self._closure.out.size if self._closure is not None
+                                         else self._infinite[0].size)
 
     def _infinite_arcs(self, t, xt, tree, ids, extra_src, extra_dst):
         """The infinite edges as lists of int32 blocks ``(src, dst)``: those of the ball covers,
@@ -493,16 +508,6 @@ class CutProblem:
         hundreds of millions of arcs, a second copy would not fit)."""
         max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b = ids
         src, dst = [], []
-        if self._cache is not None and self.nodes.size:  # the cached covers of the live terms, in blocks
-            ptr, node, level = self._entries
-            rows = np.flatnonzero(self._live)
-            for start in range(0, rows.size, _COVER_BLOCK):
-                sl = slice(start, min(start + _COVER_BLOCK, rows.size))
-                s, d = _cached_cover_arcs(ptr, node, level, rows[sl], max_id, min_id, lvlf[sl], lvl1[sl], lvl0[sl],
-                                          off_a[sl], off_b[sl])
-                src.append(s)
-                dst.append(d)
-            return src + [extra_src], dst + [extra_dst]
         for start, stop, owner, level, member in self._covers(t, xt, tree):
             sl = slice(start, stop)
             s, d = _cover_arcs(owner, level, member, max_id, min_id, lvlf[sl], lvl1[sl], lvl0[sl], off_a[sl],

@@ -7,7 +7,7 @@ import pytest
 
 from advmcf.nonlocal_ import mincut
 
-from advmcf.nonlocal_.mincut import CutProblem, set_energy
+from advmcf.nonlocal_.mincut import SOLVERS, CutProblem, set_energy
 from advmcf.nonlocal_.mixture import BallMixture, plain
 from advmcf.nonlocal_.neighbours import ball_max, ball_min, balls, distance_to_other_phase
 
@@ -266,17 +266,19 @@ def test_breakpoints_fall_in_every_threshold_bracket(selection):
     assert np.unique(beta[free & (np.abs(beta) < 9 * delta)]).size > 2 * len(svals)
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("kind", sorted(MIXTURES))
 @pytest.mark.parametrize("seed", range(4))
-def test_cached_covers_match_enumeration(seed, kind):
-    """The graph from a cover cache over all points (its tree's or/and nodes, first levels and edges from
-    its covers) gives the enumerated minimal and maximal minimizers."""
+def test_cached_covers_match_enumeration(seed, kind, solver):
+    """The graph from a cover cache over all points (its tree's or/and nodes, first levels and its arcs
+    made straight into the adjacency from its covers) gives the enumerated minimal and maximal
+    minimizers, with every solver."""
     from advmcf.nonlocal_._cover import CoverCache
 
     problem = _random_problem(seed, kind=kind)
     best, umin, umax, _ = _enumerate(*problem)
     x, mixture = problem[0], problem[1]
-    cut = CutProblem(*problem, covers=(CoverCache(x, mixture.closed_radii), np.arange(x.shape[0])))
+    cut = CutProblem(*problem, covers=(CoverCache(x, mixture.closed_radii), np.arange(x.shape[0])), solver=solver)
     for selection, expected in (("minimal", umin), ("maximal", umax)):
         u, info = cut.solve(selection)
         assert info["certified"] and info["energy"] == pytest.approx(best, abs=1e-10)
