@@ -173,21 +173,18 @@ def _cover_blocks(centres, bounds, offsets, cr2, linf, left, right, point, lo, h
 
 
 @numba.njit(cache=True)
-def _merge(counts, old_start, old_node, old_level, new_start, new_node, new_level, from_old):
-    """The entries of each requested vertex, from the kept ones (``from_old``) or the new ones, in one
-    CSR (``counts`` per vertex; ``old_start``/``new_start`` where its entries begin)."""
-    ptr = np.zeros(counts.size + 1, np.int64)
-    for j in range(counts.size):
-        ptr[j + 1] = ptr[j] + counts[j]
-    node = np.empty(ptr[-1], np.int32)
-    level = np.empty(ptr[-1], np.int8)
-    for j in range(counts.size):
-        src_node, src_level, s = (old_node, old_level, old_start[j]) if from_old[j] else (
-            new_node, new_level, new_start[j])
-        for q in range(counts[j]):
-            node[ptr[j] + q] = src_node[s + q]
-            level[ptr[j] + q] = src_level[s + q]
-    return ptr, node, level
+def _place_entries(dst_ptr, rows, src_start, src_node, src_level, node, level):
+    """Copy the entries ``src_start[j]:src_start[j] + n`` of ``src_node``, ``src_level`` to row ``rows[j]``
+    of the CSR ``(dst_ptr, node, level)`` (n its length there), for every j."""
+    for j in range(rows.size):
+        d = dst_ptr[rows[j]]
+        for q in range(src_start[j], src_start[j] + dst_ptr[rows[j] + 1] - dst_ptr[rows[j]]):
+            node[d] = src_node[q]
+            level[d] = src_level[q]
+            d += 1
+
+
+_BLOCK = 1 << 15  # vertices whose covers are walked at once
 
 
 class CoverCache:
@@ -221,17 +218,28 @@ class CoverCache:
         ids = np.asarray(ids, dtype=np.int64)
         pos = np.minimum(np.searchsorted(self._ids, ids), max(self._ids.size - 1, 0))
         kept = (self._ids.size > 0) & (self._ids[pos] == ids) if self._ids.size else np.zeros(ids.size, bool)
-        new = ids[~kept]
-        owner, node, level = ball_cover(self.tree, self.x[new], self.radii)
-        new_counts = np.bincount(owner, minlength=new.size)
-        new_start = np.zeros(ids.size, np.int64)
-        new_start[~kept] = np.cumsum(new_counts) - new_counts
+        new_rows = np.flatnonzero(~kept)
+        # the new vertices' covers walked in blocks, each kept as (ptr, node, level) with int8 levels: the
+        # walk's own buffers (three int32 an entry, a quarter to spare) never hold all of them at once
+        parts = []
+        for start in range(0, new_rows.size, _BLOCK):
+            rows = new_rows[start:start + _BLOCK]
+            owner, node, level = ball_cover(self.tree, self.x[ids[rows]], self.radii)
+            counts = np.bincount(owner, minlength=rows.size)
+            parts.append((rows, np.concatenate([[0], np.cumsum(counts)]), node.copy(), level.astype(np.int8)))
+            del owner, node, level
         counts = np.zeros(ids.size, np.int64)
         counts[kept] = np.diff(self._ptr)[pos[kept]]
-        counts[~kept] = new_counts
-        old_start = np.where(kept, self._ptr[pos], 0)
-        ptr, node, level = _merge(counts, old_start, self._node, self._level, new_start, node,
-                                  level.astype(np.int8), kept)
+        for rows, part_ptr, _, _ in parts:
+            counts[rows] = np.diff(part_ptr)
+        ptr = np.concatenate([[0], np.cumsum(counts)])
+        node = np.empty(int(ptr[-1]), np.int32)
+        level = np.empty(int(ptr[-1]), np.int8)
+        kept_rows = np.flatnonzero(kept)
+        _place_entries(ptr, kept_rows, self._ptr[pos[kept_rows]], self._node, self._level, node, level)
+        while parts:  # each block's memory goes once it is placed
+            rows, part_ptr, part_node, part_level = parts.pop(0)
+            _place_entries(ptr, rows, part_ptr[:-1], part_node, part_level, node, level)
         if keep:
             self._ids, self._ptr, self._node, self._level = ids.copy(), ptr, node, level
         return ptr, node, level

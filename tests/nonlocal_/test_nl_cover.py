@@ -84,3 +84,34 @@ def test_cover_of_maximum_norm_balls(dim):
     assert np.count_nonzero(in_cube_only) > 50
     with pytest.raises(ValueError, match="p = 1, must be 2 or inf"):
         ball_cover(tree, centres, radii, p=1)
+
+
+def test_cover_cache_is_the_walk_of_each_request(monkeypatch):
+    """CoverCache.get returns, for every request, the covers ball_cover walks for those vertices (as a
+    CSR in the request's order), whether they were kept from the last request or walked now, in blocks
+    of any size; a request with keep=False leaves the kept covers as they were."""
+    from advmcf.nonlocal_ import _cover
+
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, (2500, 2))
+    radii = np.array([0.08, 0.1, 0.13])
+    monkeypatch.setattr(_cover, "_BLOCK", 97)  # many blocks, the last one partial
+    cache = _cover.CoverCache(x, radii)
+
+    def expected(ids):
+        owner, node, level = ball_cover(cache.tree, x[ids], radii)
+        return np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=ids.size))]), node, level
+
+    requests = [np.flatnonzero(np.abs(np.linalg.norm(x, axis=1) - r) < 0.2) for r in (0.5, 0.55, 0.7, 0.45)]
+    for ids in requests:
+        before = cache._ids.copy()
+        got = cache.get(ids)
+        assert got[1].dtype == np.int32 and got[2].dtype == np.int8
+        for a, b in zip(got, expected(ids)):
+            assert np.array_equal(a, b)
+        if before.size:  # most of the band was kept, the rest walked
+            assert 0 < np.count_nonzero(np.isin(ids, before)) < ids.size
+    kept = cache._ids.copy()
+    sub = requests[0][::3]
+    assert all(np.array_equal(a, b) for a, b in zip(cache.get(sub, keep=False), expected(sub)))
+    assert np.array_equal(cache._ids, kept)
