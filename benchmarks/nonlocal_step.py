@@ -26,11 +26,13 @@ pseudoflow/isotropic configuration, and "later/FEM" ("first/FEM") is the
 ratio of the adversarial step (the first) to the level-set step.  The
 adversarial step runs its ball covers and interface distances on numba's
 threads (``NUMBA_NUM_THREADS``, recorded with each row: 2 on the 2-core
-machine), the level-set step on one process.  ``--ranks 2`` runs the default configuration under ``mpiexec
--n 2`` as well.
+machine), the level-set step on one process.  ``--ranks 2 3`` runs the configuration under ``mpiexec
+-n 2`` and ``-n 3`` (oversubscribed on 2 cores; the ranks other than 0 wait asleep while rank 0 solves).
+Every step records its parts (``info["times"]``, :mod:`advmcf.nonlocal_._timing`): the second table of
+the ``.md`` is the per-part profile of a later step, rank 0.
 
 Run: ``python benchmarks/nonlocal_step.py [--quick] [--sizes 128 256]
-[--k 4 8] [--configs ...] [--ranks 2] [--dim 3]``; rows are merged into
+[--k 4 8] [--configs ...] [--ranks 2 3] [--dim 3]``; rows are merged into
 ``benchmarks/results/nonlocal_step.json`` (a re-run replaces the rows it
 measures) and the table ``.md`` and the figure ``.png`` are rewritten from
 all rows.  The machine's load average is recorded with every row: the
