@@ -181,7 +181,7 @@ class AdversarialScheme:
         self.verts = Vertices(V)
         self._rho0 = self._rho1 = self._to_boundary = self._held = None
         self._previous = None  # rank 0: (the last step's vertex set, its Per_eps), the next step's start
-        self._cover_cache = None  # rank 0: the ball covers of the last band (_covers)
+        self._cover_cache = None  # rank 0, method "tree": the k-d tree over all vertices, the last band's covers
         to_boundary = fem.Function(V)
         to_boundary.x.array[:] = DomainBoundary(V).vertex_distance
         to_boundary = self.verts.gather(to_boundary)
@@ -194,6 +194,8 @@ class AdversarialScheme:
             self._to_boundary = to_boundary
             held = to_boundary <= mixture.reach * (1 + 1e-9)
             self._held = held if boundary == "window" else np.zeros_like(held)
+            if method == "tree":  # the tree depends on the vertices only: built with the scheme
+                self._cover_cache = CoverCache(self.verts.x, mixture.closed_radii)
             return mixture
 
         # errors are raised on every rank; the densities and distances stay on rank 0
@@ -338,11 +340,7 @@ class AdversarialScheme:
     def _covers(self, ids):
         """``(cache, ids)`` for a :class:`CutProblem` on the vertices ``ids`` (rank 0): the ball covers in
         one k-d tree over all vertices, kept from step to step (None for ``method="plain"``)."""
-        if self.method != "tree":
-            return None
-        if self._cover_cache is None:
-            self._cover_cache = CoverCache(self.verts.x, self.mixture.closed_radii)
-        return self._cover_cache, ids
+        return None if self._cover_cache is None else (self._cover_cache, ids)
 
     def _band_solve(self, w_all, chi, d, W):
         """The exact cut with |sd| <= W free; returns (u on all vertices, band index, result, problem)."""
