@@ -169,10 +169,10 @@ def _push_root(v, lv, bucket, r_next, top):
 
 
 @numba.njit(cache=True)
-def _solve(n, ptr, out0, excess):
-    # out-of-tree lists: the heads of the arcs leaving v that are not tree arcs (their flow is 0),
-    # at first every arc (a copy of the network's out-adjacency)
-    out = out0.copy()
+def _solve(n, ptr, out, excess):
+    # out-of-tree lists: the heads of the arcs leaving v that are not tree arcs (their flow is 0), kept in
+    # place in v's part of the network's out-adjacency, at first every arc (no copy of the arcs: at
+    # hundreds of millions of them, memory is the limit); the tree arcs are put back at the end
     count = ptr[1:] - ptr[:-1]
     next_arc = np.zeros(n, np.int64)
     frozen = n
@@ -355,6 +355,9 @@ def _solve(n, ptr, out0, excess):
     tree = np.flatnonzero(parent >= 0)
     tails = np.where(up_fwd[tree], tree, parent[tree]).astype(np.int32)
     heads = np.where(up_fwd[tree], parent[tree], tree).astype(np.int32)
+    for a in range(tails.size):  # every arc is in its tail's list or in the tree: the lists whole again
+        out[ptr[tails[a]] + count[tails[a]]] = heads[a]
+        count[tails[a]] += 1
     return tails, heads, up_flow[tree]
 
 
@@ -399,7 +402,8 @@ class ClosureNetwork:
 def max_pseudoflow(net: ClosureNetwork, tsrc, tsnk):
     """A maximum pseudoflow on ``net`` with terminal capacities ``tsrc``, ``tsnk`` (int64 ≥ 0):
     ``(tails, heads, values)``, the arcs that may carry flow (the tree arcs) and their flows;
-    every other arc's flow is 0."""
+    every other arc's flow is 0.  The solver works in the network's own out-adjacency: afterwards
+    every node has the same out-arcs, in another order."""
     excess = np.asarray(tsrc, np.int64) - np.asarray(tsnk, np.int64)
     return _solve(net.n, net.ptr, net.out, excess)
 

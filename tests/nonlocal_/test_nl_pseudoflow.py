@@ -21,6 +21,11 @@ def _random_closure(seed):
     return n, tail[keep], head[keep], tsrc.astype(np.int64), tsnk.astype(np.int64)
 
 
+def _out_arcs(net):
+    """Each node's out-arcs, sorted (the network as sets of arcs, whatever their order)."""
+    return [np.sort(net.out[net.ptr[v]:net.ptr[v + 1]]) for v in range(net.n)]
+
+
 def _enumerate(n, tail, head, tsrc, tsnk):
     """Minimum cut value and the smallest and largest minimum source sets, by brute force."""
     best, cuts = None, []
@@ -47,8 +52,10 @@ def test_minimum_cuts_match_enumeration(keep, monkeypatch):
         best, smallest, largest, count = _enumerate(*problem)
         n, tail, head, tsrc, tsnk = problem
         net = ClosureNetwork(n, tail, head)
+        arcs = _out_arcs(net)
         for _ in range(2):  # twice: the second certificate reuses (or remakes) the in-adjacency of the first
             optimal, lower, small, large = certify(net, tsrc, tsnk, max_pseudoflow(net, tsrc, tsnk))
+            assert all(np.array_equal(a, b) for a, b in zip(_out_arcs(net), arcs)), seed  # solved in place
             assert optimal and lower == best, seed
             assert (net._in is not None) == (keep or net.out.size == 0)
             assert (small == smallest).all() and (large == largest).all(), seed
@@ -57,6 +64,27 @@ def test_minimum_cuts_match_enumeration(keep, monkeypatch):
         assert alone[:2] == (True, best) and (alone[2] == smallest).all() and alone[3] is None, seed
         ties += count > 1
     assert ties > 50, "too few problems with several minimum cuts: the selection is barely tested"
+
+
+def test_a_large_network_is_solved_in_place_and_left_whole():
+    """The solver works in the network's out-adjacency: on a network of thousands of nodes (many
+    mergers and splits) every node keeps its out-arcs, and a second solve on the reordered
+    adjacency gives the same certified cuts and bound."""
+    rng = np.random.default_rng(3)
+    n, m = 3000, 24000
+    tail, head = rng.integers(0, n, m), rng.integers(0, n, m)
+    keep = tail != head
+    tsrc = (rng.integers(0, 50, n) * (rng.random(n) < 0.5)).astype(np.int64)
+    tsnk = (rng.integers(0, 50, n) * (rng.random(n) < 0.5)).astype(np.int64)
+    net = ClosureNetwork(n, tail[keep], head[keep])
+    arcs, order = _out_arcs(net), net.out.copy()
+    first = certify(net, tsrc, tsnk, max_pseudoflow(net, tsrc, tsnk))
+    assert not np.array_equal(net.out, order), "no tree arc: the test does not reach the in-place lists"
+    assert all(np.array_equal(a, b) for a, b in zip(_out_arcs(net), arcs))
+    second = certify(net, tsrc, tsnk, max_pseudoflow(net, tsrc, tsnk))
+    assert first[0] and second[0] and first[1] == second[1]
+    assert (first[2] == second[2]).all() and (first[3] == second[3]).all()
+    assert 0 < np.count_nonzero(first[2]) <= np.count_nonzero(first[3]) < n
 
 
 def test_certificate_rejects_a_non_maximal_flow():
