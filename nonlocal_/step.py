@@ -102,6 +102,7 @@ from __future__ import annotations
 import logging
 import time
 
+import numba
 import numpy as np
 from dolfinx import fem
 
@@ -395,6 +396,37 @@ class _Distances:
         return bool(self.d.max() < self.cutoff)
 
 
+@numba.njit(cache=True)
+def _largest_mean_bend(pairs, centres, normal, scale):
+    """The largest, over the pieces, mean of |angle between unit normals| / distance over the pairs of
+    centres ``scale/2`` to ``scale`` apart (0 without such pairs).  By hand in numba: the same numpy
+    expression made half a dozen temporaries of every pair (5.8M pairs, 1.4 s, in a 3D first step
+    at 118k vertices); the sums run in the order numpy's ``bincount`` used (first ends, then second)."""
+    n, dim = centres.shape
+    bend = np.full(pairs.shape[0], -1.0)  # -1: the pair is closer than scale/2
+    for p in range(pairs.shape[0]):
+        i, j = pairs[p, 0], pairs[p, 1]
+        square, dot = 0.0, 0.0
+        for a in range(dim):
+            square += (centres[i, a] - centres[j, a]) ** 2
+            dot += normal[i, a] * normal[j, a]
+        sep = np.sqrt(square)
+        if sep >= scale / 2:
+            bend[p] = np.arccos(min(max(abs(dot), 0.0), 1.0)) / sep
+    total = np.zeros(n)
+    count = np.zeros(n, np.int64)
+    for side in range(2):
+        for p in range(pairs.shape[0]):
+            if bend[p] >= 0:
+                total[pairs[p, side]] += bend[p]
+                count[pairs[p, side]] += 1
+    largest = 0.0
+    for v in range(n):
+        if count[v] > 0:
+            largest = max(largest, total[v] / count[v])
+    return largest
+
+
 def _displacement_estimate(simplices, x, rho, tau, scale) -> float:
     r"""τ·max|V| estimated from the interface pieces, :math:`V = -\kappa - \partial_\nu \log\rho` (the limit flow).
 
@@ -420,16 +452,7 @@ def _displacement_estimate(simplices, x, rho, tau, scale) -> float:
     ok = length > 0
     centres, normal = centres[ok], normal[ok] / length[ok, None]
     pairs = cKDTree(centres).query_pairs(scale, output_type="ndarray")
-    sep = np.linalg.norm(centres[pairs[:, 0]] - centres[pairs[:, 1]], axis=1)
-    pairs, sep = pairs[sep >= scale / 2], sep[sep >= scale / 2]
-    kappa = 0.0
-    if pairs.size:
-        cos = np.abs(np.einsum("ij,ij->i", normal[pairs[:, 0]], normal[pairs[:, 1]]))
-        bend = np.arccos(np.clip(cos, 0.0, 1.0)) / sep
-        ends = pairs.T.ravel()
-        count = np.bincount(ends, minlength=centres.shape[0])
-        mean = np.bincount(ends, np.concatenate([bend, bend]), minlength=centres.shape[0])[count > 0] / count[count > 0]
-        kappa = (gdim - 1) * float(mean.max())
+    kappa = (gdim - 1) * _largest_mean_bend(pairs, centres, normal, scale)
     _, near = cKDTree(x).query(centres, k=2 * gdim + 1)
     i, j = np.triu_indices(near.shape[1], 1)
     a, b = near[:, i].ravel(), near[:, j].ravel()
