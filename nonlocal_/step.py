@@ -88,8 +88,9 @@ measures the distances, builds the band, its balls and the graph, solves,
 and scatters the new level set; 1 and N ranks give the same sets because
 rank 0 sees the same sorted data.  The max-flow is serial: more ranks do not
 make the step faster (``benchmarks/nonlocal_step.py`` measures the gather).
-The ball covers of the graph (method "tree") are those of one k-d tree over
-all vertices, kept from step to step for the vertices of the last band
+The ball covers of the graph (method "tree", ``keep_covers=True``: the
+default) are those of one k-d tree over all vertices, kept from step to
+step for the vertices of the last band
 (:class:`~advmcf.nonlocal_._cover.CoverCache`): a step walks only the
 covers of the vertices new to its band.  Threads: the interface distances,
 the ball covers and the nearest-neighbour queries run on numba's threads (:func:`advmcf.meshes.kdtree.num_threads`, all cores
@@ -156,6 +157,13 @@ class AdversarialScheme:
         boundary: "window" (default: R^d \ Ω is outside every set, the
             vertices within the reach of ∂Ω are held outside) or "neumann"
             (balls cut off by Ω); module docstring.
+        keep_covers: method "tree": keep the ball covers of the last band in
+            one k-d tree over all vertices (default: a later step walks only
+            the covers of the vertices new to its band and writes its arcs
+            straight into the max-flow's adjacency), or walk every cover in a
+            k-d tree over each step's free points (the earlier path: nothing
+            kept between steps; its first step is faster in 3D).  Both give
+            the same sets and φ, bit for bit.
 
     Attributes:
         mixture: the :class:`~advmcf.nonlocal_.mixture.BallMixture` in use (every rank).
@@ -163,7 +171,7 @@ class AdversarialScheme:
 
     def __init__(self, V: fem.FunctionSpace, rho0, rho1, eps: float, *, p: int = 1,
                  selection: str = "minimal", discretization="isotropic", method: str = "tree",
-                 solver: str = "pseudoflow", boundary: str = "window"):
+                 solver: str = "pseudoflow", boundary: str = "window", keep_covers: bool = True):
         from advmcf.meshes.stats import mesh_stats
 
         def choices():
@@ -172,9 +180,11 @@ class AdversarialScheme:
             check_choice("method", method, METHODS)
             check_choice("solver", solver, SOLVERS)
             check_choice("boundary", boundary, BOUNDARIES)
+            if not isinstance(keep_covers, (bool, np.bool_)):
+                raise ValueError(f"keep_covers must be True or False, got {keep_covers!r}")
 
-        agreed(V.mesh.comm, "p, selection, method, solver and boundary", (p, selection, method, solver, boundary),
-               choices)
+        agreed(V.mesh.comm, "p, selection, method, solver, boundary and keep_covers",
+               (p, selection, method, solver, boundary, keep_covers), choices)
         self.boundary = boundary
         self.eps = check_arguments(eps, V.mesh, discretization)
         self.p, self.selection, self.method, self.solver = p, selection, method, solver
@@ -195,7 +205,7 @@ class AdversarialScheme:
             self._to_boundary = to_boundary
             held = to_boundary <= mixture.reach * (1 + 1e-9)
             self._held = held if boundary == "window" else np.zeros_like(held)
-            if method == "tree":  # the tree depends on the vertices only: built with the scheme
+            if method == "tree" and keep_covers:  # the tree depends on the vertices only: built with the scheme
                 self._cover_cache = CoverCache(self.verts.x, mixture.closed_radii)
             return mixture
 

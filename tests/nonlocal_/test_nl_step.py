@@ -181,6 +181,38 @@ def test_extinction_is_reported():
     assert evo.times == [0.0, 1.0] and msh.comm.allreduce(np.count_nonzero(evo.sets[-1].x.array < 0)) == 0
 
 
+@pytest.mark.parallel([1, 2])
+@pytest.mark.parametrize("mesh", ["crossed", "delaunay"])
+def test_kept_covers_give_the_sets_of_covers_walked_every_step(mesh):
+    """Four steps of two discs (rho0 != rho1) with the ball covers kept between steps (the default) and
+    walked in a tree over each step's free points: the same level sets and energies, bit for bit, on the
+    crossed mesh and on a gmsh Delaunay mesh, while the kept covers make different graphs."""
+    from advmcf.meshes.generate import gmsh_mesh
+
+    comm = MPI.COMM_WORLD
+    if mesh == "crossed":
+        msh = box(comm, [-0.6, -0.5], [0.6, 0.5], h=0.025)
+    else:
+        msh = gmsh_mesh(comm, "box", 0.025, lower=[-0.6, -0.5], upper=[0.6, 0.5], algorithm="delaunay")
+    phi0 = level_set(msh, union(disc([-0.2, 0.0], 0.25), disc([0.22, 0.05], 0.2)))
+    rho0 = lambda x: 1.0 + 0.3 * np.sin(3 * x[0])  # noqa: E731
+    rho1 = lambda x: 2.0 + x[1]  # noqa: E731
+    runs = []
+    for keep in (True, False):
+        scheme = AdversarialScheme(phi0.function_space, rho0, rho1, 0.075, keep_covers=keep)
+        phi, hint, out = phi0, None, []
+        for _ in range(4):
+            phi, info = scheme.step(phi, 0.02, displacement_hint=hint)
+            hint = info["displacement"]
+            out.append((phi.x.array.copy(), info["energy"], info["perimeter_eps"], info["band_vertices"],
+                        info["graph_edges"], info["certified"]))
+        runs.append(out)
+    for (phi_k, *info_k), (phi_w, *info_w) in zip(*runs):
+        assert np.array_equal(phi_k, phi_w)
+        assert info_k[:3] == info_w[:3] and info_k[4] and info_w[4]
+    assert any(a[4] != b[4] for a, b in zip(*runs)), "the two paths made the same graphs: the test compares nothing"
+
+
 @pytest.mark.parallel([2, 3])
 def test_one_and_two_ranks_give_identical_sets():
     """The flow on COMM_WORLD (2 and 3 ranks) equals the flow on rank 0's own serial copy of the mesh,
@@ -226,6 +258,8 @@ def test_bad_parameters():
         step(phi, one, one, 0.2, 0.1, p=2)
     with pytest.raises(ValueError, match="selection must be one of"):
         adversarial_flow(phi, one, one, 0.2, 1.0, selection="smallest")
+    with pytest.raises(ValueError, match="keep_covers must be True or False, got 'yes'"):
+        AdversarialScheme(phi.function_space, one, one, 0.2, keep_covers="yes")
     with pytest.raises(ValueError, match=r"rho1 must be finite and positive on the mesh vertices, but rho1\(x\) = -0.5 at x = \(1, "):
         step(phi, one, lambda x: 0.5 - x[0], 0.2, 0.1)
     with pytest.raises(ValueError, match="rho0 must be finite and positive"):
