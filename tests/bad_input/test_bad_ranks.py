@@ -41,7 +41,7 @@ def test_api_calls_with_arguments_that_differ():
         (lambda: adversarial_flow(phi, _one, _one, 0.5, _per_rank(0.02, float("nan"))), ValueError,
          r"T must be a positive number"),
         (lambda: step(phi, _one, _one, 0.5, 0.01, selection=_per_rank("minimal", "maximal")), RankDivergenceError,
-         r"p, selection, method, solver and boundary"),
+         r"p, selection, method, solver, boundary and keep_covers"),
         (lambda: perimeter(phi, _one, _one, _per_rank(0.5, -1.0)), ValueError, r"eps must be a positive number"),
         (lambda: box(COMM, [0, 0], [1, 1], h=_per_rank(0.1, 0.2)), RankDivergenceError, r"box: lower, upper, h"),
         (lambda: box(COMM, [0, 0], _per_rank([1, 1], [1, 1, 1]), n=4), ValueError, r"box: lower and upper must have "),
