@@ -217,7 +217,7 @@ class CoverCache:
         the next request (else the previous request's covers stay)."""
         ids = np.asarray(ids, dtype=np.int64)
         pos = np.minimum(np.searchsorted(self._ids, ids), max(self._ids.size - 1, 0))
-        kept = (self._ids.size > 0) & (self._ids[pos] == ids) if self._ids.size else np.zeros(ids.size, bool)
+        kept = self._ids[pos] == ids if self._ids.size else np.zeros(ids.size, bool)
         new_rows = np.flatnonzero(~kept)
         # the new vertices' covers walked in blocks, each kept as (ptr, node, level) with int8 levels: the
         # walk's own buffers (three int32 an entry, a quarter to spare) never hold all of them at once

@@ -195,24 +195,23 @@ def _levels_from_covers(ptr, node, level, flags, num_levels):
 def _cover_arcs(owner, level, member, max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b):
     """The infinite edges ``(src, dst)`` (int32) of a block of cover entries.  For a cover entry q
     of term point o = owner[q] at ball level l with lvlf[o] <= l: the edge max_id[member[q]] -> a_ol
-    if l < lvl1[o] (the max term is not unary there) and b_ol -> min_id[member[q]] if l < lvl0[o]
-    (a member id of -1, a box without a free point, makes no edge)."""
+    if l < lvl1[o] (the max term is not unary there) and b_ol -> min_id[member[q]] if l < lvl0[o]."""
     count = 0
     for q in range(owner.size):
         o, lv = owner[q], level[q]
         if lv >= lvlf[o]:
-            count += (lv < lvl1[o] and max_id[member[q]] >= 0) + (lv < lvl0[o] and min_id[member[q]] >= 0)
+            count += (lv < lvl1[o]) + (lv < lvl0[o])
     src = np.empty(count, np.int32)
     dst = np.empty(count, np.int32)
     pos = 0
     for q in range(owner.size):
         o, lv = owner[q], level[q]
         if lv >= lvlf[o]:
-            if lv < lvl1[o] and max_id[member[q]] >= 0:
+            if lv < lvl1[o]:
                 src[pos] = max_id[member[q]]
                 dst[pos] = off_a[o] + lv - lvlf[o]
                 pos += 1
-            if lv < lvl0[o] and min_id[member[q]] >= 0:
+            if lv < lvl0[o]:
                 src[pos] = off_b[o] + lv - lvlf[o]
                 dst[pos] = min_id[member[q]]
                 pos += 1
@@ -326,6 +325,11 @@ class CutProblem:
         self._build()
         self.build_time = time.perf_counter() - t0
         self.times["graph"] = self.build_time - self.times.get("cover", 0.0)
+
+    @property
+    def covers(self):
+        """The ``(cache, ids)`` the problem was given, or None."""
+        return None if self._cache is None else (self._cache, self._ids)
 
     def _first_levels(self, t, xt, tfree):
         """``(lvl1, lvl0, lvlf)`` of the term points ``t``: the first ball that holds a fixed 1, a fixed 0,
@@ -449,7 +453,6 @@ class CutProblem:
         q = q + un
         # term points whose largest ball holds no free point add constants only: no graph for them
         live = lvlf < weights.size
-        self._live = live
         t, tfree, c0, c1, lvl1, lvl0, lvlf = t[live], tfree[live], c0[live], c1[live], lvl1[live], lvl0[live], lvlf[live]
         xt = xt[live]
         max_id, min_id, tsrc_e, tdst_e, ntree, tree = self._member_ids()
@@ -471,13 +474,20 @@ class CutProblem:
         extra_src = np.concatenate([tsrc_e, a_id[chain_a] - 1, b_id[chain_b]]).astype(np.int32)
         extra_dst = np.concatenate([tdst_e, a_id[chain_a], b_id[chain_b] - 1]).astype(np.int32)
         ids = (max_id, min_id, lvlf, lvl1, lvl0, off_a, off_b)
+        # the infinite arcs: the pseudoflow's network holds them (out-adjacency), the other solvers' arc lists
         if self._cache is not None and nv:  # the arcs of the cached covers straight into the adjacency
             ptr, nodes, levels = self._entries
             self._closure = ClosureNetwork.from_adjacency(*_cached_cover_adjacency(
                 self.num_nodes, ptr, nodes, levels, np.flatnonzero(live), *ids, extra_src, extra_dst))
             self._infinite = None if self.solver == "pseudoflow" else self._closure.arcs()
+        elif self.solver == "pseudoflow":  # the blocks of arcs are let go as the network fills
+            self._closure = ClosureNetwork(self.num_nodes, *self._infinite_arcs(t, xt, tree, ids, extra_src,
+                                                                                extra_dst))
+            self._infinite = None
         else:
-            self._closure, self._infinite = None, self._infinite_arcs(t, xt, tree, ids, extra_src, extra_dst)
+            self._closure = None
+            self._infinite = tuple(np.concatenate(a) for a in self._infinite_arcs(t, xt, tree, ids, extra_src,
+                                                                                   extra_dst))
         fa, fb = tfree[ia], tfree[ib]
         fin_src = np.concatenate([a_id[fa], node[t[ib[fb]]]])
         fin_dst = np.concatenate([node[t[ia[fa]]], b_id[fb]])
@@ -495,10 +505,6 @@ class CutProblem:
         self.const = const
         self._finite = (fin_src, fin_dst, fin_cap)
         self._tedges = (tsrc, tsnk)
-        if self._closure is None and self.solver == "pseudoflow":  # the network holds the arcs, src/dst let go
-            self._closure, self._infinite = ClosureNetwork(self.num_nodes, *self._infinite), None
-        elif self._closure is None:
-            self._infinite = tuple(np.concatenate(a) for a in self._infinite)
         self.num_edges = fin_src.size + (self._closure.out.size if self._closure is not None
                                          else self._infinite[0].size)
 

@@ -93,9 +93,10 @@ default) are those of one k-d tree over all vertices, kept from step to
 step for the vertices of the last band
 (:class:`~advmcf.nonlocal_._cover.CoverCache`): a step walks only the
 covers of the vertices new to its band.  Threads: the interface distances,
-the ball covers and the nearest-neighbour queries run on numba's threads (:func:`advmcf.meshes.kdtree.num_threads`, all cores
-unless ``NUMBA_NUM_THREADS`` says otherwise; the results do not depend on
-it), while the other ranks wait asleep (:func:`advmcf.meshes.mpi.on_root`).
+the ball covers and the nearest-neighbour queries run on numba's threads
+(:func:`advmcf.meshes.kdtree.num_threads`, all cores unless
+``NUMBA_NUM_THREADS`` says otherwise; the results do not depend on it),
+while the other ranks wait asleep (:func:`advmcf.meshes.mpi.on_root`).
 """
 
 from __future__ import annotations
@@ -332,8 +333,7 @@ class AdversarialScheme:
                         solve_time=res["solve_time"], certified=res["certified"], gap=res["gap"],
                         displacement=disp)
             if self.p == 1:
-                values, t_thr, exact = _subvertex_values(x, m, sub, cut, u, m * (r0 + r1) / tau, h, times,
-                                                              self._covers(sub))
+                values, t_thr, exact = _subvertex_values(x, m, sub, cut, u, m * (r0 + r1) / tau, h, times)
                 info["solve_time"] += t_thr
                 info["certified"] = info["certified"] and exact["certified"]
             else:
@@ -509,11 +509,11 @@ def _band_perimeter_change(x, c0, c1, chi, u, sub, terms, mixture) -> float:
             - vertex_perimeter(xk, chis[keep], c0t, c1t, mixture))
 
 
-def _subvertex_values(x, m, sub, cut, u, r_all, h, times, covers):
+def _subvertex_values(x, m, sub, cut, u, r_all, h, times):
     r"""φ = −w with w the exact solution of the convex problem on the layer near the new boundary (module
     docstring); returns ``(values, seconds, info)``, ``info`` that of :meth:`CutProblem.breakpoints`;
-    ``times`` gets the parts ``layer`` and ``smoothing``; ``covers``: the main cut's ``(cache, sub)`` or
-    None."""
+    ``times`` gets the parts ``layer`` and ``smoothing``; the layer's problem reads the main cut's
+    cover cache, if it has one, without changing it."""
     t0 = time.perf_counter()
     delta = h / _NUM_THRESHOLDS
     usub, m_sub = u[sub], m[sub]
@@ -529,7 +529,7 @@ def _subvertex_values(x, m, sub, cut, u, r_all, h, times, covers):
         pts = np.flatnonzero(near <= 2 * reach)
         thr = CutProblem(cut.x[pts], cut.mixture, layer[pts], cut.chi[pts], cut.w[pts], cut.c0[pts], cut.c1[pts],
                          cut.terms[pts] & (near[pts] <= reach), fixed=usub[pts], method=cut.method,
-                         solver=cut.solver, covers=None if covers is None else (covers[0], covers[1][pts]),
+                         solver=cut.solver, covers=None if cut.covers is None else (cut.covers[0], cut.covers[1][pts]),
                          keep_covers=False)
         # w resolved on (-h, h) (as the sixteen threshold cuts at +-j h/8 resolved it before), +-far beyond
         beta, info = thr.breakpoints(r_all[sub][pts], h)
